@@ -1,0 +1,39 @@
+"""molpred: molecular property prediction for drug discovery.
+
+Public API (imported lazily, so ``import molpred`` stays fast and never imports the CLI):
+
+* :func:`molpred.train` — train a model on a MoleculeNet dataset or your own file;
+* :func:`molpred.load` — load a trained model directory, then ``.predict(smiles)``;
+* :func:`molpred.screen` — stream a large compound library through a model;
+* :func:`molpred.evaluate` — score a model on a split of a dataset.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "evaluate", "load", "screen", "train", "Predictor"]
+
+_LAZY = {
+    "train": "molpred.training.api",
+    "evaluate": "molpred.training.evaluate",
+    "load": "molpred.predictor",
+    "Predictor": "molpred.predictor",
+    "screen": "molpred.screening.engine",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from molpred.predictor import Predictor, load
+    from molpred.screening.engine import screen
+    from molpred.training.api import train
+    from molpred.training.evaluate import evaluate
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'molpred' has no attribute {name!r}")

@@ -1,0 +1,175 @@
+"""SMILES -> model inputs, in parallel over all cores.
+
+One :class:`FeaturizerConfig` says what a model consumes; :func:`featurize_smiles` turns a
+list of SMILES into one ``torch_geometric.data.Data`` per row (``None`` plus an error message
+for rows RDKit rejects). Every kind of input rides in the same ``Data`` so one PyG
+``DataLoader`` batches them all:
+
+=================  ==========================  =========================================
+attribute          shape / dtype               present when
+=================  ==========================  =========================================
+``x``              [num_atoms, 78] float32     ``graph`` (atom features, see ``atom.py``)
+``edge_index``     [2, num_edges] int64        ``graph``
+``edge_attr``      [num_edges, 14] float32     ``graph`` (bond features, see ``bond.py``)
+``fp``             [1, 2048] float32           ``ecfp`` (ECFP4 bits, the ``mlp`` input)
+``mol_features``   [1, F] float32              ``extra_features`` non-empty (raw, unscaled)
+=================  ==========================  =========================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from rdkit import Chem
+from torch_geometric.data import Data
+
+from molpred.chem.parse import parse_smiles
+from molpred.chem.standardize import Standardizer
+from molpred.exceptions import InputError
+from molpred.featurizers.graph import graph_arrays
+from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, rdkit2d
+
+EXTRA_FEATURES = ("rdkit2d", "ecfp")
+"""Names accepted in ``FeaturizerConfig.extra_features``."""
+
+_PARALLEL_THRESHOLD = 2000  # below this many rows a process pool costs more than it saves
+_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class FeaturizerConfig:
+    """What to compute for each molecule. Saved in every model's ``config.json``.
+
+    Attributes:
+        graph: Build the molecular graph (``x``, ``edge_index``, ``edge_attr``).
+        ecfp: Compute the ECFP4 bit vector as ``fp``.
+        extra_features: Molecule-level features for the prediction head, any of
+            ``"rdkit2d"`` and ``"ecfp"``, concatenated in the given order into
+            ``mol_features``.
+        standardize: Run :class:`molpred.chem.Standardizer` after parsing.
+    """
+
+    graph: bool = True
+    ecfp: bool = False
+    extra_features: tuple[str, ...] = field(default_factory=tuple)
+    standardize: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.extra_features if f not in EXTRA_FEATURES]
+        if unknown:
+            raise InputError(
+                f"unknown extra feature(s) {unknown}; choose from {', '.join(EXTRA_FEATURES)}"
+            )
+        object.__setattr__(self, "extra_features", tuple(self.extra_features))
+
+    @property
+    def extra_dim(self) -> int:
+        """Width F of ``mol_features`` (0 when there are no extra features)."""
+        width = {"rdkit2d": len(DESCRIPTOR_NAMES), "ecfp": ECFP_BITS}
+        return sum(width[f] for f in self.extra_features)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["extra_features"] = list(self.extra_features)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FeaturizerConfig:
+        return cls(**{**d, "extra_features": tuple(d.get("extra_features", ()))})
+
+
+def mol_arrays(mol: Chem.Mol, config: FeaturizerConfig) -> dict[str, np.ndarray]:
+    """All arrays ``config`` asks for, for one parsed molecule (see the module table)."""
+    arrays: dict[str, np.ndarray] = graph_arrays(mol) if config.graph else {}
+    fp = ecfp4(mol) if (config.ecfp or "ecfp" in config.extra_features) else None
+    if config.ecfp:
+        arrays["fp"] = fp[None, :]
+    if config.extra_features:
+        parts = [rdkit2d(mol) if f == "rdkit2d" else fp for f in config.extra_features]
+        arrays["mol_features"] = np.concatenate(parts)[None, :]
+    return arrays
+
+
+def to_data(arrays: dict[str, np.ndarray]) -> Data:
+    """Wrap the arrays of :func:`mol_arrays` in a ``Data`` (zero-copy)."""
+    tensors = {k: torch.from_numpy(v) for k, v in arrays.items()}
+    if "x" not in tensors:
+        tensors["num_nodes"] = 0
+    return Data(**tensors)
+
+
+def _featurize_chunk(
+    smiles: Sequence[object], config: FeaturizerConfig
+) -> list[tuple[dict[str, np.ndarray] | None, str]]:
+    standardizer = Standardizer() if config.standardize else None
+    out: list[tuple[dict[str, np.ndarray] | None, str]] = []
+    for s in smiles:
+        mol, error = parse_smiles(s, standardizer)
+        if mol is None:
+            out.append((None, error))
+            continue
+        try:
+            out.append((mol_arrays(mol, config), ""))
+        except Exception as exc:  # keep the row, report why
+            out.append((None, f"featurization failed: {exc}"))
+    return out
+
+
+def default_workers() -> int:
+    """Number of featurization processes: ``MOLPRED_NUM_WORKERS`` or all usable cores."""
+    env = os.environ.get("MOLPRED_NUM_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def featurize_smiles(
+    smiles: Sequence[object],
+    config: FeaturizerConfig,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+) -> tuple[list[Data | None], list[str]]:
+    """Featurize many SMILES, in input order, using a process pool for large inputs.
+
+    Args:
+        smiles: SMILES strings (non-strings count as empty input).
+        config: What to compute.
+        workers: Processes to use; default :func:`default_workers`. Inputs under 2,000 rows
+            are done in this process.
+        progress: Called with the number of rows finished after each chunk.
+        executor: A process pool to reuse across calls (streaming screens); when given,
+            ``workers`` is ignored and the pool is left open.
+
+    Returns:
+        ``(data, errors)``, both of length ``len(smiles)``: ``data[i]`` is a ``Data`` or
+        ``None``; ``errors[i]`` is ``""`` or the reason row ``i`` was rejected.
+    """
+    workers = default_workers() if workers is None else max(1, workers)
+    chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
+    pool = None
+    if executor is not None:
+        results = executor.map(_featurize_chunk, chunks, [config] * len(chunks))
+    elif workers == 1 or len(smiles) < _PARALLEL_THRESHOLD:
+        results = (_featurize_chunk(c, config) for c in chunks)
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        results = pool.map(_featurize_chunk, chunks, [config] * len(chunks))
+    data: list[Data | None] = []
+    errors: list[str] = []
+    try:
+        for chunk_result in results:
+            for arrays, error in chunk_result:
+                data.append(None if arrays is None else to_data(arrays))
+                errors.append(error)
+            if progress is not None:
+                progress(len(chunk_result))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return data, errors

@@ -1,0 +1,61 @@
+"""Fixed-length molecule vectors: ECFP4 fingerprints and RDKit 2D descriptors.
+
+* ECFP4 (Rogers & Hahn 2010): Morgan fingerprint of radius 2, 2048 bits, from RDKit's
+  ``rdFingerprintGenerator``; the input of the ``mlp`` encoder and an optional extra feature.
+* RDKit 2D descriptors: every descriptor in ``rdkit.Chem.Descriptors._descList`` (about 217:
+  MolWt in g/mol, MolLogP, TPSA in Å², counts, fragment counts, ...). Raw values are returned
+  here, NaN/inf replaced by 0 and clipped to ±1e6; scaling to zero mean and unit variance
+  happens in the model (``MoleculeModel`` stores the training-set mean and std), so a saved
+  model carries its own scaler.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from rdkit import Chem
+from rdkit.Chem import Descriptors, rdFingerprintGenerator
+
+ECFP_BITS = 2048
+ECFP_RADIUS = 2
+_CLIP = 1e6
+
+
+@lru_cache(maxsize=4)
+def _morgan_generator(radius: int, bits: int):
+    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=bits)
+
+
+def ecfp4(mol: Chem.Mol, bits: int = ECFP_BITS) -> np.ndarray:
+    """ECFP4 bit vector.
+
+    Args:
+        mol: A sanitized RDKit molecule.
+        bits: Fingerprint length (default 2048).
+
+    Returns:
+        ``float32`` array of shape ``[bits]`` with values 0 or 1.
+    """
+    return _morgan_generator(ECFP_RADIUS, bits).GetFingerprintAsNumPy(mol).astype(np.float32)
+
+
+DESCRIPTOR_NAMES: tuple[str, ...] = tuple(name for name, _ in Descriptors._descList)
+"""Names of the RDKit 2D descriptors, in the column order of :func:`rdkit2d`."""
+
+
+def rdkit2d(mol: Chem.Mol) -> np.ndarray:
+    """All RDKit 2D descriptors of ``mol``.
+
+    Returns:
+        ``float32`` array of shape ``[len(DESCRIPTOR_NAMES)]``; a descriptor RDKit cannot
+        compute is 0, and values are clipped to ±1e6 so that float32 scaling stays finite.
+    """
+    values = np.empty(len(DESCRIPTOR_NAMES), dtype=np.float64)
+    for i, (_, fn) in enumerate(Descriptors._descList):
+        try:
+            values[i] = fn(mol)
+        except Exception:  # a few descriptors fail on exotic valences
+            values[i] = np.nan
+    values = np.nan_to_num(values, nan=0.0, posinf=_CLIP, neginf=-_CLIP)
+    return np.clip(values, -_CLIP, _CLIP).astype(np.float32)

@@ -1,0 +1,58 @@
+"""Batched inference shared by training evaluation, ``predict`` and ``screen``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch_geometric.data import Batch, Data
+
+from molpred.exceptions import InputError
+from molpred.models.model import MoleculeModel
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cpu"``/``"cuda"``/``"cuda:1"`` as given.
+
+    Raises:
+        InputError: if CUDA is requested but not available.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("--device cuda was requested but no CUDA GPU is available; use auto or cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError as exc:
+        raise InputError(f"unknown device {device!r}: {exc}") from None
+
+
+@torch.inference_mode()
+def predict_data(
+    model: MoleculeModel,
+    data: Sequence[Data | None],
+    batch_size: int = 256,
+    device: torch.device | str = "cpu",
+) -> np.ndarray:
+    """Predict every featurized molecule; rows without a graph get NaN.
+
+    Args:
+        model: A trained model (put in eval mode here).
+        data: One ``Data`` or ``None`` per input row.
+        batch_size: Molecules per forward pass.
+        device: Where to run.
+
+    Returns:
+        ``float64 [len(data), T]``: probabilities of class 1 (classification) or values in
+        the dataset's units (regression); NaN for ``None`` rows.
+    """
+    device = torch.device(device) if isinstance(device, str) else device
+    model.eval().to(device)
+    out = np.full((len(data), len(model.config.tasks)), np.nan, dtype=np.float64)
+    rows = [i for i, d in enumerate(data) if d is not None]
+    for start in range(0, len(rows), batch_size):
+        idx = rows[start : start + batch_size]
+        batch = Batch.from_data_list([data[i] for i in idx]).to(device)
+        out[idx] = model.transform_output(model(batch)).float().cpu().numpy()
+    return out

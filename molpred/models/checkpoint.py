@@ -1,0 +1,129 @@
+"""Save and load trained models as plain directories, never with pickle.
+
+A model directory holds:
+
+* ``config.json`` — ``{"format": "molpred-model", "format_version": 1, "molpred_version",
+  "model": ModelConfig, "training": {...}}``;
+* ``model.safetensors`` — weights and scaler buffers (safetensors, Hugging Face);
+* ``metrics.json`` — validation/test metrics written by training (optional).
+
+:func:`load_model` validates each piece and raises :class:`ModelFileError` with the reason,
+so a corrupt, truncated or foreign file is refused instead of being unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from molpred.exceptions import InputError, ModelFileError, UnknownNameError
+from molpred.models.model import ModelConfig, MoleculeModel
+
+FORMAT = "molpred-model"
+FORMAT_VERSION = 1
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+METRICS_FILE = "metrics.json"
+
+
+def save_model(
+    model: MoleculeModel,
+    directory: str | Path,
+    training: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model`` to ``directory`` (created if needed; existing files are replaced).
+
+    Args:
+        model: The model to save (moved to CPU tensors for saving).
+        directory: Target directory.
+        training: Training settings to record (seed, epochs, split, ...), JSON-serializable.
+        metrics: Metrics to record in ``metrics.json``.
+
+    Returns:
+        The directory as a ``Path``.
+    """
+    from molpred import __version__
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(out / WEIGHTS_FILE), metadata={"format": FORMAT})
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "molpred_version": __version__,
+        "model": model.config.to_dict(),
+        "training": training or {},
+    }
+    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    if metrics is not None:
+        (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2))
+    return out
+
+
+def read_config(directory: str | Path) -> dict[str, Any]:
+    """Read and validate ``config.json`` of a model directory.
+
+    Raises:
+        ModelFileError: if the path is not a directory, the file is missing, not JSON, or not
+            a molpred model of a supported format version.
+    """
+    path = Path(directory)
+    if not path.exists():
+        raise ModelFileError(f"model not found: {path}")
+    if not path.is_dir():
+        raise ModelFileError(
+            f"{path} is a file, not a molpred model directory (expected {CONFIG_FILE} and "
+            f"{WEIGHTS_FILE} inside a folder); molpred never loads pickled models"
+        )
+    config_path = path / CONFIG_FILE
+    try:
+        config = json.loads(config_path.read_text())
+    except FileNotFoundError:
+        raise ModelFileError(f"{path} is not a molpred model: {CONFIG_FILE} is missing") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{config_path} is corrupt (not valid JSON: {exc})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ModelFileError(f"{config_path} is not a molpred model config (no format {FORMAT!r})")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} uses model format version {config.get('format_version')!r}; this molpred "
+            f"reads version {FORMAT_VERSION}"
+        )
+    return config
+
+
+def load_model(directory: str | Path) -> tuple[MoleculeModel, dict[str, Any]]:
+    """Rebuild a model from its directory.
+
+    Returns:
+        ``(model, config)``: the model in eval mode on CPU, and the parsed ``config.json``.
+
+    Raises:
+        ModelFileError: on any missing, corrupt, foreign or mismatched piece.
+    """
+    path = Path(directory)
+    config = read_config(path)
+    try:
+        model = MoleculeModel(ModelConfig(**config["model"]))
+    except (TypeError, KeyError, InputError, UnknownNameError, ValueError) as exc:
+        raise ModelFileError(f"{path / CONFIG_FILE} describes an unusable model: {exc}") from None
+    weights = path / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelFileError(f"{path} is incomplete: {WEIGHTS_FILE} is missing")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ModelFileError(f"{weights} is corrupt or not a safetensors file ({exc})") from None
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise ModelFileError(f"{weights} does not match {CONFIG_FILE}: {first}") from None
+    model.eval()
+    return model, config

@@ -1,0 +1,56 @@
+"""The encoder contract shared by every model family, and the encoder registry.
+
+An encoder maps a PyG ``Batch`` of ``num_graphs`` molecules to a molecule embedding
+``float32 [num_graphs, out_dim]``. It declares which featurizer inputs it needs through
+:meth:`Encoder.featurizer_config`, so that training, prediction and screening stay generic:
+adding an encoder means one module with a class decorated ``@ENCODERS.register("name")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from torch import Tensor, nn
+from torch_geometric.data import Batch
+
+from molpred.featurizers.featurize import FeaturizerConfig
+from molpred.registry import Registry
+
+
+class Encoder(nn.Module):
+    """Base class of all encoders.
+
+    Subclasses set ``out_dim`` in ``__init__`` and implement :meth:`forward`. Their
+    constructor takes only JSON-serializable keyword arguments (stored in the model's
+    ``config.json``) and is called as ``cls(**hparams)``.
+
+    Class attributes:
+        needs_graph: The encoder reads ``x``, ``edge_index``, ``edge_attr``, ``batch``.
+        needs_fingerprint: The encoder reads ``fp`` (ECFP4, ``[num_graphs, 2048]``).
+        defaults: Default hyper-parameters, merged with user overrides.
+    """
+
+    needs_graph: ClassVar[bool] = False
+    needs_fingerprint: ClassVar[bool] = False
+    defaults: ClassVar[dict[str, Any]] = {}
+    out_dim: int
+
+    @classmethod
+    def featurizer_config(
+        cls, extra_features: tuple[str, ...] = (), standardize: bool = True
+    ) -> FeaturizerConfig:
+        """The featurizer settings this encoder needs (plus optional head features)."""
+        return FeaturizerConfig(
+            graph=cls.needs_graph,
+            ecfp=cls.needs_fingerprint,
+            extra_features=tuple(extra_features),
+            standardize=standardize,
+        )
+
+    def forward(self, batch: Batch) -> Tensor:  # pragma: no cover - abstract
+        """Return the molecule embeddings, ``float32 [batch.num_graphs, out_dim]``."""
+        raise NotImplementedError
+
+
+ENCODERS: Registry[type[Encoder]] = Registry("encoder")
+"""Encoder classes by name (``dmpnn``, ``mlp``, ...)."""

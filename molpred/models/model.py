@@ -1,0 +1,144 @@
+"""``MoleculeModel``: encoder + optional extra features + shared head, with its scalers.
+
+The model owns everything needed to turn a batch into predictions in the dataset's units:
+the extra-feature scaler (train mean/std of ``mol_features``) and the regression target
+scaler live in registered buffers, so they are saved in the safetensors file with the weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.data import Batch
+
+from molpred.exceptions import InputError
+from molpred.featurizers.featurize import FeaturizerConfig
+from molpred.models.encoders import ENCODERS
+from molpred.models.head import PredictionHead
+
+TASK_TYPES = ("classification", "regression")
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild a model; saved as the model directory's ``config.json``.
+
+    Attributes:
+        encoder: Registered encoder name (``dmpnn``, ``mlp``, ...).
+        encoder_params: Keyword arguments of the encoder class.
+        head_params: ``hidden_size``, ``num_layers``, ``dropout`` of :class:`PredictionHead`.
+        tasks: Task (target column) names, length T.
+        task_type: ``"classification"`` (binary, per task) or ``"regression"``.
+        featurizer: :class:`FeaturizerConfig` as a dict.
+        extra_features: Names of molecule-level features fed to the head (``rdkit2d``, ``ecfp``).
+        units: Units of regression targets (e.g. ``"log(mol/L)"``), or ``None``.
+    """
+
+    encoder: str
+    encoder_params: dict[str, Any]
+    head_params: dict[str, Any]
+    tasks: list[str]
+    task_type: str
+    featurizer: dict[str, Any]
+    extra_features: list[str] = field(default_factory=list)
+    units: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.task_type not in TASK_TYPES:
+            raise InputError(f"task type must be one of {TASK_TYPES}, got {self.task_type!r}")
+        if not self.tasks:
+            raise InputError("a model needs at least one task")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def featurizer_config(self) -> FeaturizerConfig:
+        return FeaturizerConfig.from_dict(self.featurizer)
+
+    @classmethod
+    def build(
+        cls,
+        encoder: str,
+        tasks: list[str],
+        task_type: str,
+        encoder_params: dict[str, Any] | None = None,
+        head_params: dict[str, Any] | None = None,
+        extra_features: tuple[str, ...] = (),
+        standardize: bool = True,
+        units: str | None = None,
+    ) -> ModelConfig:
+        """Config with the encoder's defaults, overridden by ``encoder_params``."""
+        encoder_cls = ENCODERS.get(encoder)
+        params = {**encoder_cls.defaults, **(encoder_params or {})}
+        head = {"hidden_size": params.get("hidden_size", 300), "num_layers": 1,
+                "dropout": params.get("dropout", 0.0), **(head_params or {})}
+        feat = encoder_cls.featurizer_config(tuple(extra_features), standardize)
+        return cls(encoder.lower(), params, head, list(tasks), task_type, feat.to_dict(),
+                   list(extra_features), units)
+
+
+class MoleculeModel(nn.Module):
+    """``head(cat(encoder(batch), scaled mol_features))`` for T tasks.
+
+    Args:
+        config: The model's :class:`ModelConfig`.
+
+    Buffers (saved with the weights):
+        feature_mean, feature_std: ``float32 [F]`` train statistics of ``mol_features``.
+        target_mean, target_std: ``float32 [T]`` train statistics of regression targets
+            (0 and 1 for classification).
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = ENCODERS.get(config.encoder)(**config.encoder_params)
+        extra_dim = config.featurizer_config.extra_dim
+        self.head = PredictionHead(self.encoder.out_dim + extra_dim, len(config.tasks),
+                                   **config.head_params)
+        self.register_buffer("feature_mean", torch.zeros(extra_dim))
+        self.register_buffer("feature_std", torch.ones(extra_dim))
+        self.register_buffer("target_mean", torch.zeros(len(config.tasks)))
+        self.register_buffer("target_std", torch.ones(len(config.tasks)))
+
+    @property
+    def is_classification(self) -> bool:
+        return self.config.task_type == "classification"
+
+    def forward(self, batch: Batch) -> Tensor:
+        """Raw outputs ``float32 [num_graphs, T]``: logits, or standardized regression values."""
+        embedding = self.encoder(batch)
+        if self.feature_mean.numel():
+            extra = (batch.mol_features - self.feature_mean) / self.feature_std
+            embedding = torch.cat([embedding, extra.clamp(-10.0, 10.0)], dim=1)
+        return self.head(embedding)
+
+    def transform_output(self, raw: Tensor) -> Tensor:
+        """Raw outputs -> probabilities of class 1, or values in the dataset's units."""
+        if self.is_classification:
+            return torch.sigmoid(raw)
+        return raw * self.target_std + self.target_mean
+
+    def set_scalers(self, mol_features: Tensor | None, targets: Tensor | None) -> None:
+        """Fit the buffers on training data.
+
+        Args:
+            mol_features: ``float32 [N, F]`` training ``mol_features`` or ``None``.
+            targets: ``float32 [N, T]`` training targets with NaN for missing labels (used for
+                regression only).
+        """
+        if mol_features is not None and self.feature_mean.numel():
+            self.feature_mean.copy_(mol_features.mean(0))
+            self.feature_std.copy_(mol_features.std(0).clamp_min(1e-6))
+        if targets is not None and not self.is_classification:
+            known = ~torch.isnan(targets)
+            filled = torch.where(known, targets, torch.zeros_like(targets))
+            count = known.sum(0).clamp_min(1)
+            mean = filled.sum(0) / count
+            var = (torch.where(known, targets - mean, torch.zeros_like(targets)) ** 2).sum(0) / count
+            self.target_mean.copy_(mean)
+            self.target_std.copy_(var.sqrt().clamp_min(1e-6))

@@ -1,0 +1,130 @@
+"""``molpred.load(path).predict(smiles)``: a trained model as a notebook-friendly object."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+
+import pandas as pd
+
+from molpred.exceptions import InputError
+from molpred.featurizers.featurize import featurize_smiles
+from molpred.inference import predict_data, resolve_device
+from molpred.models.checkpoint import load_model
+from molpred.models.model import MoleculeModel
+
+ERROR_COLUMN = "error"
+DEFAULT_SMILES_COLUMN = "smiles"
+
+
+class Predictor:
+    """A loaded model that predicts from SMILES and returns tables aligned with the input.
+
+    Args:
+        model: The network (eval mode).
+        config: The parsed ``config.json`` of its directory.
+        path: Where it was loaded from.
+
+    Attributes:
+        tasks: Task names (output columns).
+        task_type: ``"classification"`` (outputs are probabilities of class 1) or
+            ``"regression"`` (outputs in the dataset's units, see ``units``).
+    """
+
+    def __init__(self, model: MoleculeModel, config: dict, path: Path | None = None) -> None:
+        self.model = model
+        self.config = config
+        self.path = path
+        self.tasks: list[str] = list(model.config.tasks)
+        self.task_type: str = model.config.task_type
+        self.units: str | None = model.config.units
+
+    def __repr__(self) -> str:
+        return (f"Predictor(encoder={self.model.config.encoder!r}, tasks={len(self.tasks)}, "
+                f"task_type={self.task_type!r}, path={str(self.path)!r})")
+
+    def output_columns(self, input_columns: Sequence[str]) -> list[str]:
+        """Prediction column names: the task names, with ``_pred`` appended where an input
+        column already has that name (e.g. when predicting on a labelled dataset)."""
+        taken = set(input_columns)
+        return [f"{t}_pred" if t in taken else t for t in self.tasks]
+
+    def predict(
+        self,
+        molecules: str | Sequence[str] | pd.Series | pd.DataFrame,
+        smiles_col: str | None = None,
+        batch_size: int = 256,
+        device: str = "auto",
+        workers: int | None = None,
+    ) -> pd.DataFrame:
+        """Predict every task for every molecule.
+
+        Args:
+            molecules: One SMILES, a list/Series of SMILES, or a DataFrame with a SMILES
+                column (``smiles_col``, default ``"smiles"`` or else the first column).
+            batch_size: Molecules per forward pass.
+            device: ``auto``, ``cpu`` or ``cuda``.
+            workers: Featurization processes (default: all cores for large inputs).
+
+        Returns:
+            A DataFrame with one row per input row, in input order: the input columns (a
+            ``smiles`` column for list input), one float column per task (probability of
+            class 1, or the value in the dataset's units; NaN when the row failed), and
+            ``error`` (``""`` when fine, else why RDKit rejected the row).
+
+        Raises:
+            InputError: if ``smiles_col`` is not a column of the DataFrame.
+        """
+        frame, column = _as_frame(molecules, smiles_col)
+        data, errors = featurize_smiles(frame[column].tolist(), self.model.config.featurizer_config,
+                                        workers=workers)
+        return self._assemble(frame, data, errors, batch_size, device)
+
+    def predict_chunk(
+        self, frame: pd.DataFrame, smiles_col: str, batch_size: int, device: str,
+        executor: Executor | None,
+    ) -> pd.DataFrame:
+        """:meth:`predict` for one chunk of a streaming screen, reusing a process pool."""
+        data, errors = featurize_smiles(frame[smiles_col].tolist(),
+                                        self.model.config.featurizer_config, executor=executor)
+        return self._assemble(frame.reset_index(drop=True), data, errors, batch_size, device)
+
+    def _assemble(self, frame, data, errors, batch_size, device) -> pd.DataFrame:
+        values = predict_data(self.model, data, batch_size, resolve_device(device))
+        out = frame.copy()
+        for j, name in enumerate(self.output_columns(frame.columns)):
+            out[name] = values[:, j]
+        out[ERROR_COLUMN if ERROR_COLUMN not in frame.columns else "molpred_error"] = errors
+        return out
+
+
+def _as_frame(
+    molecules: str | Sequence[str] | pd.Series | pd.DataFrame, smiles_col: str | None
+) -> tuple[pd.DataFrame, str]:
+    if isinstance(molecules, pd.DataFrame):
+        if molecules.columns.empty:
+            raise InputError("the DataFrame has no columns")
+        column = smiles_col or (
+            DEFAULT_SMILES_COLUMN if DEFAULT_SMILES_COLUMN in molecules.columns
+            else molecules.columns[0]
+        )
+        if column not in molecules.columns:
+            raise InputError(f"no SMILES column {column!r}; columns are {list(molecules.columns)}")
+        return molecules.reset_index(drop=True), column
+    if isinstance(molecules, str):
+        molecules = [molecules]
+    return pd.DataFrame({DEFAULT_SMILES_COLUMN: list(molecules)}), DEFAULT_SMILES_COLUMN
+
+
+def load(path: str | Path) -> Predictor:
+    """Load a trained model directory.
+
+    Args:
+        path: Directory written by ``molpred train`` / :func:`molpred.train`.
+
+    Raises:
+        ModelFileError: if the directory is missing, corrupt or not a molpred model.
+    """
+    model, config = load_model(path)
+    return Predictor(model, config, Path(path))

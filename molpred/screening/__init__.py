@@ -1,0 +1,1 @@
+"""Screening: stream a compound library through a model in chunks."""

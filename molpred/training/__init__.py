@@ -1,0 +1,1 @@
+"""Training: featurize once, fit with Lightning, early-stop on validation, score like score.py."""

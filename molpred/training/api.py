@@ -1,0 +1,152 @@
+"""``molpred.train``: dataset in, trained and scored model directory out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from molpred.models.checkpoint import save_model
+from molpred.models.model import ModelConfig, MoleculeModel
+from molpred.training.evaluate import label_prior, predict_part
+from molpred.training.fit import FitSettings, fit_model
+from molpred.training.metrics import score_predictions
+from molpred.training.prepare import PreparedDataset, prepare_dataset
+from molpred.training.splitting import resolve_split
+
+DEFAULT_MODEL = "dmpnn"
+"""The encoder ``molpred train`` uses when ``--model`` is not given."""
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes:
+        model: The trained model (best validation epoch), on CPU, in eval mode.
+        metrics: ``{"val": score, "test": score, "best_epoch", "epochs_run",
+            "train_seconds", "rows": {...}}`` where each score is a
+            :func:`molpred.training.metrics.score_predictions` dict.
+        model_dir: Where the model was saved, or ``None``.
+    """
+
+    model: MoleculeModel
+    metrics: dict[str, Any]
+    model_dir: Path | None
+
+
+def train_prepared(
+    prepared: PreparedDataset,
+    split: dict,
+    model: str = DEFAULT_MODEL,
+    settings: FitSettings | None = None,
+    encoder_params: dict[str, Any] | None = None,
+    head_params: dict[str, Any] | None = None,
+    out: str | Path | None = None,
+    split_info: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Train and score on an already featurized dataset (what benchmarks call in a loop).
+
+    ``prepared.featurizer`` must match what ``model`` needs (see ``Encoder.featurizer_config``).
+    """
+    settings = settings or FitSettings()
+    config = ModelConfig.build(
+        model, prepared.tasks, prepared.task_type, encoder_params, head_params,
+        extra_features=prepared.featurizer.extra_features,
+        standardize=prepared.featurizer.standardize, units=prepared.units,
+    )
+    fit = fit_model(prepared, split, config, settings)
+    prior = label_prior(prepared.y[split["train"]], prepared.task_type)
+    metrics: dict[str, Any] = {}
+    for part in ("val", "test"):
+        if len(split.get(part, ())) == 0:
+            continue
+        frame = predict_part(fit.model, prepared, split[part], prior, settings.device)
+        metrics[part] = score_predictions(
+            prepared.y[split[part]], frame[prepared.tasks].to_numpy(), prepared.tasks,
+            prepared.task_type,
+        )
+    metrics.update(
+        best_epoch=fit.best_epoch, epochs_run=fit.epochs_run, train_seconds=round(fit.seconds, 2),
+        rows={k: int(len(v)) for k, v in split.items()},
+        invalid_rows=[i for i, d in enumerate(prepared.data) if d is None],
+    )
+    model_dir = None
+    if out is not None:
+        training = {**asdict(settings), "dataset": prepared.source, **(split_info or {})}
+        model_dir = save_model(fit.model, out, training=training, metrics=metrics)
+    return TrainResult(fit.model, metrics, model_dir)
+
+
+def train(
+    data: str | Path,
+    *,
+    smiles_col: str | None = None,
+    targets: Sequence[str] | None = None,
+    task_type: str | None = None,
+    model: str = DEFAULT_MODEL,
+    out: str | Path | None = None,
+    splits: str | Path | None = None,
+    split_key: str = "seed0",
+    split: str = "scaffold",
+    split_sizes: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    epochs: int = 50,
+    patience: int = 10,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    hidden_size: int | None = None,
+    depth: int | None = None,
+    dropout: float | None = None,
+    extra_features: Sequence[str] = (),
+    standardize: bool = True,
+    seed: int = 0,
+    device: str = "auto",
+    workers: int | None = None,
+    progress: bool = False,
+    featurize_progress: Callable[[int], None] | None = None,
+) -> TrainResult:
+    """Train a model on a dataset and score it on validation and test rows.
+
+    Args:
+        data: A registry dataset name (``tox21``; read from ``MOLPRED_DATA_DIR`` or the
+            download cache) or a CSV/TSV/SMI/SDF/Parquet file.
+        smiles_col: SMILES column of a file (default: its first column).
+        targets: Target columns of a file (required for files; a registry dataset uses all
+            of its tasks).
+        task_type: ``classification`` or ``regression``; default from the dataset card or
+            inferred (0/1 labels -> classification).
+        model: Encoder name (``dmpnn`` default, ``mlp``; see ``molpred.models.ENCODERS``).
+        out: Save the model directory here (``config.json``, ``model.safetensors``,
+            ``metrics.json``).
+        splits, split_key: A split file and the key of the split to use (e.g. ``seed0``);
+            otherwise ``split`` (``scaffold`` or ``random``) with ``split_sizes`` and ``seed``.
+        epochs, patience, batch_size, lr: Optimization (early stopping on the validation
+            metric; the best validation epoch is kept).
+        hidden_size, depth, dropout: Encoder overrides (``None`` = the encoder's default).
+        extra_features: Molecule-level features for the head: ``rdkit2d`` and/or ``ecfp``.
+        standardize: Standardize molecules with RDKit before featurizing.
+        seed: Random seed (weights, shuffling, random split).
+        device: ``auto`` (CUDA if present), ``cpu`` or ``cuda``.
+        workers: Featurization processes (default: all cores).
+        progress: Show a per-epoch progress bar.
+
+    Returns:
+        A :class:`TrainResult`.
+
+    Raises:
+        molpred.exceptions.MolpredError: for unknown datasets/columns/models and bad splits.
+    """
+    from molpred.models.encoders import ENCODERS
+
+    encoder_cls = ENCODERS.get(model)
+    overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),
+                                   ("dropout", dropout)) if v is not None}
+    featurizer = encoder_cls.featurizer_config(tuple(extra_features), standardize)
+    prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
+                               featurize_progress)
+    split_rows = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
+    settings = FitSettings(epochs=epochs, patience=patience, batch_size=batch_size, lr=lr,
+                           seed=seed, device=device, progress=progress)
+    split_info = {"splits": str(splits) if splits else split, "split_key": split_key if splits else None}
+    return train_prepared(prepared, split_rows, model, settings, overrides, None, out, split_info)

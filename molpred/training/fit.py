@@ -1,0 +1,124 @@
+"""Fit one :class:`MoleculeModel` on a split of a :class:`PreparedDataset` with Lightning."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import lightning as L
+import numpy as np
+import torch
+from lightning.pytorch.callbacks import EarlyStopping
+from torch_geometric.loader import DataLoader
+
+from molpred.exceptions import InputError
+from molpred.inference import resolve_device
+from molpred.models.model import ModelConfig, MoleculeModel
+from molpred.training.metrics import HIGHER_IS_BETTER, METRICS
+from molpred.training.module import KeepBestWeights, MoleculeLightningModule
+from molpred.training.prepare import PreparedDataset
+
+
+@dataclass
+class FitSettings:
+    """Optimization settings (defaults are molpred's, chosen on validation data).
+
+    Attributes:
+        epochs: Maximum epochs.
+        patience: Stop after this many epochs without a better validation score.
+        batch_size: Molecules per step.
+        lr: Peak learning rate of the warm-up/decay schedule.
+        weight_decay: Adam L2 penalty.
+        seed: Seeds Python, NumPy and torch (weights, shuffling, dropout).
+        device: ``auto``, ``cpu`` or ``cuda``.
+        progress: Show Lightning's progress bar.
+    """
+
+    epochs: int = 50
+    patience: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+    progress: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit_model` returns: the best-on-validation model and its history."""
+
+    model: MoleculeModel
+    best_epoch: int
+    best_val_score: float
+    epochs_run: int
+    train_losses: list[float]
+    seconds: float
+
+
+def _parts(prepared: PreparedDataset, split: dict[str, np.ndarray], part: str) -> list:
+    return [prepared.data[i] for i in split[part] if prepared.data[i] is not None]
+
+
+def fit_model(
+    prepared: PreparedDataset,
+    split: dict[str, np.ndarray],
+    config: ModelConfig,
+    settings: FitSettings,
+) -> FitResult:
+    """Train on ``split["train"]``, early-stop and keep the best epoch on ``split["val"]``.
+
+    Rows that did not featurize are skipped. Returns the model holding the weights of the
+    best validation epoch (``val_score`` = ROC-AUC or RMSE as in ``score.py``).
+
+    Raises:
+        InputError: if the train or val part has no usable molecule.
+    """
+    L.seed_everything(settings.seed, workers=True, verbose=False)
+    train_data, val_data = _parts(prepared, split, "train"), _parts(prepared, split, "val")
+    if not train_data or not val_data:
+        raise InputError("the train and val parts of the split need at least one valid molecule each")
+    model = MoleculeModel(config)
+    model.set_scalers(
+        torch.cat([d.mol_features for d in train_data]) if config.extra_features else None,
+        torch.cat([d.y for d in train_data]),
+    )
+    generator = torch.Generator().manual_seed(settings.seed)
+    train_loader = DataLoader(train_data, batch_size=settings.batch_size, shuffle=True,
+                              generator=generator, drop_last=len(train_data) > settings.batch_size)
+    val_loader = DataLoader(val_data, batch_size=max(256, settings.batch_size))
+    module = MoleculeLightningModule(
+        model, lr=settings.lr, max_epochs=settings.epochs, steps_per_epoch=len(train_loader),
+        weight_decay=settings.weight_decay,
+    )
+    higher = HIGHER_IS_BETTER[METRICS[config.task_type]]
+    keep_best = KeepBestWeights(higher_is_better=higher)
+    device = resolve_device(settings.device)
+    trainer = L.Trainer(
+        accelerator="gpu" if device.type == "cuda" else "cpu",
+        devices=1,
+        max_epochs=settings.epochs,
+        callbacks=[keep_best, EarlyStopping("val_score", patience=settings.patience,
+                                            mode="max" if higher else "min")],
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        enable_progress_bar=settings.progress,
+        num_sanity_val_steps=0,
+        deterministic=True,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*does not have many workers.*")
+        warnings.filterwarnings("ignore", ".*GPU available but not used.*")
+        logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+        trainer.fit(module, train_loader, val_loader)
+    seconds = time.perf_counter() - start
+    if keep_best.best_state is not None:
+        model.load_state_dict(keep_best.best_state)
+    model.eval().cpu()
+    return FitResult(model, int(keep_best.best_epoch or 0), float(keep_best.best_score or np.nan),
+                     trainer.current_epoch, module.train_losses, seconds)

@@ -1,0 +1,29 @@
+"""Masked multi-task losses: missing labels (NaN) contribute nothing."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def masked_loss(raw: Tensor, target: Tensor, task_type: str) -> Tensor:
+    """Mean loss over the labelled entries of a batch.
+
+    Args:
+        raw: ``float32 [B, T]`` model outputs (logits, or standardized regression values).
+        target: ``float32 [B, T]`` labels (0/1, or standardized values), NaN where missing.
+        task_type: ``"classification"`` -> binary cross-entropy with logits;
+            ``"regression"`` -> squared error.
+
+    Returns:
+        Scalar tensor; 0 (with gradient) when the batch has no label at all.
+    """
+    known = ~torch.isnan(target)
+    filled = torch.where(known, target, torch.zeros_like(target))
+    if task_type == "classification":
+        loss = F.binary_cross_entropy_with_logits(raw, filled, reduction="none")
+    else:
+        loss = (raw - filled) ** 2
+    loss = loss * known
+    return loss.sum() / known.sum().clamp_min(1)

@@ -1,0 +1,119 @@
+"""Dataset -> featurized molecules with labels, ready for any split and any run.
+
+Featurization is the slow part of a small training run; :func:`prepare_dataset` does it once
+so that benchmarks can train many models and seeds on the same :class:`PreparedDataset`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch_geometric.data import Data
+
+from molpred.data import DatasetCard, MoleculeTable, load_dataset
+from molpred.exceptions import InputError
+from molpred.featurizers.featurize import FeaturizerConfig, featurize_smiles
+
+
+@dataclass
+class PreparedDataset:
+    """A dataset with one featurized molecule (or an error) per row.
+
+    Attributes:
+        table: The rows as read (all input columns, input order).
+        card: The registry card when the source was a dataset name, else ``None``.
+        tasks: Target names, length T.
+        task_type: ``"classification"`` or ``"regression"``.
+        y: ``float32 [N, T]`` labels, NaN = missing.
+        data: ``Data | None`` per row; each ``Data`` carries ``y`` as ``float32 [1, T]``.
+        errors: ``""`` or the reason each row could not be featurized.
+        featurizer: The settings used.
+        source: The dataset name or file path it came from.
+    """
+
+    table: MoleculeTable
+    card: DatasetCard | None
+    tasks: list[str]
+    task_type: str
+    y: np.ndarray
+    data: list[Data | None]
+    errors: list[str]
+    featurizer: FeaturizerConfig
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.card.name if self.card else Path(self.source).name.split(".")[0]
+
+    @property
+    def units(self) -> str | None:
+        return self.card.units if self.card else None
+
+    @property
+    def valid(self) -> np.ndarray:
+        """``bool [N]``: rows that featurized."""
+        return np.array([d is not None for d in self.data], dtype=bool)
+
+
+def infer_task_type(y: np.ndarray) -> str:
+    """``"classification"`` when every label is 0 or 1, else ``"regression"``."""
+    known = y[~np.isnan(y)]
+    return "classification" if known.size and np.isin(known, (0.0, 1.0)).all() else "regression"
+
+
+def load_labelled(
+    source: str | Path,
+    smiles_col: str | None = None,
+    targets: Sequence[str] | None = None,
+    task_type: str | None = None,
+) -> tuple[MoleculeTable, DatasetCard | None, str]:
+    """Read a dataset with targets and settle its task type.
+
+    Raises:
+        InputError: if a file is given without ``targets``, or classification labels are not 0/1.
+    """
+    table, card = load_dataset(source, smiles_col=smiles_col, targets=targets)
+    if not table.targets:
+        raise InputError(f"{source}: no target columns; name them with --targets a,b,...")
+    y = table.y
+    kind = task_type or (card.task_type if card else infer_task_type(y))
+    if kind == "classification":
+        known = y[~np.isnan(y)]
+        if known.size and not np.isin(known, (0.0, 1.0)).all():
+            bad = sorted(set(np.unique(known)) - {0.0, 1.0})[:3]
+            raise InputError(f"{source}: classification targets must be 0/1, found {bad}")
+    return table, card, kind
+
+
+def prepare_dataset(
+    source: str | Path,
+    featurizer: FeaturizerConfig,
+    smiles_col: str | None = None,
+    targets: Sequence[str] | None = None,
+    task_type: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PreparedDataset:
+    """Read ``source`` (a registry name or a file) and featurize every row.
+
+    Args:
+        source: Dataset name (``tox21``) or path to a CSV/TSV/SMI/SDF/Parquet file.
+        featurizer: What to compute per molecule.
+        smiles_col, targets: Columns, for files (defaults: first column; no default targets).
+        task_type: Override; default from the dataset card or inferred from the labels.
+        workers: Featurization processes (default: all cores).
+        progress: Called with rows done.
+    """
+    table, card, kind = load_labelled(source, smiles_col, targets, task_type)
+    y = table.y
+    data, errors = featurize_smiles(table.smiles, featurizer, workers=workers, progress=progress)
+    for i, d in enumerate(data):
+        if d is not None:
+            d.y = torch.from_numpy(y[i : i + 1].copy())
+    return PreparedDataset(
+        table, card, list(table.targets), kind, y, data, errors, featurizer, str(source)
+    )

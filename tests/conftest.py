@@ -1,0 +1,37 @@
+"""Test-wide settings: real data comes from MOLPRED_DATA_DIR (default ../shared/datasets)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_DEFAULT_DATA = REPO.parent / "shared" / "datasets"
+os.environ.setdefault("MOLPRED_DATA_DIR", str(_DEFAULT_DATA))
+os.environ.setdefault("MOLPRED_NUM_WORKERS", "2")
+SHARED = Path(os.environ["MOLPRED_DATA_DIR"]).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    path = Path(os.environ["MOLPRED_DATA_DIR"])
+    if not (path / "tox21.csv").exists():
+        pytest.skip(f"no MoleculeNet copy in {path}; set MOLPRED_DATA_DIR")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tox21(data_dir: Path) -> pd.DataFrame:
+    """The real Tox21 table (7,831 rows, SMILES + 12 assays)."""
+    return pd.read_csv(data_dir / "tox21.csv")
+
+
+@pytest.fixture(scope="session")
+def splits_dir() -> Path:
+    path = SHARED / "benchmarks" / "splits"
+    if not path.exists():
+        pytest.skip("no shared split files")
+    return path

@@ -1,0 +1,61 @@
+"""Parsing and standardization on real and broken SMILES."""
+
+import math
+
+import pytest
+from rdkit import Chem
+
+from molpred.chem import Standardizer, parse_smiles
+
+
+@pytest.fixture(scope="module")
+def standardizer() -> Standardizer:
+    return Standardizer()
+
+
+def test_aspirin_parses_unchanged(standardizer):
+    mol, error = parse_smiles("CC(=O)Oc1ccccc1C(=O)O", standardizer)
+    assert error == ""
+    assert Chem.MolToSmiles(mol) == Chem.CanonSmiles("CC(=O)Oc1ccccc1C(=O)O")
+
+
+def test_salt_is_stripped_and_neutralized(standardizer):
+    mol, error = parse_smiles("CC(=O)[O-].[Na+]", standardizer)
+    assert error == ""
+    assert Chem.MolToSmiles(mol) == "CC(=O)O"
+
+
+def test_standardization_can_be_switched_off():
+    mol, error = parse_smiles("CC(=O)[O-].[Na+]")
+    assert error == ""
+    assert mol.GetNumAtoms() == 5
+
+
+@pytest.mark.parametrize(
+    "smiles, reason",
+    [
+        ("", "empty SMILES"),
+        ("   ", "empty SMILES"),
+        (None, "empty SMILES"),
+        (math.nan, "empty SMILES"),
+        ("not a molecule", "syntax error"),
+        ("C1CC", "syntax error"),
+        ("C[N](C)(C)(C)C", "valence"),
+    ],
+)
+def test_bad_input_gives_a_reason_not_an_exception(smiles, reason, standardizer):
+    mol, error = parse_smiles(smiles, standardizer)
+    assert mol is None
+    assert reason in error
+
+
+def test_very_long_input_is_refused():
+    mol, error = parse_smiles("C" * 6000)
+    assert mol is None and "longer than" in error
+
+
+def test_every_tox21_row_parses_or_explains(tox21, standardizer):
+    results = [parse_smiles(s, standardizer) for s in tox21["smiles"].head(500)]
+    for mol, error in results:
+        assert (mol is None) == bool(error)
+    assert sum(mol is not None for mol, _ in results) >= 495

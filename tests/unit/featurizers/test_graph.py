@@ -1,0 +1,95 @@
+"""Atom/bond featurization and the parallel featurizer on real molecules."""
+
+import numpy as np
+import pytest
+import torch
+from rdkit import Chem
+from torch_geometric.data import Batch
+
+from molpred.featurizers import (
+    ATOM_FEATURE_DIM,
+    BOND_FEATURE_DIM,
+    DESCRIPTOR_NAMES,
+    FeaturizerConfig,
+    atom_features,
+    bond_features,
+    ecfp4,
+    featurize_smiles,
+    rdkit2d,
+)
+from molpred.featurizers.atom import ELEMENTS
+from molpred.exceptions import InputError
+
+
+def test_atom_features_of_alanine_zwitterion():
+    mol = Chem.MolFromSmiles("C[C@H](N)C(=O)[O-]")
+    x = atom_features(mol)
+    assert x.shape == (mol.GetNumAtoms(), ATOM_FEATURE_DIM) and x.dtype == np.float32
+    # six one-hot blocks -> exactly six ones per atom in the one-hot part
+    assert np.all(x[:, : ATOM_FEATURE_DIM - 3].sum(1) == 6)
+    carbon, oxygen = ELEMENTS.index("C"), ELEMENTS.index("O")
+    assert x[1, carbon] == 1 and x[5, oxygen] == 1
+    # the anionic oxygen carries charge -1: a different charge slot than the carbonyl O
+    assert not np.array_equal(x[4, 44:80], x[5, 44:80])
+    # mass/100 column
+    assert x[5, -1] == pytest.approx(0.15999, abs=1e-4)
+
+
+def test_bond_edges_come_in_reverse_pairs():
+    mol = Chem.MolFromSmiles("c1ccccc1O")
+    edge_index, edge_attr = bond_features(mol)
+    assert edge_index.shape == (2, 2 * mol.GetNumBonds())
+    assert edge_attr.shape == (2 * mol.GetNumBonds(), BOND_FEATURE_DIM)
+    e = np.arange(edge_index.shape[1])
+    assert np.array_equal(edge_index[0, e ^ 1], edge_index[1, e])
+    assert np.array_equal(edge_attr[e ^ 1], edge_attr[e])
+    aromatic = edge_attr[:, 3]
+    assert aromatic.sum() == 12  # six ring bonds, two directions
+
+
+def test_single_atom_molecule_has_no_edges():
+    edge_index, edge_attr = bond_features(Chem.MolFromSmiles("C"))
+    assert edge_index.shape == (2, 0) and edge_attr.shape == (0, BOND_FEATURE_DIM)
+
+
+def test_ecfp4_and_descriptors():
+    mol = Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O")
+    fp = ecfp4(mol)
+    assert fp.shape == (2048,) and set(np.unique(fp)) <= {0.0, 1.0} and fp.sum() > 10
+    desc = rdkit2d(mol)
+    assert desc.shape == (len(DESCRIPTOR_NAMES),) and np.isfinite(desc).all()
+    assert desc[DESCRIPTOR_NAMES.index("MolWt")] == pytest.approx(180.16, abs=0.01)
+
+
+def test_featurize_keeps_every_row_in_order(tox21):
+    smiles = tox21["smiles"].head(40).tolist() + ["garbage", "", "C1CC"]
+    data, errors = featurize_smiles(smiles, FeaturizerConfig(ecfp=True), workers=1)
+    assert len(data) == len(errors) == len(smiles)
+    assert [d is None for d in data[-3:]] == [True, True, True]
+    assert all(errors[-3:])
+    first = Chem.MolFromSmiles(smiles[0])
+    assert data[0].x.shape[0] == first.GetNumAtoms()
+    assert data[0].fp.shape == (1, 2048)
+    batch = Batch.from_data_list([d for d in data if d is not None])
+    assert batch.num_graphs == sum(d is not None for d in data)
+    assert batch.fp.shape == (batch.num_graphs, 2048)
+
+
+def test_parallel_featurization_equals_serial(tox21):
+    smiles = tox21["smiles"].head(2500).tolist()
+    serial, errors_serial = featurize_smiles(smiles, FeaturizerConfig(), workers=1)
+    parallel, errors_parallel = featurize_smiles(smiles, FeaturizerConfig(), workers=2)
+    assert errors_serial == errors_parallel
+    for a, b in zip(serial, parallel):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert torch.equal(a.x, b.x) and torch.equal(a.edge_index, b.edge_index)
+
+
+def test_extra_features_width_and_unknown_name():
+    config = FeaturizerConfig(graph=False, extra_features=("rdkit2d", "ecfp"))
+    assert config.extra_dim == len(DESCRIPTOR_NAMES) + 2048
+    data, _ = featurize_smiles(["CCO"], config)
+    assert data[0].mol_features.shape == (1, config.extra_dim)
+    with pytest.raises(InputError, match="unknown extra feature"):
+        FeaturizerConfig(extra_features=("maccs",))
