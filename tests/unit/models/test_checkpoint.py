@@ -1,0 +1,82 @@
+"""Model directories: exact round trip, and refusal of corrupt or foreign files."""
+
+import json
+import pickle
+
+import pytest
+import torch
+
+from molpred.exceptions import ModelFileError
+from molpred.models import ModelConfig, MoleculeModel
+from molpred.models.checkpoint import CONFIG_FILE, WEIGHTS_FILE, load_model, save_model
+
+TASKS = [f"t{i}" for i in range(12)]
+
+
+@pytest.fixture()
+def saved(tmp_path, tox21_batch):
+    torch.manual_seed(1)
+    model = MoleculeModel(ModelConfig.build("dmpnn", TASKS, "classification", {"hidden_size": 32},
+                                            extra_features=("rdkit2d",)))
+    model.set_scalers(tox21_batch.mol_features, tox21_batch.y)
+    model.eval()
+    return save_model(model, tmp_path / "m", training={"seed": 1}, metrics={"test": 0.5}), model
+
+
+def test_round_trip_gives_identical_predictions(saved, tox21_batch):
+    path, model = saved
+    loaded, config = load_model(path)
+    assert config["model"]["tasks"] == TASKS and config["training"]["seed"] == 1
+    with torch.no_grad():
+        assert torch.equal(model(tox21_batch), loaded(tox21_batch))
+    assert torch.equal(loaded.feature_mean, model.feature_mean)
+
+
+def test_pickle_file_is_refused_without_unpickling(tmp_path):
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('unpickled!')",))
+
+    bad = tmp_path / "model.pt"
+    bad.write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(ModelFileError, match="not a molpred model directory"):
+        load_model(bad)
+
+
+def test_weights_replaced_by_pickle_are_refused(saved):
+    path, _ = saved
+    (path / WEIGHTS_FILE).write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(ModelFileError, match="corrupt or not a safetensors"):
+        load_model(path)
+
+
+def test_truncated_weights_are_refused(saved):
+    path, _ = saved
+    data = (path / WEIGHTS_FILE).read_bytes()
+    (path / WEIGHTS_FILE).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="corrupt"):
+        load_model(path)
+
+
+def test_foreign_or_corrupt_config_is_refused(saved, tmp_path):
+    path, _ = saved
+    (path / CONFIG_FILE).write_text("{not json")
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        load_model(path)
+    (path / CONFIG_FILE).write_text(json.dumps({"architectures": ["BertModel"]}))
+    with pytest.raises(ModelFileError, match="not a molpred model config"):
+        load_model(path)
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelFileError, match="config.json is missing"):
+        load_model(tmp_path / "empty")
+
+
+def test_weights_that_do_not_fit_the_config_are_refused(saved):
+    path, _ = saved
+    config = json.loads((path / CONFIG_FILE).read_text())
+    config["model"]["encoder_params"]["hidden_size"] = 64
+    (path / CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match="does not match"):
+        load_model(path)
