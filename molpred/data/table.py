@@ -1,0 +1,74 @@
+"""MoleculeTable: the rows of an input file with its SMILES column and target columns named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from molpred.exceptions import InputError
+
+
+@dataclass
+class MoleculeTable:
+    """Every row of a molecule file, in input order, with the SMILES and target columns named.
+
+    Rows are never dropped: an empty or unparsable SMILES stays a row so that predictions and
+    reports line up 1:1 with the input.
+
+    Attributes:
+        frame: Every input column, in input order; index ``0..N-1``.
+        smiles_col: Name of the SMILES column in ``frame``.
+        targets: Names of the task columns (empty for prediction input).
+    """
+
+    frame: pd.DataFrame
+    smiles_col: str
+    targets: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        columns = list(self.frame.columns)
+        for name in [self.smiles_col, *self.targets]:
+            if name not in columns:
+                raise InputError(f"no column {name!r} in the table; columns are {columns}")
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def smiles(self) -> list:
+        """Raw values of the SMILES column, length N (may hold ``""``, NaN or ``None``)."""
+        return self.frame[self.smiles_col].tolist()
+
+    @property
+    def y(self) -> np.ndarray:
+        """Targets as a float32 array of shape ``[N, len(targets)]``; NaN marks a missing label.
+
+        Empty cells (and pandas' usual NA spellings) are missing, never 0.
+
+        Raises:
+            InputError: naming the column, the row (1-based, header excluded) and the value of
+                the first target cell that is not a number.
+        """
+        out = np.empty((len(self.frame), len(self.targets)), dtype=np.float32)
+        for j, col in enumerate(self.targets):
+            out[:, j] = _numeric_column(self.frame[col], col)
+        return out
+
+
+def _numeric_column(values: pd.Series, col: str) -> np.ndarray:
+    """One target column as float64 with NaN for missing cells."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    text = values.astype(object).where(values.notna(), None)
+    text = text.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna() & text.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"target column {col!r}, row {row + 1}: {text.iloc[row]!r} is not a number "
+            "(leave the cell empty for a missing label)"
+        )
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)

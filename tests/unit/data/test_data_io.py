@@ -1,0 +1,250 @@
+"""read_table / iter_table_chunks / TableWriter / load_dataset on real molecules."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+
+from molpred.data import (
+    TableWriter,
+    iter_table_chunks,
+    load_dataset,
+    read_table,
+    write_table,
+)
+from molpred.exceptions import InputError
+
+
+@pytest.fixture
+def frame(drugs) -> pd.DataFrame:
+    """Six drugs with a regression target that has one empty cell and a class label."""
+    return pd.DataFrame({
+        "smiles": list(drugs.values()),
+        "name": list(drugs),
+        "logS": [-1.72, -0.79, -1.03, -3.99, np.nan, -1.64],
+        "active": [1, 0, 0, 1, 0, 1],
+    })
+
+
+def canon(smiles: str) -> str:
+    return Chem.MolToSmiles(Chem.MolFromSmiles(smiles))
+
+
+# ----------------------------------------------------------------- delimited text
+@pytest.mark.parametrize("suffix,sep", [(".csv", ","), (".csv.gz", ","), (".tsv", "\t"),
+                                        (".txt", ";")])
+def test_read_delimited_text(tmp_path, frame, suffix, sep):
+    path = tmp_path / f"drugs{suffix}"
+    frame.to_csv(path, sep=sep, index=False)  # pandas gzips by suffix
+    if suffix.endswith(".gz"):
+        assert path.read_bytes()[:2] == b"\x1f\x8b"
+    table = read_table(path, targets=["logS", "active"])
+    assert table.smiles_col == "smiles"
+    assert table.smiles == frame["smiles"].tolist()
+    assert list(table.frame.columns) == list(frame.columns)
+    assert list(table.frame.index) == list(range(6))
+    y = table.y
+    assert y.shape == (6, 2) and y.dtype == np.float32
+    assert np.isnan(y[4, 0]) and not np.isnan(np.delete(y[:, 0], 4)).any()  # empty -> NaN, not 0
+    assert y[:, 1].tolist() == [1, 0, 0, 1, 0, 1]
+
+
+def test_empty_target_cells_in_real_tox21_are_nan(data_dir):
+    table = read_table(data_dir / "tox21.csv", targets=["NR-AR", "NR-AhR", "SR-p53"])
+    assert len(table) == 7831
+    raw = pd.read_csv(data_dir / "tox21.csv", dtype=str, keep_default_na=False)
+    for j, col in enumerate(table.targets):
+        empty = (raw[col] == "").to_numpy()
+        assert np.array_equal(np.isnan(table.y[:, j]), empty)
+        assert set(np.unique(table.y[~empty, j])) <= {0.0, 1.0}
+
+
+def test_smiles_col_and_errors(tmp_path, frame):
+    path = tmp_path / "drugs.csv"
+    frame[["name", "smiles", "logS"]].to_csv(path, index=False)
+    assert read_table(path).smiles_col == "name"  # default: first column
+    assert read_table(path, smiles_col="smiles").smiles[0] == frame["smiles"][0]
+    with pytest.raises(InputError, match=r"drugs.csv: no column 'SMILES'; available columns: "
+                                         r"name, smiles, logS"):
+        read_table(path, smiles_col="SMILES")
+    with pytest.raises(InputError, match="no column 'pIC50'"):
+        read_table(path, smiles_col="smiles", targets=["pIC50"])
+    with pytest.raises(InputError, match="no such file"):
+        read_table(tmp_path / "missing.csv")
+    with pytest.raises(InputError, match="unknown file format"):
+        read_table(tmp_path / "drugs.xlsx")
+
+
+def test_non_numeric_target_names_row_and_column(tmp_path, drugs):
+    path = tmp_path / "labels.csv"
+    path.write_text(f"smiles,logS\n{drugs['ethanol']},1.1\n{drugs['benzene']},\n"
+                    f"{drugs['aspirin']},insoluble\n")
+    table = read_table(path, targets=["logS"])
+    with pytest.raises(InputError, match=r"'logS', row 3: 'insoluble' is not a number"):
+        _ = table.y
+
+
+# ----------------------------------------------------------------- SMILES files
+def test_read_smi_keeps_empty_line_as_row(tmp_path, drugs, bad_smiles):
+    path = tmp_path / "drugs.smi"
+    path.write_text(f"{drugs['aspirin']} aspirin\n\n{drugs['caffeine']}\tcaffeine (anhydrous)\n"
+                    f"{bad_smiles['unclosed_ring']}\n{drugs['ethanol']} ethanol\n\n")
+    table = read_table(path)
+    assert list(table.frame.columns) == ["smiles", "name"]
+    assert table.smiles == [drugs["aspirin"], "", drugs["caffeine"], bad_smiles["unclosed_ring"],
+                            drugs["ethanol"]]
+    assert table.frame["name"].tolist() == ["aspirin", "", "caffeine (anhydrous)", "", "ethanol"]
+    gz = tmp_path / "drugs.smi.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    assert read_table(gz).smiles == table.smiles
+
+
+# ----------------------------------------------------------------- SDF
+def _write_sdf(path, drugs, bad_smiles):
+    with Chem.SDWriter(str(path)) as writer:
+        for i, (name, smi) in enumerate(drugs.items()):
+            mol = Chem.MolFromSmiles(smi)
+            mol.SetProp("_Name", name)
+            mol.SetProp("ID", f"D{i}")
+            if name != "ethanol":
+                mol.SetProp("logS", str(-i))
+            writer.write(mol)
+    bad = Chem.MolFromSmiles(bad_smiles["pentavalent_carbon"], sanitize=False)
+    bad.SetProp("_Name", "neopentyl?")
+    block = Chem.MolToMolBlock(bad, kekulize=False)
+    with open(path, "a") as fh:  # a record RDKit rejects (5 bonds on carbon), with its fields
+        fh.write(block + ">  <ID>\nD99\n\n>  <logS>\n-9\n\n$$$$\n")
+
+
+def test_read_sdf_keeps_broken_record(tmp_path, drugs, bad_smiles):
+    path = tmp_path / "drugs.sdf"
+    _write_sdf(path, drugs, bad_smiles)
+    table = read_table(path, targets=["logS"])
+    frame = table.frame
+    assert len(frame) == len(drugs) + 1
+    assert list(frame.columns) == ["smiles", "name", "ID", "logS", "input_error"]
+    assert frame["smiles"].tolist()[:-1] == [canon(s) for s in drugs.values()]
+    assert frame["name"].tolist() == [*drugs, "neopentyl?"]
+    assert frame["ID"].tolist() == [f"D{i}" for i in range(len(drugs))] + ["D99"]
+    last = frame.iloc[-1]
+    assert last["smiles"] == "" and "valence" in last["input_error"].lower()
+    assert (frame["input_error"].iloc[:-1] == "").all()
+    ethanol = list(drugs).index("ethanol")
+    assert np.isnan(table.y[ethanol, 0]) and table.y[-1, 0] == -9  # missing field -> NaN
+
+
+# ----------------------------------------------------------------- Parquet
+def test_read_parquet(tmp_path, frame):
+    path = tmp_path / "drugs.parquet"
+    frame.to_parquet(path, index=False)
+    table = read_table(path, targets=["logS"])
+    assert table.smiles == frame["smiles"].tolist()
+    assert np.isnan(table.y[4, 0]) and table.y[0, 0] == pytest.approx(-1.72)
+
+
+# ----------------------------------------------------------------- streaming
+def test_iter_chunks_real_csv_preserves_order_and_count(data_dir):
+    chunks = list(iter_table_chunks(data_dir / "tox21.csv", chunk_size=1000))
+    assert [len(c) for c in chunks] == [1000] * 7 + [831]
+    whole = pd.concat(chunks)
+    assert list(whole.index) == list(range(7831))
+    assert whole["smiles"].tolist() == read_table(data_dir / "tox21.csv").smiles
+    assert whole["NR-AR"].iloc[0] == "0" and (whole["NR-ER"] == "").any()  # strings, untouched
+
+
+@pytest.mark.parametrize("suffix", [".smi", ".sdf", ".parquet", ".csv.gz"])
+def test_iter_chunks_each_format(tmp_path, frame, suffix):
+    path = tmp_path / f"drugs{suffix}"
+    if suffix == ".smi":
+        rows = zip(frame["smiles"], frame["name"], strict=True)
+        path.write_text("".join(f"{smi} {name}\n" for smi, name in rows))
+    else:
+        write_table(frame, path)
+    chunks = list(iter_table_chunks(path, chunk_size=4))
+    assert [len(c) for c in chunks] == [4, 2]
+    whole = pd.concat(chunks)
+    assert list(whole.index) == list(range(6))
+    assert all(pd.api.types.is_string_dtype(whole[c]) for c in whole.columns)
+    expected = [canon(s) for s in frame["smiles"]] if suffix == ".sdf" else frame["smiles"].tolist()
+    assert whole["smiles"].tolist() == expected
+    if suffix != ".smi":
+        assert whole["logS"].iloc[4] == ""  # missing stays an empty string
+
+
+def test_iter_chunks_checks_column_before_reading(tmp_path, frame):
+    path = tmp_path / "drugs.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match="no column 'SMILES'"):
+        iter_table_chunks(path, smiles_col="SMILES")  # raised at call time, not on next()
+
+
+# ----------------------------------------------------------------- writing
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".tsv", ".parquet"])
+def test_writer_round_trip_in_chunks(tmp_path, frame, suffix):
+    path = tmp_path / f"out{suffix}"
+    frame = frame.assign(error="")
+    frame.loc[3:, "error"] = ["", "RDKit cannot parse SMILES", ""]
+    frame["note"] = None  # all missing in the first chunk, text later
+    frame.loc[4, "note"] = "check stereo"
+    with TableWriter(path) as out:
+        out.write(frame.iloc[:3])
+        out.write(frame.iloc[3:][list(reversed(frame.columns))])  # column order may differ
+    assert out.rows_written == 6
+    if suffix == ".parquet":
+        back = pd.read_parquet(path)
+    else:
+        back = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    assert back["smiles"].tolist() == frame["smiles"].tolist()
+    assert back["name"].tolist() == frame["name"].tolist()
+    assert np.allclose(back["logS"], frame["logS"], equal_nan=True)
+    assert back["active"].tolist() == frame["active"].tolist()
+    assert back["note"].iloc[4] == "check stereo" and pd.isna(back["note"].iloc[0])
+
+
+def test_writer_sdf_keeps_unparsable_rows(tmp_path, frame, bad_smiles):
+    frame.loc[2, "smiles"] = bad_smiles["pentavalent_carbon"]
+    path = tmp_path / "out.sdf"
+    with TableWriter(path) as out:
+        out.write(frame.iloc[:3])
+        out.write(frame.iloc[3:])
+    mols = list(Chem.SDMolSupplier(str(path)))
+    assert len(mols) == 6 and all(m is not None for m in mols)
+    assert [m.GetProp("_Name") for m in mols] == frame["name"].tolist()
+    assert mols[2].GetNumAtoms() == 0 and mols[2].GetProp("logS") == "-1.03"
+    assert Chem.MolToSmiles(mols[0]) == canon(frame["smiles"][0])
+    assert not mols[4].HasProp("logS")  # NaN is left out
+    back = read_table(path, targets=["logS"])  # the bad SMILES text comes back, still bad
+    assert back.smiles[2] == bad_smiles["pentavalent_carbon"]
+    assert back.smiles[:2] == [canon(s) for s in frame["smiles"][:2]]
+    assert np.allclose(back.y[:, 0], frame["logS"], equal_nan=True)
+
+
+def test_writer_rejects_changed_columns_and_unknown_suffix(tmp_path, frame):
+    with pytest.raises(InputError, match="differ"):
+        with TableWriter(tmp_path / "out.csv") as out:
+            out.write(frame)
+            out.write(frame.drop(columns=["logS"]))
+    with pytest.raises(InputError, match="unknown file format"):
+        TableWriter(tmp_path / "out.xlsx")
+
+
+# ----------------------------------------------------------------- load_dataset
+def test_load_dataset_from_local_copy(data_dir, monkeypatch):
+    monkeypatch.setenv("MOLPRED_DATA_DIR", str(data_dir))
+    table, card = load_dataset("lipo")
+    assert card.name == "lipo" and len(table) == 4200
+    assert table.targets == ["lipo"]  # named as in the shared file, not the card's "exp"
+    assert table.y.shape == (4200, 1) and not np.isnan(table.y).any()
+
+
+def test_load_dataset_from_path(tmp_path, frame):
+    path = tmp_path / "mine.csv"
+    frame.to_csv(path, index=False)
+    table, card = load_dataset(path)
+    assert card is None and table.targets == [] and table.y.shape == (6, 0)
+    table, _ = load_dataset(str(path), targets=["active"])
+    assert table.y[:, 0].tolist() == frame["active"].tolist()
