@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from molpred.data import default_smiles_column
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
 from molpred.inference import predict_data, resolve_device
@@ -62,7 +63,7 @@ class Predictor:
 
         Args:
             molecules: One SMILES, a list/Series of SMILES, or a DataFrame with a SMILES
-                column (``smiles_col``, default ``"smiles"`` or else the first column).
+                column (``smiles_col``; default a column named ``smiles``, else the first).
             batch_size: Molecules per forward pass.
             device: ``auto``, ``cpu`` or ``cuda``.
             workers: Featurization processes (default: all cores for large inputs).
@@ -103,12 +104,7 @@ def _as_frame(
     molecules: str | Sequence[str] | pd.Series | pd.DataFrame, smiles_col: str | None
 ) -> tuple[pd.DataFrame, str]:
     if isinstance(molecules, pd.DataFrame):
-        if molecules.columns.empty:
-            raise InputError("the DataFrame has no columns")
-        column = smiles_col or (
-            DEFAULT_SMILES_COLUMN if DEFAULT_SMILES_COLUMN in molecules.columns
-            else molecules.columns[0]
-        )
+        column = smiles_col or default_smiles_column(molecules.columns)
         if column not in molecules.columns:
             raise InputError(f"no SMILES column {column!r}; columns are {list(molecules.columns)}")
         return molecules.reset_index(drop=True), column

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from molpred.data import TableWriter, iter_table_chunks
+from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import _PARALLEL_THRESHOLD, default_workers
 from molpred.predictor import Predictor, load
@@ -60,7 +60,7 @@ def screen(
         input: CSV/TSV (plain or ``.gz``), ``.smi``, SDF or Parquet file.
         output: Output file; its suffix picks the format (``.csv``, ``.csv.gz``, ``.tsv``,
             ``.parquet``, ``.sdf``). Must differ from ``input``.
-        smiles_col: SMILES column (default: the first column; ``smiles`` for .smi/.sdf).
+        smiles_col: SMILES column (default: a column named ``smiles``, else the first).
         chunk_size: Rows held in memory at a time.
         batch_size: Molecules per forward pass.
         device: ``auto``, ``cpu`` or ``cuda``.
@@ -85,7 +85,7 @@ def screen(
         chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
         with TableWriter(output) as writer:
             for chunk in chunks:
-                column = smiles_col or chunk.columns[0]
+                column = smiles_col or default_smiles_column(chunk.columns)
                 result = predictor.predict_chunk(chunk, column, batch_size, device, pool)
                 writer.write(result)
                 rows += len(result)

@@ -9,7 +9,8 @@ J. Chem. Inf. Model. 2019, 59, 3370 (Chemprop), with bond-centred messages:
 * atom states ``a_v = act(W_o [x_v ; sum_{u -> v} h_{uv}])``, pooled over the molecule.
 
 The reverse of edge ``e`` is ``e ^ 1`` (see ``featurizers/bond.py``), so no extra index
-tensor is needed (swapping row pairs is a view + flip); scatter sums use ``Tensor.index_add_``, which is deterministic on CPU.
+tensor is needed (swapping row pairs is a view + flip); scatter sums use
+``Tensor.index_add_``, which is deterministic on CPU.
 """
 
 from __future__ import annotations

@@ -66,7 +66,9 @@ def test_empty_target_cells_in_real_tox21_are_nan(data_dir):
 def test_smiles_col_and_errors(tmp_path, frame):
     path = tmp_path / "drugs.csv"
     frame[["name", "smiles", "logS"]].to_csv(path, index=False)
-    assert read_table(path).smiles_col == "name"  # default: first column
+    assert read_table(path).smiles_col == "smiles"  # default: the column named smiles
+    frame[["name", "logS"]].to_csv(tmp_path / "nosmiles.csv", index=False)
+    assert read_table(tmp_path / "nosmiles.csv").smiles_col == "name"  # else the first column
     assert read_table(path, smiles_col="smiles").smiles[0] == frame["smiles"][0]
     with pytest.raises(InputError, match=r"drugs.csv: no column 'SMILES'; available columns: "
                                          r"name, smiles, logS"):

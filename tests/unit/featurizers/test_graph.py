@@ -6,6 +6,7 @@ import torch
 from rdkit import Chem
 from torch_geometric.data import Batch
 
+from molpred.exceptions import InputError
 from molpred.featurizers import (
     ATOM_FEATURE_DIM,
     BOND_FEATURE_DIM,
@@ -18,7 +19,6 @@ from molpred.featurizers import (
     rdkit2d,
 )
 from molpred.featurizers.atom import ELEMENTS
-from molpred.exceptions import InputError
 
 
 def test_atom_features_of_alanine_zwitterion():

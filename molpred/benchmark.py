@@ -1,0 +1,157 @@
+"""Benchmark runner: models x datasets x seeds on fixed split files, resumable.
+
+Follows ``shared/BENCHMARKS.md``: train on ``train``, early-stop on ``val``, predict ``test``
+once; the metric is ROC-AUC (classification) or RMSE (regression) averaged over tasks, and
+figures are reported as mean ± std over seeds. Each finished run writes one JSON file
+``OUT/runs/DATASET/MODEL/seedK.json`` and its test predictions
+``OUT/predictions/DATASET/MODEL/seedK.csv`` (``score.py`` format), so an interrupted
+benchmark resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from molpred.models.encoders import ENCODERS
+from molpred.training.api import train_prepared
+from molpred.training.evaluate import label_prior, predict_part
+from molpred.training.fit import FitSettings
+from molpred.training.prepare import PreparedDataset, prepare_dataset
+from molpred.training.splitting import resolve_split
+
+
+def run_file(out: Path, dataset: str, model: str, seed: int) -> Path:
+    """Where the result JSON of one run lives."""
+    return out / "runs" / dataset / model / f"seed{seed}.json"
+
+
+def run_benchmark(
+    datasets: Sequence[str],
+    models: Sequence[str],
+    seeds: Sequence[int],
+    splits_dir: str | Path,
+    out: str | Path,
+    settings: FitSettings | None = None,
+    log: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
+    """Run every (dataset, model, seed) that has no result file yet.
+
+    Args:
+        datasets: Registry names (read through ``MOLPRED_DATA_DIR`` or the download cache).
+        models: Encoder names.
+        seeds: Split seeds: split ``seedK`` of ``splits_dir/DATASET.json``, and torch seed K.
+        splits_dir: Folder of split files (``shared/benchmarks/splits``).
+        out: Result folder.
+        settings: Optimization settings (seed is overridden per run).
+        log: Progress messages.
+
+    Returns:
+        All run records found under ``out`` for the requested combinations.
+    """
+    out = Path(out)
+    base = settings or FitSettings()
+    records = []
+    for dataset in datasets:
+        cache: dict[Any, PreparedDataset] = {}
+        for model in models:
+            encoder = ENCODERS.get(model)
+            for seed in seeds:
+                path = run_file(out, dataset, model, seed)
+                if path.exists():
+                    records.append(json.loads(path.read_text()))
+                    continue
+                feat = encoder.featurizer_config()
+                if feat not in cache:
+                    t0 = time.perf_counter()
+                    cache[feat] = prepare_dataset(dataset, feat)
+                    log(f"{dataset}: featurized for {model} in {time.perf_counter() - t0:.1f} s")
+                prepared = cache[feat]
+                split = resolve_split(prepared, Path(splits_dir) / f"{dataset}.json", f"seed{seed}")
+                settings_k = FitSettings(**{**base.__dict__, "seed": seed})
+                result = train_prepared(prepared, split, model, settings_k)
+                frame = predict_part(result.model, prepared, split["test"],
+                                     label_prior(prepared.y[split["train"]], prepared.task_type))
+                pred_path = out / "predictions" / dataset / model / f"seed{seed}.csv"
+                pred_path.parent.mkdir(parents=True, exist_ok=True)
+                frame.to_csv(pred_path, index=False)
+                m = result.metrics
+                record = {
+                    "dataset": dataset, "model": model, "seed": seed,
+                    "metric": m["test"]["metric"], "test": m["test"]["score"],
+                    "val": m["val"]["score"], "test_tasks": m["test"]["tasks"],
+                    "test_prc_auc": m["test"].get("prc_auc"),
+                    "best_epoch": m["best_epoch"], "epochs_run": m["epochs_run"],
+                    "train_seconds": m["train_seconds"],
+                    "settings": {k: v for k, v in settings_k.__dict__.items() if k != "progress"},
+                    "encoder_params": result.model.config.encoder_params,
+                    "machine": {"cpu_threads": torch.get_num_threads(),
+                                "python": platform.python_version(), "torch": torch.__version__},
+                }
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(record, indent=2))
+                log(f"{dataset} {model} seed{seed}: val {record['val']:.4f} test "
+                    f"{record['test']:.4f} ({record['metric']}) in {record['train_seconds']:.0f} s")
+                records.append(record)
+    return records
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{dataset: {model: {"metric", "mean", "std", "n", "scores", "train_seconds"}}}``.
+
+    ``std`` is the sample standard deviation over seeds (0 for one seed).
+    """
+    table: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in records:
+        table.setdefault(r["dataset"], {}).setdefault(r["model"], {"runs": []})["runs"].append(r)
+    for models in table.values():
+        for cell in models.values():
+            runs = sorted(cell.pop("runs"), key=lambda r: r["seed"])
+            scores = [r["test"] for r in runs]
+            cell.update(
+                metric=runs[0]["metric"], n=len(scores), scores=scores,
+                seeds=[r["seed"] for r in runs],
+                mean=statistics.fmean(scores),
+                std=statistics.stdev(scores) if len(scores) > 1 else 0.0,
+                train_seconds=statistics.fmean(r["train_seconds"] for r in runs),
+            )
+    return table
+
+
+def markdown_table(summary: dict, anchors: dict[str, tuple[float, float]] | None = None) -> str:
+    """Markdown table of mean ± std per dataset (rows) and model (columns); best in bold.
+
+    Args:
+        summary: Output of :func:`summarize`.
+        anchors: Optional ``{dataset: (mean, std)}`` of a peer (Chemprop) for a last column.
+    """
+    models = sorted({m for d in summary.values() for m in d})
+    header = ["dataset", "metric", *models] + (["Chemprop 2.3 (anchors.md)"] if anchors else [])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for dataset in sorted(summary):
+        cells = summary[dataset]
+        metric = next(iter(cells.values()))["metric"]
+        higher = metric != "rmse"
+        means = {m: c["mean"] for m, c in cells.items()}
+        best = (max if higher else min)(means, key=means.get)
+        row = [dataset, "ROC-AUC ↑" if higher else "RMSE ↓"]
+        for m in models:
+            c = cells.get(m)
+            if c is None:
+                row.append("–")
+                continue
+            text = f"{c['mean']:.3f} ± {c['std']:.3f}" + ("" if c["n"] == 3 else f" (n={c['n']})")
+            row.append(f"**{text}**" if m == best else text)
+        if anchors:
+            a = anchors.get(dataset)
+            row.append(f"{a[0]:.3f} ± {a[1]:.3f}" if a and not math.isnan(a[0]) else "–")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"

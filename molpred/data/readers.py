@@ -1,0 +1,264 @@
+"""Read molecule tables: CSV/TSV/TXT, SMILES (.smi), SDF and Parquet, plain or gzipped.
+
+* :func:`read_table` loads a whole file into a :class:`MoleculeTable` (training data, small
+  prediction inputs);
+* :func:`iter_table_chunks` streams a file as string-typed DataFrames of ``chunk_size`` rows
+  (screening million-row libraries in constant memory).
+
+Formats follow the suffix (:data:`molpred.data.formats.READ_FORMATS`). Rows are never dropped:
+an empty SMILES line or an SDF record RDKit cannot read stays a row (with an empty SMILES and,
+for SDF, a reason in the ``input_error`` column) so that results stay aligned with the input.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from molpred.data.formats import (
+    READ_FORMATS,
+    default_smiles_column,
+    detect_format,
+    open_text,
+    require_file,
+)
+from molpred.data.sdf import SDF_NAME, SDF_SMILES, read_sdf_frame, sdf_columns, sdf_rows
+from molpred.data.table import MoleculeTable
+from molpred.exceptions import InputError
+
+
+# ---------------------------------------------------------------- delimited text
+def _separator(path: Path, kind: str, gz: bool) -> str:
+    """Column separator: ',' for csv, tab for tsv, sniffed from the first 64 kB for txt."""
+    if kind != "txt":
+        return "," if kind == "csv" else "\t"
+    with open_text(path, gz) as fh:
+        sample = fh.read(65536)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:  # one column, or nothing to go by
+        return ","
+
+
+def _check_columns(path: Path, columns: Sequence[str], names: Sequence[str]) -> None:
+    for name in names:
+        if name not in columns:
+            raise InputError(
+                f"{path}: no column {name!r}; available columns: {', '.join(map(str, columns))}"
+            )
+
+
+def read_delimited(path: Path, sep: str, **kwargs: Any) -> Any:
+    """``pandas.read_csv`` with its errors turned into one-line InputErrors.
+
+    Raises:
+        InputError: the file is empty (no header line) or cannot be parsed or read.
+    """
+    try:
+        return pd.read_csv(path, sep=sep, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty (a header line is needed)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
+        reason = " ".join(str(exc).split())
+        raise InputError(f"{path}: cannot read as a table: {reason}") from None
+
+
+# ---------------------------------------------------------------- SMILES files
+def _smi_rows(path: Path, gz: bool) -> Iterator[tuple[str, str]]:
+    """``(smiles, name)`` per line of a whitespace-separated SMILES file without header.
+
+    An empty line inside the file is a row with empty SMILES; blank lines at the very end of
+    the file are not rows. A first line whose first field is ``smiles`` (any case) is a header.
+    """
+    pending_blank = 0
+    with open_text(path, gz) as fh:
+        for lineno, line in enumerate(fh):
+            parts = line.split(maxsplit=1)
+            if lineno == 0 and parts and parts[0].lower() == "smiles":
+                continue  # a header line ("smiles" in any case is not a valid SMILES)
+            if not parts:
+                pending_blank += 1
+                continue
+            for _ in range(pending_blank):
+                yield "", ""
+            pending_blank = 0
+            yield parts[0], (parts[1].strip() if len(parts) > 1 else "")
+
+
+# ---------------------------------------------------------------- whole-file reading
+def read_table(
+    path: str | Path, smiles_col: str | None = None, targets: Sequence[str] | None = None
+) -> MoleculeTable:
+    """Read a molecule file into a :class:`MoleculeTable`, keeping every row in input order.
+
+    Formats by suffix (each may end in ``.gz`` except Parquet):
+
+    * ``.csv``, ``.tsv``/``.tab``, ``.txt`` (separator sniffed among ``, tab ; |``): header line
+      required; empty cells become NaN (pandas' NA spellings too).
+    * ``.smi``/``.smiles``: ``SMILES [name]`` per line, whitespace-separated, no header ->
+      columns ``smiles``, ``name``. An empty line is a row with empty SMILES (reported later,
+      not dropped); trailing blank lines at the end of the file are ignored.
+    * ``.sdf``/``.sd``: RDKit ``ForwardSDMolSupplier`` record by record -> columns ``smiles``
+      (``Chem.MolToSmiles``), ``name`` (the title line), one column per SD field (strings),
+      ``input_error`` (why RDKit could not read a record; such records keep their fields and an
+      empty SMILES). A record with an empty molecule block takes its SMILES from an SD field
+      named ``smiles`` if present (so :class:`TableWriter` SDF output round-trips bad rows).
+    * ``.parquet``/``.pq``: pyarrow.
+
+    Args:
+        path: The file.
+        smiles_col: SMILES column; default: a column named ``smiles`` (any case), else the first column.
+        targets: Task columns to expose as :attr:`MoleculeTable.y`; default none.
+
+    Returns:
+        A MoleculeTable whose ``frame`` has every column of the file and index ``0..N-1``.
+
+    Raises:
+        InputError: one line naming the file: missing file, unknown format, unreadable
+            content, or a column that does not exist (listing the available ones).
+    """
+    path = Path(path)
+    kind, gz = detect_format(path, READ_FORMATS)
+    require_file(path)
+    if kind in ("csv", "tsv", "txt"):
+        frame = read_delimited(path, _separator(path, kind, gz), low_memory=False)
+    elif kind == "smi":
+        frame = pd.DataFrame(list(_smi_rows(path, gz)), columns=[SDF_SMILES, SDF_NAME])
+    elif kind == "sdf":
+        frame = read_sdf_frame(path, gz)
+    else:
+        frame = _read_parquet(path)
+    frame = frame.reset_index(drop=True)
+    if smiles_col is None:
+        if len(frame.columns) == 0:
+            raise InputError(f"{path}: the file has no columns")
+        smiles_col = default_smiles_column(frame.columns)
+    targets = list(targets or [])
+    _check_columns(path, list(frame.columns), [smiles_col, *targets])
+    if smiles_col in targets or len(set(targets)) != len(targets):
+        raise InputError(f"{path}: targets {targets} repeat a column or include the SMILES column")
+    return MoleculeTable(frame=frame, smiles_col=smiles_col, targets=targets)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path).to_pandas()
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{path}: cannot read as Parquet: {' '.join(str(exc).split())}") from None
+
+
+# ---------------------------------------------------------------- streaming
+def iter_table_chunks(
+    path: str | Path, smiles_col: str | None = None, chunk_size: int = 10_000
+) -> Iterator[pd.DataFrame]:
+    """Stream a molecule file as DataFrames of at most ``chunk_size`` rows.
+
+    Same formats and columns as :func:`read_table`, but every value is a string and nothing
+    is converted: empty cells are ``""``, ``"NA"`` stays ``"NA"``. Chunks follow the file
+    order and carry the global row numbers as index (chunk 2 starts at ``chunk_size``). CSV/TSV
+    use pandas' chunked reader, Parquet ``ParquetFile.iter_batches``, SMILES files go line by
+    line and SDF record by record (SDF files are scanned once first to learn the column set;
+    an SD field the scan missed is appended as a new column when it appears).
+
+    Args:
+        path: The file.
+        smiles_col: SMILES column, checked against the columns before the first chunk is read;
+            default: a column named ``smiles`` (any case), else the first column.
+        chunk_size: Rows per chunk (> 0).
+
+    Returns:
+        An iterator of DataFrames (all columns of dtype str).
+
+    Raises:
+        InputError: at call time, for a missing file, unknown format or unknown column; for
+            unreadable content, when the chunk holding it is read.
+    """
+    path = Path(path)
+    if chunk_size < 1:
+        raise InputError(f"chunk_size must be at least 1, not {chunk_size}")
+    kind, gz = detect_format(path, READ_FORMATS)
+    require_file(path)
+    if kind in ("csv", "tsv", "txt"):
+        sep = _separator(path, kind, gz)
+        columns = list(read_delimited(path, sep, nrows=0).columns)
+        chunks = _csv_chunks(path, sep, chunk_size)
+    elif kind == "parquet":
+        import pyarrow.parquet as pq
+
+        columns = list(pq.read_schema(path).names)
+        chunks = _parquet_chunks(path, chunk_size)
+    elif kind == "smi":
+        columns = [SDF_SMILES, SDF_NAME]
+        chunks = _row_chunks(_smi_rows(path, gz), columns, chunk_size)
+    else:
+        columns = sdf_columns(path, gz)
+        chunks = _row_chunks(sdf_rows(path, gz), columns, chunk_size)
+    _check_columns(path, columns, [smiles_col or default_smiles_column(columns)])
+    return chunks
+
+
+def _csv_chunks(path: Path, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+    reader = read_delimited(path, sep, dtype=str, keep_default_na=False, chunksize=chunk_size)
+    start = 0
+    with reader:
+        while True:
+            try:
+                chunk = next(reader)
+            except StopIteration:
+                return
+            except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
+                raise InputError(f"{path}: cannot read rows after row {start}: "
+                                 f"{' '.join(str(exc).split())}") from None
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
+
+
+def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    start = 0
+    with pq.ParquetFile(path) as source:
+        for batch in source.iter_batches(batch_size=chunk_size):
+            chunk = batch.to_pandas()
+            for col in chunk.columns:
+                values = chunk[col].astype(object)
+                chunk[col] = values.where(values.notna(), "").map(str).astype(str)
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
+
+
+def _row_chunks(rows: Iterator[Any], columns: list[str], chunk_size: int
+                ) -> Iterator[pd.DataFrame]:
+    """Group rows (tuples in ``columns`` order, or dicts) into string DataFrames."""
+    start, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == chunk_size:
+            yield _frame(batch, columns, start)
+            start, batch = start + len(batch), []
+    if batch or start == 0:
+        yield _frame(batch, columns, start)
+
+
+def _frame(rows: list[Any], columns: list[str], start: int) -> pd.DataFrame:
+    if rows and isinstance(rows[0], dict):
+        for row in rows:
+            for key in row:
+                if key not in columns:  # an SD field the pre-scan missed
+                    columns.insert(len(columns) - 1, key)  # keep input_error last
+        rows = [tuple(row.get(col, "") for col in columns) for row in rows]
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=str)
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    return frame
+
+
+__all__ = ["iter_table_chunks", "read_delimited", "read_table"]

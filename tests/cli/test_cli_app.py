@@ -1,0 +1,58 @@
+"""The root command: --version, help of every command, the entry point, import hygiene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from molpred_cli.app import main
+
+import molpred
+from molpred.models.encoders import ENCODERS
+
+COMMANDS = [[], ["train"], ["predict"], ["screen"], ["evaluate"], ["datasets"],
+            ["datasets", "list"], ["datasets", "fetch"]]
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"molpred {molpred.__version__}"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "root")
+def test_help(cli, command):
+    result = cli(*command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage: " in result.stdout and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["predict"], ["train"], ["datasets"]])
+def test_no_arguments_shows_help(cli, command):
+    result = cli(*command)
+    assert "Usage: " in result.output and "Traceback" not in result.output
+
+
+def test_train_help_lists_registry_models_and_panels(cli):
+    text = cli("train", "--help").stdout
+    for name in ENCODERS.names():
+        assert name in text
+    for panel in ("Data", "Model", "Training"):
+        assert f"─ {panel} " in text
+
+
+def test_main_prints_one_red_line(tmp_path, monkeypatch, capsys):
+    """The console script itself (not only CliRunner) ends handled errors in one line."""
+    monkeypatch.setattr(sys, "argv", ["molpred", "predict", "-m", str(tmp_path), "CCO"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_import_molpred_does_not_import_typer():
+    code = "import molpred, sys; assert 'typer' not in sys.modules, 'typer imported'"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,62 @@
+"""``molpred predict``: SMILES arguments, files in and out, bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ASPIRIN, BENZENE = "CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1"
+
+
+def test_predict_smiles_arguments(cli, model_dir):
+    result = cli("predict", "-m", model_dir, ASPIRIN, BENZENE, "not_a_smiles", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert ASPIRIN in out and BENZENE in out and "p_np" in out and "error" in out
+    lines = [line for line in out.splitlines() if "not_a_smiles" in line]
+    assert len(lines) == 1 and "RDKit" in lines[0]
+
+
+def test_predict_file_to_csv_keeps_rows_in_order(cli, model_dir, library, tmp_path):
+    src, dst = tmp_path / "mols.csv", tmp_path / "preds.csv"
+    library.to_csv(src, index=False)
+    result = cli("predict", "-m", model_dir, "-i", src, "--smiles-col", "smiles", "-o", dst)
+    assert result.exit_code == 0, result.output
+    preds = pd.read_csv(dst, keep_default_na=False)
+    assert list(preds.columns) == ["id", "smiles", "p_np", "error"]
+    assert preds["id"].tolist() == library["id"].tolist()
+    bad = preds["error"] != ""
+    assert bad.sum() == 3 and preds.loc[~bad, "p_np"].astype(float).between(0, 1).all()
+
+
+def test_predict_table_shows_first_50_rows(cli, model_dir, library, tmp_path):
+    src = tmp_path / "mols.csv"
+    library.to_csv(src, index=False)
+    result = cli("predict", "-m", model_dir, "-i", src, "--smiles-col", "smiles")
+    assert result.exit_code == 0, result.output
+    assert "mol49" in result.stdout and "mol50" not in result.stdout
+    assert "10 more rows" in result.stdout
+
+
+def test_predict_needs_exactly_one_source(cli, model_dir, small_csv, one_line_error):
+    one_line_error(cli("predict", "-m", model_dir, "-i", small_csv, ASPIRIN), "not both")
+    one_line_error(cli("predict", "-m", model_dir), "no molecules")
+
+
+def test_predict_unknown_column(cli, model_dir, small_csv, one_line_error):
+    one_line_error(cli("predict", "-m", model_dir, "-i", small_csv, "--smiles-col", "SMILES"),
+                   "'SMILES'")
+
+
+def test_predict_missing_input_file(cli, model_dir, tmp_path):
+    result = cli("predict", "-m", model_dir, "-i", tmp_path / "nope.csv")
+    assert result.exit_code == 2
+    assert "nope.csv" in result.output and "does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_predict_with_a_folder_that_is_no_model(cli, tmp_path, one_line_error):
+    one_line_error(cli("predict", "-m", tmp_path, ASPIRIN), str(tmp_path))
+
+
+def test_predict_with_a_missing_model_folder(cli, tmp_path, one_line_error):
+    one_line_error(cli("predict", "-m", tmp_path / "runs" / "nothing", ASPIRIN), "nothing")

@@ -1,0 +1,39 @@
+"""``molpred screen``: every row out, in order, errors flagged, in several formats."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".csv.gz"])
+def test_screen_keeps_every_row_in_order(cli, model_dir, library, garbage_rows, tmp_path,
+                                         suffix):
+    src, dst = tmp_path / "library.csv.gz", tmp_path / f"hits{suffix}"
+    library.to_csv(src, index=False)
+    result = cli("screen", "-m", model_dir, "-i", src, "-o", dst, "--smiles-col", "smiles",
+                 "--chunk-size", "25", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "60 rows, 3 errors" in result.stdout and "molecules/s" in result.stdout
+    hits = (pd.read_parquet(dst) if suffix == ".parquet"
+            else pd.read_csv(dst, keep_default_na=False, dtype={"error": str}))
+    assert len(hits) == len(library)
+    assert hits["id"].tolist() == library["id"].tolist()
+    failed = sorted(hits.index[hits["error"].fillna("") != ""])
+    assert failed == garbage_rows
+    assert hits.drop(index=failed)["p_np"].astype(float).between(0, 1).all()
+
+
+def test_screen_refuses_to_overwrite_its_input(cli, model_dir, library, tmp_path,
+                                               one_line_error):
+    src = tmp_path / "library.csv"
+    library.to_csv(src, index=False)
+    one_line_error(cli("screen", "-m", model_dir, "-i", src, "-o", src), "differ")
+    assert pd.read_csv(src)["id"].tolist() == library["id"].tolist()
+
+
+def test_screen_unknown_output_format(cli, model_dir, library, tmp_path, one_line_error):
+    src = tmp_path / "library.csv"
+    library.to_csv(src, index=False)
+    one_line_error(cli("screen", "-m", model_dir, "-i", src, "-o", tmp_path / "hits.xlsx"),
+                   "hits.xlsx")

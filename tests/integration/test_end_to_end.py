@@ -1,0 +1,85 @@
+"""Train on real Tox21 rows, save, reload, predict and screen a messy file: nothing is lost."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import molpred
+from molpred.models import ModelConfig
+from molpred.models.encoders import ENCODERS
+from molpred.training.fit import FitSettings, fit_model
+from molpred.training.prepare import prepare_dataset
+
+MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
+
+
+@pytest.fixture(scope="module")
+def tox21_slice(tmp_path_factory, tox21) -> Path:
+    path = tmp_path_factory.mktemp("data") / "tox21_slice.csv"
+    tox21.head(400).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tox21_slice):
+    out = tmp_path_factory.mktemp("runs") / "dmpnn"
+    targets = ["NR-AR", "NR-AhR", "SR-MMP"]
+    result = molpred.train(tox21_slice, targets=targets, model="dmpnn", hidden_size=64,
+                           epochs=3, patience=3, split="random", seed=0, out=out, workers=1)
+    return out, result
+
+
+@pytest.mark.parametrize("name", ENCODERS.names())
+def test_a_few_epochs_reduce_the_training_loss(name, tox21_slice):
+    feat = ENCODERS.get(name).featurizer_config()
+    prepared = prepare_dataset(tox21_slice, feat, targets=["NR-AhR", "SR-MMP"], workers=1)
+    rows = np.flatnonzero(prepared.valid)
+    split = {"train": rows[:300], "val": rows[300:], "test": rows[:0]}
+    config = ModelConfig.build(name, prepared.tasks, prepared.task_type, {"hidden_size": 64})
+    fit = fit_model(prepared, split, config, FitSettings(epochs=4, patience=10, seed=0,
+                                                         device="cpu"))
+    assert len(fit.train_losses) == 4
+    assert fit.train_losses[-1] < fit.train_losses[0]
+
+
+def test_training_writes_a_model_directory_with_metrics(trained):
+    out, result = trained
+    assert {p.name for p in out.iterdir()} >= {"config.json", "model.safetensors", "metrics.json"}
+    assert 0.0 <= result.metrics["test"]["score"] <= 1.0
+    assert result.metrics["test"]["metric"] == "roc_auc"
+
+
+def test_reloaded_model_predicts_identically(trained, tox21):
+    out, result = trained
+    smiles = tox21["smiles"].iloc[400:450].tolist()
+    first = molpred.load(out).predict(smiles)
+    second = molpred.load(out).predict(smiles)
+    pd.testing.assert_frame_equal(first, second)
+    assert list(first.columns) == ["smiles", "NR-AR", "NR-AhR", "SR-MMP", "error"]
+    values = first[["NR-AR", "NR-AhR", "SR-MMP"]].to_numpy()
+    assert np.all((values > 0) & (values < 1))
+
+
+def test_messy_input_every_row_accounted_for_in_predict_and_screen(trained, tmp_path):
+    out, _ = trained
+    messy = pd.read_csv(MESSY, keep_default_na=False)
+    predicted = molpred.load(out).predict(messy, smiles_col="smiles")
+    assert list(predicted["id"]) == list(messy["id"])
+    status = dict(zip(predicted["id"], predicted["error"]))
+    for bad in ("garbage", "empty", "valence-error", "unclosed-ring"):
+        assert status[bad], f"{bad} should carry an error"
+    for good in ("valid-aspirin", "salt", "metal-complex", "valid-caffeine", "large-200-atoms"):
+        assert status[good] == "", f"{good}: {status[good]}"
+    ok = predicted["error"] == ""
+    assert predicted.loc[ok, "NR-AR"].notna().all() and predicted.loc[~ok, "NR-AR"].isna().all()
+
+    for suffix in (".csv", ".csv.gz", ".parquet"):
+        target = tmp_path / f"hits{suffix}"
+        report = molpred.screen(out, MESSY, target, chunk_size=4, workers=1)  # smiles column found by name
+        written = pd.read_parquet(target) if suffix == ".parquet" else pd.read_csv(
+            target, keep_default_na=False)
+        assert report.rows == len(messy) == len(written)
+        assert list(written["id"]) == list(messy["id"])
+        assert report.errors == int((predicted["error"] != "").sum())
