@@ -74,8 +74,8 @@ class ModelConfig:
         """Config with the encoder's defaults, overridden by ``encoder_params``."""
         encoder_cls = ENCODERS.get(encoder)
         params = {**encoder_cls.defaults, **(encoder_params or {})}
-        head = {"hidden_size": params.get("hidden_size", 300), "num_layers": 1,
-                "dropout": params.get("dropout", 0.0), **(head_params or {})}
+        head = {"hidden_size": params.get("hidden_size", 300), "dropout": params.get("dropout", 0.0),
+                **encoder_cls.head_defaults, **(head_params or {})}
         feat = encoder_cls.featurizer_config(tuple(extra_features), standardize)
         return cls(encoder.lower(), params, head, list(tasks), task_type, feat.to_dict(),
                    list(extra_features), units)

@@ -56,6 +56,7 @@ class FitResult:
     best_val_score: float
     epochs_run: int
     train_losses: list[float]
+    val_scores: list[float]
     seconds: float
 
 
@@ -121,4 +122,4 @@ def fit_model(
         model.load_state_dict(keep_best.best_state)
     model.eval().cpu()
     return FitResult(model, int(keep_best.best_epoch or 0), float(keep_best.best_score or np.nan),
-                     trainer.current_epoch, module.train_losses, seconds)
+                     trainer.current_epoch, module.train_losses, module.val_scores, seconds)

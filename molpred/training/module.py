@@ -39,6 +39,7 @@ class MoleculeLightningModule(L.LightningModule):
         self._val_pred: list[torch.Tensor] = []
         self._val_true: list[torch.Tensor] = []
         self.train_losses: list[float] = []
+        self.val_scores: list[float] = []
 
     def _scaled_target(self, batch: Batch) -> torch.Tensor:
         y = batch.y
@@ -71,6 +72,7 @@ class MoleculeLightningModule(L.LightningModule):
         score = result["score"]
         if not np.isfinite(score):  # e.g. a val part with one class only
             score = 0.0 if HIGHER_IS_BETTER[result["metric"]] else 1e9
+        self.val_scores.append(float(score))
         self.log("val_score", float(score), prog_bar=True)
 
     def configure_optimizers(self):

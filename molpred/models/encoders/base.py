@@ -28,11 +28,14 @@ class Encoder(nn.Module):
         needs_graph: The encoder reads ``x``, ``edge_index``, ``edge_attr``, ``batch``.
         needs_fingerprint: The encoder reads ``fp`` (ECFP4, ``[num_graphs, 2048]``).
         defaults: Default hyper-parameters, merged with user overrides.
+        head_defaults: Default :class:`~molpred.models.head.PredictionHead` settings for this
+            encoder (``hidden_size`` and ``dropout`` default to the encoder's).
     """
 
     needs_graph: ClassVar[bool] = False
     needs_fingerprint: ClassVar[bool] = False
     defaults: ClassVar[dict[str, Any]] = {}
+    head_defaults: ClassVar[dict[str, Any]] = {"num_layers": 1}
     out_dim: int
 
     @classmethod

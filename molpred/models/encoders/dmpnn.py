@@ -45,7 +45,11 @@ class DMPNNEncoder(Encoder):
     """
 
     needs_graph = True
-    defaults = {"hidden_size": 300, "depth": 3, "dropout": 0.0, "pool": "mean"}
+    # Chemprop's D-MPNN with sum/100 pooling, dropout 0.1 and a two-layer head: chosen over
+    # Chemprop's defaults (mean pooling, no dropout, one-layer head) on the validation parts
+    # of bbbp and clintox seed0 (val ROC-AUC 0.910 vs 0.884, 0.655 vs 0.630); test unseen.
+    defaults = {"hidden_size": 300, "depth": 3, "dropout": 0.1, "pool": "norm"}
+    head_defaults = {"num_layers": 2}
 
     def __init__(
         self,
