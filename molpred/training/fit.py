@@ -98,6 +98,8 @@ def fit_model(
     higher = HIGHER_IS_BETTER[METRICS[config.task_type]]
     keep_best = KeepBestWeights(higher_is_better=higher)
     device = resolve_device(settings.device)
+    for name in ("lightning.pytorch", "lightning.fabric"):  # no "GPU available"/tips chatter
+        logging.getLogger(name).setLevel(logging.WARNING)
     trainer = L.Trainer(
         accelerator="gpu" if device.type == "cuda" else "cpu",
         devices=1,
@@ -115,7 +117,7 @@ def fit_model(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*GPU available but not used.*")
-        logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+        warnings.filterwarnings("ignore", ".*LeafSpec.*")
         trainer.fit(module, train_loader, val_loader)
     seconds = time.perf_counter() - start
     if keep_best.best_state is not None:

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from molpred_cli.app import app
 from typer.testing import CliRunner, Result
+
+from molpred_cli.app import app
 
 ROWS = 200
 GARBAGE = {3: "not a smiles", 10: "", 17: "C1CC"}

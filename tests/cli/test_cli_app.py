@@ -6,10 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from molpred_cli.app import main
 
 import molpred
+from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
+from molpred_cli.app import main
+from molpred_cli.output import error_message
 
 COMMANDS = [[], ["train"], ["predict"], ["screen"], ["evaluate"], ["datasets"],
             ["datasets", "list"], ["datasets", "fetch"]]
@@ -56,3 +58,9 @@ def test_import_molpred_does_not_import_typer():
     code = "import molpred, sys; assert 'typer' not in sys.modules, 'typer imported'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_error_message_is_one_line():
+    assert error_message(FileNotFoundError(2, "No such file or directory", "mols.csv")) == (
+        "No such file or directory: mols.csv")
+    assert error_message(InputError("bad row\nsee the docs")) == "bad row see the docs"

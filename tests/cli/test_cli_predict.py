@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
+from rich.console import Console
+
+from molpred_cli import output
 
 ASPIRIN, BENZENE = "CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1"
 
@@ -60,3 +65,15 @@ def test_predict_with_a_folder_that_is_no_model(cli, tmp_path, one_line_error):
 
 def test_predict_with_a_missing_model_folder(cli, tmp_path, one_line_error):
     one_line_error(cli("predict", "-m", tmp_path / "runs" / "nothing", ASPIRIN), "nothing")
+
+
+def test_few_molecules_with_many_tasks_are_shown_turned(monkeypatch):
+    """Tox21-like output (12 tasks) on a narrow terminal: one line per column instead."""
+    frame = pd.DataFrame({"smiles": [ASPIRIN, BENZENE],
+                          **{f"NR-task-{i}": [0.1, 0.2] for i in range(12)}, "error": ["", ""]})
+    monkeypatch.setattr(output, "console", Console(width=80, file=io.StringIO()))
+    turned = output.frame_table(frame)
+    assert [c.header for c in turned.columns] == ["column", "#1", "#2"]
+    assert turned.row_count == len(frame.columns)
+    wide = pd.concat([frame] * 10, ignore_index=True)  # many molecules: keep one row each
+    assert output.frame_table(wide).row_count == len(wide)

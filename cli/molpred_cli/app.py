@@ -1,0 +1,76 @@
+"""The ``molpred`` command: a thin Typer shell over the molpred library.
+
+Each command lives in ``commands/<name>.py``; errors molpred raises on purpose
+(:class:`molpred.exceptions.MolpredError`, missing files) become one red ``error: ...`` line
+on stderr with exit code 1, in :class:`MolpredGroup` (so ``CliRunner`` sees it too) and again
+in :func:`main` for anything raised before a command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from molpred import __version__
+from molpred_cli.commands import datasets, evaluate, predict, screen, train
+from molpred_cli.output import HANDLED_ERRORS, print_error
+
+
+class MolpredGroup(TyperGroup):
+    """A Typer group that renders handled molpred errors as one line instead of a traceback."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except HANDLED_ERRORS as exc:
+            print_error(exc)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    name="molpred",
+    cls=MolpredGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"molpred {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the molpred version and exit.")] = False,
+) -> None:
+    """Predict molecular properties (toxicity, solubility, permeability, ...) from SMILES.
+
+    Train a model on a MoleculeNet dataset or your own table, predict or screen compound
+    libraries with it, and score it on held-out molecules. Run `molpred COMMAND --help` for
+    the options of each command.
+    """
+
+
+app.command(no_args_is_help=True)(train.train)
+app.command(no_args_is_help=True)(predict.predict)
+app.command(no_args_is_help=True)(screen.screen)
+app.command(no_args_is_help=True)(evaluate.evaluate)
+app.add_typer(datasets.app, name="datasets")
+
+
+def main() -> None:
+    """Console-script entry point (``molpred``)."""
+    try:
+        app()
+    except HANDLED_ERRORS as exc:
+        print_error(exc)
+        sys.exit(1)

@@ -1,0 +1,81 @@
+"""``molpred train``: fit a model on a dataset, score it on val/test, save it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from molpred.featurizers.featurize import EXTRA_FEATURES
+from molpred.training.api import DEFAULT_MODEL
+from molpred.training.api import train as train_model
+from molpred_cli import options as opt
+from molpred_cli import output as ui
+from molpred_cli.options import DATA, MODEL, TRAINING, option
+
+
+def train(
+    dataset: opt.DatasetArg,
+    smiles_col: opt.SmilesCol = None,
+    targets: opt.Targets = None,
+    task: Annotated[opt.TaskType | None, option("classification (0/1 labels) or regression. "
+                    "Default: from the dataset card, else guessed from the labels.", DATA)] = None,
+    splits: opt.Splits = None,
+    split_key: opt.SplitKey = "seed0",
+    split: Annotated[opt.SplitMethod, option("Without --splits: split 80/10/10 by Bemis-Murcko "
+                     "scaffold or at random.", DATA)] = opt.SplitMethod.scaffold,
+    model: Annotated[opt.ModelName, option("Model family: dmpnn = directed message passing over "
+                     "the molecular graph (Chemprop-style), mlp = feed-forward network on ECFP4 "
+                     "fingerprints.", MODEL)] = DEFAULT_MODEL,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
+                   "in. Default: runs/DATASET-MODEL.", rich_help_panel=MODEL)] = None,
+    hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: "
+                           f"{opt.encoder_defaults('hidden_size')}.", MODEL, min=1)] = None,
+    depth: Annotated[int | None, option("Message-passing steps (dmpnn) or hidden layers (mlp). "
+                     f"Default: {opt.encoder_defaults('depth')}.", MODEL, min=1)] = None,
+    dropout: Annotated[float | None, option("Dropout probability, 0 to 1. Default: "
+                       f"{opt.encoder_defaults('dropout')}.", MODEL, min=0.0, max=1.0)] = None,
+    extra_features: Annotated[str | None, option("Comma-separated whole-molecule features for "
+                              f"the output layers: {', '.join(EXTRA_FEATURES)} (RDKit 2D "
+                              "descriptors, ECFP4 bits). Default: none.", MODEL)] = None,
+    standardize: Annotated[bool, option("Standardize molecules first with RDKit: normalize "
+                           "groups, keep the largest fragment (strips salts), neutralize.",
+                           MODEL)] = True,
+    epochs: Annotated[int, option("Maximum passes over the training molecules.", TRAINING,
+                      min=1)] = 50,
+    patience: Annotated[int, option("Stop after this many epochs without a better validation "
+                        "score; the best epoch is kept.", TRAINING, min=1)] = 10,
+    batch_size: Annotated[int, option("Molecules per training step.", TRAINING, min=1)] = 64,
+    lr: Annotated[float, option("Peak learning rate (Adam).", TRAINING, min=0.0)] = 1e-3,
+    seed: Annotated[int, option("Random seed: weights, shuffling, random split.", TRAINING)] = 0,
+    device: opt.DeviceOpt = opt.Device.auto,
+    workers: opt.Workers = None,
+) -> None:
+    """Train a model on a dataset, score it on the validation and test molecules, save it.
+
+    Example: molpred train tox21 --splits shared/benchmarks/splits/tox21.json --out runs/tox21
+    """
+    model_name = opt.ModelName(model).value
+    out = out or Path("runs") / f"{Path(dataset).name.split('.')[0]}-{model_name}"
+    ui.quiet_training_logs()
+    with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; training "
+                            f"up to {epochs} epochs...") as featurized:
+        result = train_model(
+            dataset, smiles_col=smiles_col, targets=opt.comma_list(targets),
+            task_type=task.value if task else None, model=model_name, out=out, splits=splits,
+            split_key=split_key, split=split.value, epochs=epochs, patience=patience,
+            batch_size=batch_size, lr=lr, hidden_size=hidden_size, depth=depth, dropout=dropout,
+            extra_features=opt.comma_list(extra_features) or (), standardize=standardize,
+            seed=seed, device=device.value, workers=workers, featurize_progress=featurized,
+        )
+    m = result.metrics
+    scores = {part: m[part] for part in ("val", "test") if part in m}
+    ui.console.print(ui.score_table(scores, m["rows"], f"{model_name} on {dataset}",
+                                    result.model.config.units))
+    ui.console.print(f"best epoch {m['best_epoch'] + 1} of {m['epochs_run']}, "
+                     f"{m['train_seconds']:.1f} s training, {len(m['invalid_rows']):,} "
+                     f"unreadable molecules skipped\nmodel saved to {result.model_dir}",
+                     highlight=False, markup=False)
+    for part, score in scores.items():
+        ui.plain(ui.score_line(part, score))

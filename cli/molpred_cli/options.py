@@ -1,0 +1,94 @@
+"""Option types shared by several commands, defined once.
+
+Commands import the ``Annotated`` aliases below instead of repeating ``typer.Option(...)``;
+help texts say what the value is, its unit and its default, for a chemist at a terminal.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from molpred.models.encoders import ENCODERS
+
+DATA, MODEL, TRAINING = "Data", "Model", "Training"
+"""``rich_help_panel`` names grouping the options of ``--help``."""
+
+
+class Device(str, Enum):
+    """Where the neural network runs."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class TaskType(str, Enum):
+    classification = "classification"
+    regression = "regression"
+
+
+class SplitMethod(str, Enum):
+    scaffold = "scaffold"
+    random = "random"
+
+
+class Part(str, Enum):
+    train = "train"
+    val = "val"
+    test = "test"
+
+
+ModelName = Enum("ModelName", {name: name for name in ENCODERS.names()}, type=str)
+"""Encoder names from the registry: ``--model`` choices grow with ``ENCODERS``."""
+
+
+def encoder_defaults(key: str) -> str:
+    """``"dmpnn 300, mlp 512"``: each encoder's default for ``key``, for help texts."""
+    found = {n: ENCODERS.get(n).defaults.get(key) for n in ENCODERS.names()}
+    return ", ".join(f"{n} {v}" for n, v in found.items() if v is not None)
+
+
+def option(help: str, panel: str | None = None, **kwargs: object) -> typer.models.OptionInfo:
+    """``typer.Option`` with help text and a ``--help`` panel, for one-off options."""
+    return typer.Option(help=help, rich_help_panel=panel, **kwargs)
+
+
+def comma_list(value: str | None) -> list[str] | None:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``; ``None`` or blank -> ``None``."""
+    items = [v.strip() for v in (value or "").split(",") if v.strip()]
+    return items or None
+
+
+DatasetArg = Annotated[str, typer.Argument(
+    help="A MoleculeNet dataset name (see `molpred datasets list`, e.g. tox21) or a molecule "
+         "file: .csv, .tsv, .smi, .sdf or .parquet, optionally gzipped (.csv.gz).",
+    metavar="DATASET", show_default=False)]
+ModelDir = Annotated[Path, typer.Option(
+    "--model", "-m", help="Folder of a trained model, as written by `molpred train --out`.",
+    show_default=False, file_okay=False, rich_help_panel=MODEL)]
+SmilesCol = Annotated[str | None, typer.Option(
+    help="Name of the column holding the SMILES. Default: the first column "
+         "(`smiles` for .smi and .sdf files).", rich_help_panel=DATA, show_default=False)]
+Targets = Annotated[str | None, typer.Option(
+    help="Comma-separated columns with the measured values to learn or score, e.g. "
+         "`logS` or `NR-AR,SR-p53`. Needed for your own files; a dataset name brings its own.",
+    rich_help_panel=DATA, show_default=False)]
+Splits = Annotated[Path | None, typer.Option(
+    help="JSON file listing the 0-based train/val/test rows (molpred benchmark or chemprop "
+         "format), e.g. shared/benchmarks/splits/tox21.json.", exists=True, dir_okay=False,
+    rich_help_panel=DATA, show_default=False)]
+SplitKey = Annotated[str, typer.Option(
+    help="Which split of the --splits file to use (seed0, seed1, ...).", rich_help_panel=DATA)]
+InputFile = Annotated[Path | None, typer.Option(
+    "--input", "-i", help="Molecule file: .csv, .tsv, .smi, .sdf or .parquet "
+    "(optionally .gz). Every row is kept, in order, even when its SMILES is unreadable.",
+    exists=True, dir_okay=False, rich_help_panel=DATA, show_default=False)]
+DeviceOpt = Annotated[Device, typer.Option(
+    help="Where to run the network: auto (a CUDA GPU when present, else the CPU), cpu or cuda.")]
+Workers = Annotated[int | None, typer.Option(
+    min=1, help="Processes that parse and featurize molecules. Default: all CPU cores "
+                "(or $MOLPRED_NUM_WORKERS).", show_default=False)]

@@ -1,0 +1,168 @@
+"""Rendering shared by the commands: consoles, one-line errors, score and prediction tables.
+
+Results go to stdout (``console``); progress, status and errors go to stderr
+(``err_console``) so that ``molpred predict ... > preds.txt`` stays clean.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+from rich.console import Console
+from rich.markup import escape
+from rich.measure import Measurement
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from molpred.exceptions import MolpredError
+
+console = Console()
+err_console = Console(stderr=True)
+
+HANDLED_ERRORS = (MolpredError, FileNotFoundError, PermissionError, IsADirectoryError)
+"""Errors shown as one red ``error: ...`` line (exit code 1) instead of a traceback."""
+
+METRIC_NAMES = {"roc_auc": "ROC-AUC", "prc_auc": "PRC-AUC", "rmse": "RMSE"}
+MAX_TABLE_ROWS = 50
+FEW_ROWS = 6
+
+
+def error_message(exc: BaseException) -> str:
+    """The one-line text of a handled error."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        message = f"{exc.strerror or type(exc).__name__}: {exc.filename}"
+    else:
+        message = str(exc) or type(exc).__name__
+    return " ".join(message.splitlines())
+
+
+def print_error(exc: BaseException) -> None:
+    """Print ``error: <message>`` in red on stderr, on one line (never wrapped)."""
+    err_console.print(Text(f"error: {error_message(exc)}", style="bold red"), soft_wrap=True)
+
+
+def plain(line: str) -> None:
+    """Print a line exactly as given (no markup, highlighting or wrapping) for scripts to grep."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _fmt(value: object, digits: int = 4) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.{digits}f}"
+    return "" if value is None else str(value)
+
+
+def score_line(part: str, score: dict) -> str:
+    """``test roc_auc: 0.8123``, the line scripts and the README grep for."""
+    return f"{part} {score['metric']}: {score['score']:.4f}"
+
+
+def score_table(scores: dict[str, dict], rows: dict[str, int], title: str,
+                units: str | None = None) -> Table:
+    """One line per part: the dataset metric (mean over tasks), PRC-AUC for classification,
+    and the number of molecules scored."""
+    first = next(iter(scores.values()))
+    metric = METRIC_NAMES.get(first["metric"], first["metric"])
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column("part")
+    table.add_column(f"{metric} ({units})" if units else metric, justify="right")
+    if "prc_auc" in first:
+        table.add_column("PRC-AUC", justify="right")
+    table.add_column("tasks scored", justify="right")
+    table.add_column("molecules", justify="right")
+    for part, score in scores.items():
+        extra = [_fmt(score["prc_auc"])] if "prc_auc" in first else []
+        table.add_row(part, _fmt(score["score"]), *extra, str(score["tasks_scored"]),
+                      f"{rows.get(part, 0):,}")
+    return table
+
+
+def task_table(score: dict) -> Table:
+    """The score of each task (tasks with a single class in the part are not scored)."""
+    table = Table(title="per task", title_justify="left")
+    table.add_column("task")
+    table.add_column(METRIC_NAMES.get(score["metric"], score["metric"]), justify="right")
+    for task, value in score["tasks"].items():
+        table.add_row(task, _fmt(value))
+    return table
+
+
+def frame_table(frame: pd.DataFrame, limit: int = MAX_TABLE_ROWS) -> Table:
+    """The first ``limit`` rows of a prediction table; the caption says how many are left.
+
+    A few molecules with many tasks (Tox21 has 12) that would not fit the terminal are shown
+    turned around: one line per column, one column per molecule.
+    """
+    more = len(frame) - limit
+    table = Table(caption=f"... and {more:,} more rows (use -o FILE to save all)"
+                  if more > 0 else None)
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left",
+                         overflow="fold")
+    for row in frame.head(limit).itertuples(index=False, name=None):
+        table.add_row(*(_fmt(v, 3) for v in row))
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    if len(frame) > FEW_ROWS or natural <= console.width:
+        return table
+    turned = Table("column", *(f"#{i + 1}" for i in range(len(frame))))
+    for column in frame.columns:
+        turned.add_row(str(column), *(_fmt(v, 3) for v in frame[column]))
+    return turned
+
+
+@contextmanager
+def counting_status(first: str, template: str) -> Iterator[Callable[[int], None]]:
+    """A spinner on stderr showing ``first``, then ``template.format(n=rows done so far)``;
+    yields ``advance(rows)`` for a library ``progress`` callback."""
+    done = 0
+    with err_console.status(first) as status:
+        def advance(rows: int) -> None:
+            nonlocal done
+            done += rows
+            status.update(template.format(n=done))
+
+        yield advance
+
+
+def quiet_training_logs() -> None:
+    """Hide Lightning's start-up banners and deprecation chatter: the CLI prints its own
+    summary. (Applications, not the library, decide how chatty logging is.)"""
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=FutureWarning, module="lightning")
+
+
+def progress_bar(*columns: ProgressColumn | str) -> Progress:
+    """A Rich progress display on stderr that vanishes when done; off when stderr is not a
+    terminal (log files get the summary line only)."""
+    return Progress(*columns, console=err_console, transient=True,
+                    disable=not err_console.is_terminal)
+
+
+@contextmanager
+def rows_progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr counting molecules; yields ``advance(rows_done)``."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed:,} rows")]
+    if total is not None:
+        columns += [TaskProgressColumn(), TimeRemainingColumn()]
+    with progress_bar(*columns, TimeElapsedColumn()) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+        bar.update(task, total=bar.tasks[0].completed)
