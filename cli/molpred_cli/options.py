@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from molpred.models.encoders import ENCODERS
+from molpred.names import ENCODER_MODULES
 
 DATA, MODEL, TRAINING = "Data", "Model", "Training"
 """``rich_help_panel`` names grouping the options of ``--help``."""
@@ -42,14 +42,8 @@ class Part(str, Enum):
     test = "test"
 
 
-ModelName = Enum("ModelName", {name: name for name in ENCODERS.names()}, type=str)
-"""Encoder names from the registry: ``--model`` choices grow with ``ENCODERS``."""
-
-
-def encoder_defaults(key: str) -> str:
-    """``"dmpnn 300, mlp 512"``: each encoder's default for ``key``, for help texts."""
-    found = {n: ENCODERS.get(n).defaults.get(key) for n in ENCODERS.names()}
-    return ", ".join(f"{n} {v}" for n, v in found.items() if v is not None)
+ModelName = Enum("ModelName", {name: name for name in sorted(ENCODER_MODULES)}, type=str)
+"""Encoder names (``molpred.names.ENCODER_MODULES``, torch-free): choices grow with the registry."""
 
 
 def option(help: str, panel: str | None = None, **kwargs: object) -> typer.models.OptionInfo:

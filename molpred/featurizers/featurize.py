@@ -33,9 +33,7 @@ from molpred.chem.standardize import Standardizer
 from molpred.exceptions import InputError
 from molpred.featurizers.graph import graph_arrays
 from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, rdkit2d
-
-EXTRA_FEATURES = ("rdkit2d", "ecfp")
-"""Names accepted in ``FeaturizerConfig.extra_features``."""
+from molpred.names import EXTRA_FEATURES
 
 _PARALLEL_THRESHOLD = 2000  # below this many rows a process pool costs more than it saves
 _CHUNK = 512

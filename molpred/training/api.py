@@ -9,14 +9,12 @@ from typing import Any
 
 from molpred.models.checkpoint import save_model
 from molpred.models.model import ModelConfig, MoleculeModel
+from molpred.names import DEFAULT_MODEL
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, fit_model
 from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.splitting import resolve_split
-
-DEFAULT_MODEL = "dmpnn"
-"""The encoder ``molpred train`` uses when ``--model`` is not given."""
 
 
 @dataclass

@@ -64,3 +64,21 @@ def test_error_message_is_one_line():
     assert error_message(FileNotFoundError(2, "No such file or directory", "mols.csv")) == (
         "No such file or directory: mols.csv")
     assert error_message(InputError("bad row\nsee the docs")) == "bad row see the docs"
+
+
+def test_cli_starts_without_importing_torch():
+    """`molpred --help` / `--version` stay fast: encoders are listed from molpred.names."""
+    code = ("import sys, molpred_cli.app; "
+            "assert 'torch' not in sys.modules, 'torch imported'; "
+            "assert 'torch_geometric' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_lazy_encoder_registry_lists_and_loads_every_module():
+    from molpred.models.encoders import ENCODERS
+    from molpred.names import ENCODER_MODULES
+
+    assert ENCODERS.names() == sorted(ENCODER_MODULES)
+    for name in ENCODER_MODULES:
+        assert ENCODERS.get(name).__module__ == ENCODER_MODULES[name]

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from molpred.featurizers.featurize import EXTRA_FEATURES
-from molpred.training.api import DEFAULT_MODEL
-from molpred.training.api import train as train_model
+from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
 from molpred_cli import options as opt
 from molpred_cli import output as ui
 from molpred_cli.options import DATA, MODEL, TRAINING, option
@@ -30,12 +28,12 @@ def train(
                      "fingerprints.", MODEL)] = DEFAULT_MODEL,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
                    "in. Default: runs/DATASET-MODEL.", rich_help_panel=MODEL)] = None,
-    hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: "
-                           f"{opt.encoder_defaults('hidden_size')}.", MODEL, min=1)] = None,
+    hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: the "
+                           "encoder's own (dmpnn 300, mlp 512).", MODEL, min=1)] = None,
     depth: Annotated[int | None, option("Message-passing steps (dmpnn) or hidden layers (mlp). "
-                     f"Default: {opt.encoder_defaults('depth')}.", MODEL, min=1)] = None,
-    dropout: Annotated[float | None, option("Dropout probability, 0 to 1. Default: "
-                       f"{opt.encoder_defaults('dropout')}.", MODEL, min=0.0, max=1.0)] = None,
+                     "Default: the encoder's own (dmpnn 3, mlp 2).", MODEL, min=1)] = None,
+    dropout: Annotated[float | None, option("Dropout probability, 0 to 1. Default: the "
+                       "encoder's own (dmpnn 0.1, mlp 0.2).", MODEL, min=0.0, max=1.0)] = None,
     extra_features: Annotated[str | None, option("Comma-separated whole-molecule features for "
                               f"the output layers: {', '.join(EXTRA_FEATURES)} (RDKit 2D "
                               "descriptors, ECFP4 bits). Default: none.", MODEL)] = None,
@@ -61,6 +59,8 @@ def train(
     ui.quiet_training_logs()
     with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; training "
                             f"up to {epochs} epochs...") as featurized:
+        from molpred.training.api import train as train_model
+
         result = train_model(
             dataset, smiles_col=smiles_col, targets=opt.comma_list(targets),
             task_type=task.value if task else None, model=model_name, out=out, splits=splits,

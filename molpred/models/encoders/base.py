@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch
 
 from molpred.featurizers.featurize import FeaturizerConfig
+from molpred.names import ENCODER_MODULES
 from molpred.registry import Registry
 
 
@@ -55,5 +56,5 @@ class Encoder(nn.Module):
         raise NotImplementedError
 
 
-ENCODERS: Registry[type[Encoder]] = Registry("encoder")
+ENCODERS: Registry[type[Encoder]] = Registry("encoder", lazy=ENCODER_MODULES)
 """Encoder classes by name (``dmpnn``, ``mlp``, ...)."""

@@ -1,0 +1,20 @@
+"""Names of molpred's pluggable parts, importable without torch (the CLI builds its choices
+and help from these in milliseconds).
+
+Adding an encoder means writing one module under ``molpred/models/encoders/`` whose class is
+decorated ``@ENCODERS.register("name")``, and adding its entry to :data:`ENCODER_MODULES`.
+"""
+
+from __future__ import annotations
+
+ENCODER_MODULES: dict[str, str] = {
+    "dmpnn": "molpred.models.encoders.dmpnn",
+    "mlp": "molpred.models.encoders.mlp",
+}
+"""Encoder name -> module that registers it (imported on first use)."""
+
+DEFAULT_MODEL = "dmpnn"
+"""The encoder ``molpred train`` uses when ``--model`` is not given."""
+
+EXTRA_FEATURES = ("rdkit2d", "ecfp")
+"""Molecule-level features the prediction head can take (``--extra-features``)."""
