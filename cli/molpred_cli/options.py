@@ -65,8 +65,8 @@ ModelDir = Annotated[Path, typer.Option(
     "--model", "-m", help="Folder of a trained model, as written by `molpred train --out`.",
     show_default=False, file_okay=False, rich_help_panel=MODEL)]
 SmilesCol = Annotated[str | None, typer.Option(
-    help="Name of the column holding the SMILES. Default: the first column "
-         "(`smiles` for .smi and .sdf files).", rich_help_panel=DATA, show_default=False)]
+    help="Name of the column holding the SMILES. Default: a column named `smiles` (any case), "
+         "else the first column.", rich_help_panel=DATA, show_default=False)]
 Targets = Annotated[str | None, typer.Option(
     help="Comma-separated columns with the measured values to learn or score, e.g. "
          "`logS` or `NR-AR,SR-p53`. Needed for your own files; a dataset name brings its own.",

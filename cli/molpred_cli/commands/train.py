@@ -24,8 +24,9 @@ def train(
     split: Annotated[opt.SplitMethod, option("Without --splits: split 80/10/10 by Bemis-Murcko "
                      "scaffold or at random.", DATA)] = opt.SplitMethod.scaffold,
     model: Annotated[opt.ModelName, option("Model family: dmpnn = directed message passing over "
-                     "the molecular graph (Chemprop-style), mlp = feed-forward network on ECFP4 "
-                     "fingerprints.", MODEL)] = DEFAULT_MODEL,
+                     "the molecular graph (Chemprop-style, the default), mlp = feed-forward network "
+                     "on ECFP4 fingerprints; gcn, gin, gat, attentivefp, transformer = graph "
+                     "networks; cnn = 1D convolutions over SMILES.", MODEL)] = DEFAULT_MODEL,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
                    "in. Default: runs/DATASET-MODEL.", rich_help_panel=MODEL)] = None,
     hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: the "
