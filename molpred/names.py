@@ -10,6 +10,12 @@ from __future__ import annotations
 ENCODER_MODULES: dict[str, str] = {
     "dmpnn": "molpred.models.encoders.dmpnn",
     "mlp": "molpred.models.encoders.mlp",
+    "cnn": "molpred.models.encoders.cnn",
+    "transformer": "molpred.models.encoders.transformer",
+    "gcn": "molpred.models.encoders.gcn",
+    "gin": "molpred.models.encoders.gin",
+    "gat": "molpred.models.encoders.gat",
+    "attentivefp": "molpred.models.encoders.attentivefp",
 }
 """Encoder name -> module that registers it (imported on first use)."""
 

@@ -13,6 +13,7 @@ attribute          shape / dtype               present when
 ``edge_attr``      [num_edges, 14] float32     ``graph`` (bond features, see ``bond.py``)
 ``fp``             [1, 2048] float32           ``ecfp`` (ECFP4 bits, the ``mlp`` input)
 ``mol_features``   [1, F] float32              ``extra_features`` non-empty (raw, unscaled)
+``tokens``         [1, 160] int64              ``tokens`` (SMILES token ids, see ``tokens.py``)
 =================  ==========================  =========================================
 """
 
@@ -32,6 +33,7 @@ from molpred.chem.parse import parse_smiles
 from molpred.chem.standardize import Standardizer
 from molpred.exceptions import InputError
 from molpred.featurizers.graph import graph_arrays
+from molpred.featurizers.tokens import smiles_tokens
 from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, rdkit2d
 from molpred.names import EXTRA_FEATURES
 
@@ -50,12 +52,15 @@ class FeaturizerConfig:
             ``"rdkit2d"`` and ``"ecfp"``, concatenated in the given order into
             ``mol_features``.
         standardize: Run :class:`molpred.chem.Standardizer` after parsing.
+        tokens: Compute the SMILES token ids as ``tokens`` (the ``cnn`` input). Configs saved
+            before this field existed load with ``False``.
     """
 
     graph: bool = True
     ecfp: bool = False
     extra_features: tuple[str, ...] = field(default_factory=tuple)
     standardize: bool = True
+    tokens: bool = False
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.extra_features if f not in EXTRA_FEATURES]
@@ -90,6 +95,8 @@ def mol_arrays(mol: Chem.Mol, config: FeaturizerConfig) -> dict[str, np.ndarray]
     if config.extra_features:
         parts = [rdkit2d(mol) if f == "rdkit2d" else fp for f in config.extra_features]
         arrays["mol_features"] = np.concatenate(parts)[None, :]
+    if config.tokens:
+        arrays["tokens"] = smiles_tokens(mol)[None, :]
     return arrays
 
 

@@ -28,6 +28,8 @@ class Encoder(nn.Module):
     Class attributes:
         needs_graph: The encoder reads ``x``, ``edge_index``, ``edge_attr``, ``batch``.
         needs_fingerprint: The encoder reads ``fp`` (ECFP4, ``[num_graphs, 2048]``).
+        needs_tokens: The encoder reads ``tokens`` (SMILES token ids, ``int64 [num_graphs,
+            MAX_TOKENS]``, see :mod:`molpred.featurizers.tokens`).
         defaults: Default hyper-parameters, merged with user overrides.
         head_defaults: Default :class:`~molpred.models.head.PredictionHead` settings for this
             encoder (``hidden_size`` and ``dropout`` default to the encoder's).
@@ -35,6 +37,7 @@ class Encoder(nn.Module):
 
     needs_graph: ClassVar[bool] = False
     needs_fingerprint: ClassVar[bool] = False
+    needs_tokens: ClassVar[bool] = False
     defaults: ClassVar[dict[str, Any]] = {}
     head_defaults: ClassVar[dict[str, Any]] = {"num_layers": 1}
     out_dim: int
@@ -49,6 +52,7 @@ class Encoder(nn.Module):
             ecfp=cls.needs_fingerprint,
             extra_features=tuple(extra_features),
             standardize=standardize,
+            tokens=cls.needs_tokens,
         )
 
     def forward(self, batch: Batch) -> Tensor:  # pragma: no cover - abstract

@@ -7,10 +7,11 @@ from molpred.featurizers import FeaturizerConfig, featurize_smiles
 
 @pytest.fixture(scope="session")
 def tox21_batch(tox21) -> Batch:
-    """64 real Tox21 molecules with graph, ECFP4 and RDKit 2D features and their 12 labels."""
+    """64 real Tox21 molecules with graph, ECFP4, RDKit 2D features, SMILES tokens and their
+    12 labels."""
     head = tox21.head(64)
-    data, _ = featurize_smiles(head["smiles"].tolist(),
-                               FeaturizerConfig(ecfp=True, extra_features=("rdkit2d",)), workers=1)
+    config = FeaturizerConfig(ecfp=True, extra_features=("rdkit2d",), tokens=True)
+    data, _ = featurize_smiles(head["smiles"].tolist(), config, workers=1)
     labels = torch.tensor(head.iloc[:, 1:].to_numpy(dtype="float32"))
     kept = []
     for i, d in enumerate(data):
