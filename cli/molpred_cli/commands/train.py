@@ -31,7 +31,8 @@ def train(
                    "in. Default: runs/DATASET-MODEL.", rich_help_panel=MODEL)] = None,
     hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: the "
                            "encoder's own (dmpnn 300, mlp 512).", MODEL, min=1)] = None,
-    depth: Annotated[int | None, option("Layers: message-passing steps (graph models), hidden layers (mlp), conv blocks (cnn). "
+    depth: Annotated[int | None, option("Layers: message-passing steps (graph models), hidden layers "
+                     "(mlp), conv blocks (cnn). "
                      "Default: the encoder's own (dmpnn 3, mlp 2).", MODEL, min=1)] = None,
     dropout: Annotated[float | None, option("Dropout probability, 0 to 1. Default: the "
                        "encoder's own (dmpnn 0.1, mlp 0.2).", MODEL, min=0.0, max=1.0)] = None,
