@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from molpred import __version__
-from molpred_cli.commands import datasets, evaluate, predict, screen, train
+from molpred_cli.commands import benchmark, datasets, evaluate, predict, screen, train
 from molpred_cli.output import HANDLED_ERRORS, print_error
 
 
@@ -64,6 +64,7 @@ app.command(no_args_is_help=True)(train.train)
 app.command(no_args_is_help=True)(predict.predict)
 app.command(no_args_is_help=True)(screen.screen)
 app.command(no_args_is_help=True)(evaluate.evaluate)
+app.command(no_args_is_help=True)(benchmark.benchmark)
 app.add_typer(datasets.app, name="datasets")
 
 

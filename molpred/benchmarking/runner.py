@@ -11,9 +11,7 @@ benchmark resumes where it stopped.
 from __future__ import annotations
 
 import json
-import math
 import platform
-import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -102,56 +100,3 @@ def run_benchmark(
                     f"{record['test']:.4f} ({record['metric']}) in {record['train_seconds']:.0f} s")
                 records.append(record)
     return records
-
-
-def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{dataset: {model: {"metric", "mean", "std", "n", "scores", "train_seconds"}}}``.
-
-    ``std`` is the sample standard deviation over seeds (0 for one seed).
-    """
-    table: dict[str, dict[str, dict[str, Any]]] = {}
-    for r in records:
-        table.setdefault(r["dataset"], {}).setdefault(r["model"], {"runs": []})["runs"].append(r)
-    for models in table.values():
-        for cell in models.values():
-            runs = sorted(cell.pop("runs"), key=lambda r: r["seed"])
-            scores = [r["test"] for r in runs]
-            cell.update(
-                metric=runs[0]["metric"], n=len(scores), scores=scores,
-                seeds=[r["seed"] for r in runs],
-                mean=statistics.fmean(scores),
-                std=statistics.stdev(scores) if len(scores) > 1 else 0.0,
-                train_seconds=statistics.fmean(r["train_seconds"] for r in runs),
-            )
-    return table
-
-
-def markdown_table(summary: dict, anchors: dict[str, tuple[float, float]] | None = None) -> str:
-    """Markdown table of mean ± std per dataset (rows) and model (columns); best in bold.
-
-    Args:
-        summary: Output of :func:`summarize`.
-        anchors: Optional ``{dataset: (mean, std)}`` of a peer (Chemprop) for a last column.
-    """
-    models = sorted({m for d in summary.values() for m in d})
-    header = ["dataset", "metric", *models] + (["Chemprop 2.3 (anchors.md)"] if anchors else [])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for dataset in sorted(summary):
-        cells = summary[dataset]
-        metric = next(iter(cells.values()))["metric"]
-        higher = metric != "rmse"
-        means = {m: c["mean"] for m, c in cells.items()}
-        best = (max if higher else min)(means, key=means.get)
-        row = [dataset, "ROC-AUC ↑" if higher else "RMSE ↓"]
-        for m in models:
-            c = cells.get(m)
-            if c is None:
-                row.append("–")
-                continue
-            text = f"{c['mean']:.3f} ± {c['std']:.3f}" + ("" if c["n"] == 3 else f" (n={c['n']})")
-            row.append(f"**{text}**" if m == best else text)
-        if anchors:
-            a = anchors.get(dataset)
-            row.append(f"{a[0]:.3f} ± {a[1]:.3f}" if a and not math.isnan(a[0]) else "–")
-        lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines) + "\n"

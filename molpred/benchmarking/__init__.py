@@ -1,0 +1,6 @@
+"""Benchmarks on fixed split files: resumable runner and reports (table, JSON, chart)."""
+
+from molpred.benchmarking.report import markdown_table, parse_anchors, summarize, write_report
+from molpred.benchmarking.runner import run_benchmark
+
+__all__ = ["markdown_table", "parse_anchors", "run_benchmark", "summarize", "write_report"]

@@ -1,0 +1,30 @@
+"""`molpred benchmark`: resumable runs, table, JSON and chart on a real dataset."""
+
+import json
+
+from tests_support import SHARED_BENCHMARKS
+from typer.testing import CliRunner
+
+from molpred_cli.app import app
+
+
+def test_benchmark_writes_report_and_resumes(tmp_path, data_dir):
+    splits_dir = tmp_path / "splits"
+    splits_dir.mkdir()
+    source = json.loads((SHARED_BENCHMARKS / "splits" / "delaney.json").read_text())
+    (splits_dir / "delaney.json").write_text(json.dumps({"splits": {"seed0": source["splits"]["seed0"]}}))
+    out = tmp_path / "results"
+    args = ["benchmark", "delaney", "--models", "mlp", "--seeds", "0", "--splits-dir",
+            str(splits_dir), "--out", str(out), "--epochs", "2", "--device", "cpu"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    run = out / "runs" / "delaney" / "mlp" / "seed0.json"
+    record = json.loads(run.read_text())
+    assert record["metric"] == "rmse" and record["test"] > 0
+    assert (out / "predictions" / "delaney" / "mlp" / "seed0.csv").exists()
+    assert "| delaney | RMSE ↓ |" in (out / "table.md").read_text()
+    assert (out / "chart.png").read_bytes()[:4] == b"\x89PNG"
+    stamp = run.stat().st_mtime_ns
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert run.stat().st_mtime_ns == stamp  # resumed: the finished run was not redone
