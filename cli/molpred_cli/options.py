@@ -42,8 +42,10 @@ class Part(str, Enum):
     test = "test"
 
 
-ModelName = Enum("ModelName", {name: name for name in sorted(ENCODER_MODULES)}, type=str)
-"""Encoder names (``molpred.names.ENCODER_MODULES``, torch-free): choices grow with the registry."""
+MODEL_CHOICES = "|".join(sorted(ENCODER_MODULES))
+"""Encoder names (``molpred.names.ENCODER_MODULES``, torch-free) for help texts. ``--model``
+is a plain string checked by the library, so a misspelling is a one-line error naming the
+known encoders rather than a usage box."""
 
 
 def option(help: str, panel: str | None = None, **kwargs: object) -> typer.models.OptionInfo:
@@ -73,14 +75,14 @@ Targets = Annotated[str | None, typer.Option(
     rich_help_panel=DATA, show_default=False)]
 Splits = Annotated[Path | None, typer.Option(
     help="JSON file listing the 0-based train/val/test rows (molpred benchmark or chemprop "
-         "format), e.g. shared/benchmarks/splits/tox21.json.", exists=True, dir_okay=False,
+         "format), e.g. shared/benchmarks/splits/tox21.json.", dir_okay=False,
     rich_help_panel=DATA, show_default=False)]
 SplitKey = Annotated[str, typer.Option(
     help="Which split of the --splits file to use (seed0, seed1, ...).", rich_help_panel=DATA)]
 InputFile = Annotated[Path | None, typer.Option(
     "--input", "-i", help="Molecule file: .csv, .tsv, .smi, .sdf or .parquet "
     "(optionally .gz). Every row is kept, in order, even when its SMILES is unreadable.",
-    exists=True, dir_okay=False, rich_help_panel=DATA, show_default=False)]
+    dir_okay=False, rich_help_panel=DATA, show_default=False)]
 DeviceOpt = Annotated[Device, typer.Option(
     help="Where to run the network: auto (a CUDA GPU when present, else the CPU), cpu or cuda.")]
 Workers = Annotated[int | None, typer.Option(

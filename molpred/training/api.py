@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from molpred.exceptions import InputError
 from molpred.models.checkpoint import save_model
 from molpred.models.model import ModelConfig, MoleculeModel
 from molpred.names import DEFAULT_MODEL
@@ -138,6 +139,8 @@ def train(
     from molpred.models.encoders import ENCODERS
 
     encoder_cls = ENCODERS.get(model)
+    if splits is not None and not Path(splits).is_file():  # fail before the slow featurization
+        raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),
                                    ("dropout", dropout)) if v is not None}
     featurizer = encoder_cls.featurizer_config(tuple(extra_features), standardize)

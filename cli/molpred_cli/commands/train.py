@@ -23,10 +23,11 @@ def train(
     split_key: opt.SplitKey = "seed0",
     split: Annotated[opt.SplitMethod, option("Without --splits: split 80/10/10 by Bemis-Murcko "
                      "scaffold or at random.", DATA)] = opt.SplitMethod.scaffold,
-    model: Annotated[opt.ModelName, option("Model family: dmpnn = directed message passing over "
+    model: Annotated[str, option("Model family: dmpnn = directed message passing over "
                      "the molecular graph (Chemprop-style, the default), mlp = feed-forward network "
                      "on ECFP4 fingerprints; gcn, gin, gat, attentivefp, transformer = graph "
-                     "networks; cnn = 1D convolutions over SMILES.", MODEL)] = DEFAULT_MODEL,
+                     "networks; cnn = 1D convolutions over SMILES.", MODEL,
+                                           metavar=f"[{opt.MODEL_CHOICES}]")] = DEFAULT_MODEL,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
                    "in. Default: runs/DATASET-MODEL.", rich_help_panel=MODEL)] = None,
     hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: the "
@@ -56,7 +57,7 @@ def train(
 
     Example: molpred train tox21 --splits shared/benchmarks/splits/tox21.json --out runs/tox21
     """
-    model_name = opt.ModelName(model).value
+    model_name = model.lower()
     out = out or Path("runs") / f"{Path(dataset).name.split('.')[0]}-{model_name}"
     ui.quiet_training_logs()
     with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; training "
