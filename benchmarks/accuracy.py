@@ -43,15 +43,18 @@ def main() -> None:
     ap.add_argument("--shared", default="../shared", type=Path)
     ap.add_argument("--out", default="benchmarks/results/accuracy", type=Path)
     ap.add_argument("--epochs", type=int, default=FitSettings.epochs)
+    ap.add_argument("--configs", default=Path(__file__).parent / "configs", type=Path,
+                    help="per-dataset settings chosen on val: CONFIGS/DATASET.json")
     a = ap.parse_args()
+    configs = {p.stem: json.loads(p.read_text()) for p in sorted(a.configs.glob("*.json"))}
     records = run_benchmark(
         a.datasets.split(","), a.models.split(","), [int(s) for s in a.seeds.split(",")],
         a.shared / "benchmarks" / "splits", a.out, FitSettings(epochs=a.epochs, device="cpu"),
-        log=lambda msg: print(msg, flush=True),
+        log=lambda msg: print(msg, flush=True), configs=configs,
     )
     worst = check_with_reference_scorer(a.out, a.shared, records)
     anchors = parse_anchors(a.shared / "benchmarks" / "anchors.md")
-    write_report(records, a.out, anchors, {"max_abs_diff_vs_score_py": worst,
+    write_report(records, a.out, anchors, {"max_abs_diff_vs_score_py": worst, "configs": configs,
                                            "command": "python " + " ".join(sys.argv)})
     print((a.out / "table.md").read_text())
     print(f"max |molpred - score.py| over {len(records)} runs: {worst:.1e}")

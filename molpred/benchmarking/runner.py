@@ -40,6 +40,7 @@ def run_benchmark(
     out: str | Path,
     settings: FitSettings | None = None,
     log: Callable[[str], None] = print,
+    configs: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (dataset, model, seed) that has no result file yet.
 
@@ -51,6 +52,8 @@ def run_benchmark(
         out: Result folder.
         settings: Optimization settings (seed is overridden per run).
         log: Progress messages.
+        configs: Per-dataset settings chosen on validation data (``shared/BENCHMARKS.md``
+            allows a committed per-dataset config): ``{"standardize": bool}``.
 
     Returns:
         All run records found under ``out`` for the requested combinations.
@@ -67,7 +70,8 @@ def run_benchmark(
                 if path.exists():
                     records.append(json.loads(path.read_text()))
                     continue
-                feat = encoder.featurizer_config()
+                standardize = bool((configs or {}).get(dataset, {}).get("standardize", True))
+                feat = encoder.featurizer_config(standardize=standardize)
                 if feat not in cache:
                     t0 = time.perf_counter()
                     cache[feat] = prepare_dataset(dataset, feat)
@@ -91,6 +95,7 @@ def run_benchmark(
                     "train_seconds": m["train_seconds"],
                     "settings": {k: v for k, v in settings_k.__dict__.items() if k != "progress"},
                     "encoder_params": result.model.config.encoder_params,
+                    "standardize": standardize,
                     "machine": {"cpu_threads": torch.get_num_threads(),
                                 "python": platform.python_version(), "torch": torch.__version__},
                 }
