@@ -53,16 +53,13 @@ class AttentiveFPEncoder(Encoder):
         self,
         hidden_size: int = 256,
         depth: int = 3,
-        dropout: float = 0.0,
+        dropout: float = 0.1,
         num_timesteps: int = 2,
         atom_dim: int = ATOM_FEATURE_DIM,
         bond_dim: int = BOND_FEATURE_DIM,
     ) -> None:
         super().__init__()
-        if depth < 1:
-            raise ValueError(f"depth must be >= 1, got {depth}")
-        if num_timesteps < 1:
-            raise ValueError(f"num_timesteps must be >= 1, got {num_timesteps}")
+        self.require_positive(depth=depth, num_timesteps=num_timesteps)
         self.hidden_size, self.depth, self.num_timesteps = hidden_size, depth, num_timesteps
         self.net = AttentiveFP(
             in_channels=atom_dim,

@@ -55,6 +55,13 @@ class Encoder(nn.Module):
             tokens=cls.needs_tokens,
         )
 
+    @staticmethod
+    def require_positive(**values: int) -> None:
+        """Raise ``ValueError`` naming the first argument that is below 1 (depth, heads, ...)."""
+        for name, value in values.items():
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+
     def forward(self, batch: Batch) -> Tensor:  # pragma: no cover - abstract
         """Return the molecule embeddings, ``float32 [batch.num_graphs, out_dim]``."""
         raise NotImplementedError

@@ -50,13 +50,12 @@ class CNNEncoder(Encoder):
         self,
         hidden_size: int = 256,
         depth: int = 3,
-        dropout: float = 0.0,
+        dropout: float = 0.1,
         kernel_size: int = 5,
         vocab_size: int = VOCAB_SIZE,
     ) -> None:
         super().__init__()
-        if depth < 1:
-            raise ValueError(f"depth must be >= 1, got {depth}")
+        self.require_positive(depth=depth)
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
         if vocab_size <= UNK_ID:

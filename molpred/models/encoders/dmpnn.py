@@ -55,16 +55,15 @@ class DMPNNEncoder(Encoder):
         self,
         hidden_size: int = 300,
         depth: int = 3,
-        dropout: float = 0.0,
-        pool: str = "mean",
+        dropout: float = 0.1,
+        pool: str = "norm",
         atom_dim: int = ATOM_FEATURE_DIM,
         bond_dim: int = BOND_FEATURE_DIM,
     ) -> None:
         super().__init__()
         if pool not in _POOLS:
             raise ValueError(f"pool must be one of {_POOLS}, got {pool!r}")
-        if depth < 1:
-            raise ValueError(f"depth must be >= 1, got {depth}")
+        self.require_positive(depth=depth)
         self.hidden_size, self.depth, self.pool = hidden_size, depth, pool
         self.W_i = nn.Linear(atom_dim + bond_dim, hidden_size, bias=False)
         self.W_h = nn.Linear(hidden_size, hidden_size, bias=False)

@@ -52,7 +52,7 @@ class GATEncoder(ResidualGraphEncoder):
         self,
         hidden_size: int = 256,
         depth: int = 3,
-        dropout: float = 0.0,
+        dropout: float = 0.1,
         heads: int = 4,
         attention_dropout: float = 0.0,
         norm: str = "batch",

@@ -51,7 +51,7 @@ class GCNEncoder(ResidualGraphEncoder):
         self,
         hidden_size: int = 300,
         depth: int = 3,
-        dropout: float = 0.0,
+        dropout: float = 0.1,
         norm: str = "batch",
         pool: str = "mean+max",
         atom_dim: int = ATOM_FEATURE_DIM,

@@ -57,7 +57,7 @@ class GINEncoder(ResidualGraphEncoder):
         self,
         hidden_size: int = 300,
         depth: int = 5,
-        dropout: float = 0.0,
+        dropout: float = 0.1,
         norm: str = "batch",
         pool: str = "mean",
         jk: str = "last",

@@ -31,8 +31,7 @@ class MLPEncoder(Encoder):
         self, hidden_size: int = 512, depth: int = 2, dropout: float = 0.2, in_dim: int = ECFP_BITS
     ) -> None:
         super().__init__()
-        if depth < 1:
-            raise ValueError(f"depth must be >= 1, got {depth}")
+        self.require_positive(depth=depth)
         layers: list[nn.Module] = []
         width = in_dim
         for _ in range(depth):

@@ -74,8 +74,7 @@ class ResidualGraphEncoder(Encoder):
         bond_dim: int = BOND_FEATURE_DIM,
     ) -> None:
         super().__init__()
-        if depth < 1:
-            raise ValueError(f"depth must be >= 1, got {depth}")
+        self.require_positive(depth=depth)
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of {_NORMS}, got {norm!r}")
         if pool not in _POOLS:

@@ -101,17 +101,14 @@ class GPSEncoder(Encoder):
         self,
         hidden_size: int = 128,
         depth: int = 4,
-        dropout: float = 0.0,
+        dropout: float = 0.1,
         heads: int = 4,
         walk_length: int = 16,
         atom_dim: int = ATOM_FEATURE_DIM,
         bond_dim: int = BOND_FEATURE_DIM,
     ) -> None:
         super().__init__()
-        if depth < 1:
-            raise ValueError(f"depth must be >= 1, got {depth}")
-        if walk_length < 1:
-            raise ValueError(f"walk_length must be >= 1, got {walk_length}")
+        self.require_positive(depth=depth, walk_length=walk_length)
         if heads < 1 or hidden_size % heads:
             raise ValueError(f"hidden_size ({hidden_size}) must be a multiple of heads ({heads})")
         self.hidden_size, self.depth, self.heads = hidden_size, depth, heads

@@ -79,3 +79,13 @@ def test_unknown_encoder_and_task_type_are_clear_errors():
         ModelConfig.build("gnn9", TASKS, "classification")
     with pytest.raises(InputError, match="task type"):
         ModelConfig.build("mlp", TASKS, "ranking")
+
+
+@pytest.mark.parametrize("name", ENCODERS.names())
+def test_constructor_defaults_match_the_registered_defaults(name):
+    import inspect
+
+    cls = ENCODERS.get(name)
+    params = inspect.signature(cls.__init__).parameters
+    for key, value in cls.defaults.items():
+        assert params[key].default == value, f"{name}.{key}"
