@@ -19,6 +19,11 @@ ERROR_COLUMN = "error"
 DEFAULT_SMILES_COLUMN = "smiles"
 
 
+def error_column(input_columns: Sequence[str]) -> str:
+    """Name of the error column: ``error``, or ``molpred_error`` if the input has an ``error``."""
+    return ERROR_COLUMN if ERROR_COLUMN not in input_columns else "molpred_error"
+
+
 class Predictor:
     """A loaded model that predicts from SMILES and returns tables aligned with the input.
 
@@ -96,7 +101,7 @@ class Predictor:
         out = frame.copy()
         for j, name in enumerate(self.output_columns(frame.columns)):
             out[name] = values[:, j]
-        out[ERROR_COLUMN if ERROR_COLUMN not in frame.columns else "molpred_error"] = errors
+        out[error_column(frame.columns)] = errors
         return out
 
 

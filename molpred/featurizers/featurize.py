@@ -37,7 +37,8 @@ from molpred.featurizers.tokens import smiles_tokens
 from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, rdkit2d
 from molpred.names import EXTRA_FEATURES
 
-_PARALLEL_THRESHOLD = 2000  # below this many rows a process pool costs more than it saves
+PARALLEL_THRESHOLD = 2000
+"""Below this many rows a process pool costs more than it saves."""
 _CHUNK = 512
 
 
@@ -160,7 +161,7 @@ def featurize_smiles(
     pool = None
     if executor is not None:
         results = executor.map(_featurize_chunk, chunks, [config] * len(chunks))
-    elif workers == 1 or len(smiles) < _PARALLEL_THRESHOLD:
+    elif workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
         results = (_featurize_chunk(c, config) for c in chunks)
     else:
         pool = ProcessPoolExecutor(max_workers=workers)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
 from molpred.exceptions import InputError
-from molpred.featurizers.featurize import _PARALLEL_THRESHOLD, default_workers
-from molpred.predictor import Predictor, load
+from molpred.featurizers.featurize import PARALLEL_THRESHOLD, default_workers
+from molpred.predictor import Predictor, error_column, load
 
 
 @dataclass
@@ -79,7 +79,7 @@ def screen(
     if Path(output).resolve() == Path(input).resolve():
         raise InputError("the output file must differ from the input file")
     workers = default_workers() if workers is None else max(1, workers)
-    pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= _PARALLEL_THRESHOLD else None
+    pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= PARALLEL_THRESHOLD else None
     rows = errors = 0
     try:
         chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
@@ -89,7 +89,7 @@ def screen(
                 result = predictor.predict_chunk(chunk, column, batch_size, device, pool)
                 writer.write(result)
                 rows += len(result)
-                errors += int((result.iloc[:, -1] != "").sum())
+                errors += int((result[error_column(chunk.columns)] != "").sum())
                 if progress is not None:
                     progress(len(result))
     finally:
