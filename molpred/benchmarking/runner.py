@@ -53,7 +53,8 @@ def run_benchmark(
         settings: Optimization settings (seed is overridden per run).
         log: Progress messages.
         configs: Per-dataset settings chosen on validation data (``shared/BENCHMARKS.md``
-            allows a committed per-dataset config): ``{"standardize": bool}``.
+            allows a committed per-dataset config): ``{"standardize": bool,
+            "extra_features": ["rdkit2d"]}``.
 
     Returns:
         All run records found under ``out`` for the requested combinations.
@@ -70,8 +71,10 @@ def run_benchmark(
                 if path.exists():
                     records.append(json.loads(path.read_text()))
                     continue
-                standardize = bool((configs or {}).get(dataset, {}).get("standardize", True))
-                feat = encoder.featurizer_config(standardize=standardize)
+                config = (configs or {}).get(dataset, {})
+                standardize = bool(config.get("standardize", True))
+                extra = tuple(config.get("extra_features", ()))
+                feat = encoder.featurizer_config(extra_features=extra, standardize=standardize)
                 if feat not in cache:
                     t0 = time.perf_counter()
                     cache[feat] = prepare_dataset(dataset, feat)
@@ -95,7 +98,7 @@ def run_benchmark(
                     "train_seconds": m["train_seconds"],
                     "settings": {k: v for k, v in settings_k.__dict__.items() if k != "progress"},
                     "encoder_params": result.model.config.encoder_params,
-                    "standardize": standardize,
+                    "standardize": standardize, "extra_features": list(extra),
                     "machine": {"cpu_threads": torch.get_num_threads(),
                                 "python": platform.python_version(), "torch": torch.__version__},
                 }
