@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from rdkit import Chem
+from rdkit import Chem, rdBase
 from rdkit.Chem import Descriptors, rdFingerprintGenerator
 
 ECFP_BITS = 2048
@@ -52,6 +52,7 @@ def rdkit2d(mol: Chem.Mol) -> np.ndarray:
         compute is 0, and values are clipped to ±1e6 so that float32 scaling stays finite.
     """
     values = np.empty(len(DESCRIPTOR_NAMES), dtype=np.float64)
+    blocker = rdBase.BlockLogs()  # noqa: F841 - a failing descriptor is a 0, not a log line
     for i, (_, fn) in enumerate(Descriptors._descList):
         try:
             values[i] = fn(mol)
