@@ -1,6 +1,7 @@
 """Packaging: every subpackage ships, no generic top-level module (`cli`, `tests`) does."""
 
 import importlib.metadata
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,12 @@ def test_pyproject_lists_every_subpackage():
 
 
 def test_installed_distribution_has_no_generic_top_level_modules():
-    try:
-        dist = importlib.metadata.distribution("molpred")
-    except importlib.metadata.PackageNotFoundError:
-        pytest.skip("molpred is not installed")
+    # Look in site-packages: the source tree's molpred.egg-info (left by `pip install .`)
+    # would otherwise shadow the installed wheel's metadata.
+    site = sysconfig.get_paths()["purelib"]
+    dist = next(iter(importlib.metadata.distributions(name="molpred", path=[site])), None)
+    if dist is None:
+        pytest.skip("molpred is not installed in site-packages")
     if dist.read_text("RECORD") is None or '"editable": true' in (dist.read_text("direct_url.json") or ""):
         pytest.skip("editable install: files live in the source tree (CI installs a wheel)")
     files = dist.files or []
