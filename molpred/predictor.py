@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from pathlib import Path
 
 import pandas as pd
@@ -87,13 +86,12 @@ class Predictor:
                                         workers=workers)
         return self._assemble(frame, data, errors, batch_size, device)
 
-    def predict_chunk(
-        self, frame: pd.DataFrame, smiles_col: str, batch_size: int, device: str,
-        executor: Executor | None,
+    def predict_featurized(
+        self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str], batch_size: int = 256,
+        device: str = "auto",
     ) -> pd.DataFrame:
-        """:meth:`predict` for one chunk of a streaming screen, reusing a process pool."""
-        data, errors = featurize_smiles(frame[smiles_col].tolist(),
-                                        self.model.config.featurizer_config, executor=executor)
+        """:meth:`predict` for rows already featurized with this model's featurizer (one
+        ``Data | None`` and one error per row of ``frame``); used by the streaming screen."""
         return self._assemble(frame.reset_index(drop=True), data, errors, batch_size, device)
 
     def _assemble(self, frame, data, errors, batch_size, device) -> pd.DataFrame:

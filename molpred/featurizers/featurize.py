@@ -20,7 +20,7 @@ attribute          shape / dtype               present when
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
@@ -157,25 +157,38 @@ def featurize_smiles(
         ``None``; ``errors[i]`` is ``""`` or the reason row ``i`` was rejected.
     """
     workers = default_workers() if workers is None else max(1, workers)
-    chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
-    pool = None
     if executor is not None:
-        results = executor.map(_featurize_chunk, chunks, [config] * len(chunks))
-    elif workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
-        results = (_featurize_chunk(c, config) for c in chunks)
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(_featurize_chunk, chunks, [config] * len(chunks))
+        return collect_featurized(start_featurization(smiles, config, executor), progress)
+    if workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
+        chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
+        return collect_featurized((_featurize_chunk(c, config) for c in chunks), progress)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return collect_featurized(start_featurization(smiles, config, pool), progress)
+
+
+FeaturizedChunks = Iterator[list[tuple[dict[str, np.ndarray] | None, str]]]
+
+
+def start_featurization(
+    smiles: Sequence[object], config: FeaturizerConfig, executor: Executor
+) -> FeaturizedChunks:
+    """Submit the featurization of ``smiles`` to ``executor`` now; collect later with
+    :func:`collect_featurized`. Lets a streaming screen featurize the next chunk while the
+    model predicts the current one."""
+    chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
+    return executor.map(_featurize_chunk, chunks, [config] * len(chunks))
+
+
+def collect_featurized(
+    results: FeaturizedChunks, progress: Callable[[int], None] | None = None
+) -> tuple[list[Data | None], list[str]]:
+    """Gather featurized chunks in order into ``(data, errors)`` (see :func:`featurize_smiles`)."""
     data: list[Data | None] = []
     errors: list[str] = []
-    try:
-        for chunk_result in results:
-            for arrays, error in chunk_result:
-                data.append(None if arrays is None else to_data(arrays))
-                errors.append(error)
-            if progress is not None:
-                progress(len(chunk_result))
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    for chunk_result in results:
+        for arrays, error in chunk_result:
+            data.append(None if arrays is None else to_data(arrays))
+            errors.append(error)
+        if progress is not None:
+            progress(len(chunk_result))
     return data, errors

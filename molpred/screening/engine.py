@@ -2,7 +2,8 @@
 
 Memory is bounded by the chunk size, not the library size: each chunk of ``chunk_size`` rows
 is read (``molpred.data.iter_table_chunks``), featurized in a process pool shared by all
-chunks, predicted in batches under ``torch.inference_mode`` and appended to the output
+chunks (chunk k+1 is featurizing while the model predicts chunk k), predicted in batches
+under ``torch.inference_mode`` and appended to the output
 (``molpred.data.TableWriter``: CSV, CSV.gz, TSV, Parquet or SDF) before the next chunk is read.
 """
 
@@ -16,8 +17,14 @@ from pathlib import Path
 
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
 from molpred.exceptions import InputError
-from molpred.featurizers.featurize import PARALLEL_THRESHOLD, default_workers
-from molpred.predictor import Predictor, error_column, load
+from molpred.featurizers.featurize import (
+    PARALLEL_THRESHOLD,
+    collect_featurized,
+    default_workers,
+    featurize_smiles,
+    start_featurization,
+)
+from molpred.predictor import Predictor, load
 
 
 @dataclass
@@ -79,20 +86,41 @@ def screen(
     if Path(output).resolve() == Path(input).resolve():
         raise InputError("the output file must differ from the input file")
     workers = default_workers() if workers is None else max(1, workers)
+    config = predictor.model.config.featurizer_config
     pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= PARALLEL_THRESHOLD else None
     rows = errors = 0
     try:
         chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
         with TableWriter(output) as writer:
+            pending = None  # the previous chunk, whose featurization runs in the pool
             for chunk in chunks:
+                chunk = chunk.reset_index(drop=True)
                 column = smiles_col or default_smiles_column(chunk.columns)
-                result = predictor.predict_chunk(chunk, column, batch_size, device, pool)
-                writer.write(result)
-                rows += len(result)
-                errors += int((result[error_column(chunk.columns)] != "").sum())
-                if progress is not None:
-                    progress(len(result))
+                smiles = chunk[column].tolist()
+                started = start_featurization(smiles, config, pool) if pool is not None else None
+                if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
+                    rows, errors = _finish(predictor, pending, writer, rows, errors,
+                                           batch_size, device, progress)
+                pending = (chunk, smiles, started)
+            if pending is not None:
+                rows, errors = _finish(predictor, pending, writer, rows, errors, batch_size,
+                                       device, progress)
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     return ScreenReport(rows, errors, time.perf_counter() - start, Path(output))
+
+
+def _finish(predictor, pending, writer, rows, errors, batch_size, device, progress):
+    """Collect one chunk's features, predict, write; return the updated row/error counts."""
+    chunk, smiles, started = pending
+    if started is not None:
+        data, row_errors = collect_featurized(started)
+    else:
+        data, row_errors = featurize_smiles(smiles, predictor.model.config.featurizer_config,
+                                            workers=1)
+    result = predictor.predict_featurized(chunk, data, row_errors, batch_size, device)
+    writer.write(result)
+    if progress is not None:
+        progress(len(result))
+    return rows + len(result), errors + sum(1 for e in row_errors if e)
