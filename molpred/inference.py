@@ -54,5 +54,5 @@ def predict_data(
     for start in range(0, len(rows), batch_size):
         idx = rows[start : start + batch_size]
         batch = Batch.from_data_list([data[i] for i in idx]).to(device)
-        out[idx] = model.transform_output(model(batch)).float().cpu().numpy()
+        out[idx] = model.transform_output(model(batch)).double().cpu().numpy()
     return out

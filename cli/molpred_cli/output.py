@@ -34,8 +34,9 @@ from molpred.exceptions import MolpredError
 console = Console()
 err_console = Console(stderr=True)
 
-HANDLED_ERRORS = (MolpredError, FileNotFoundError, PermissionError, IsADirectoryError)
-"""Errors shown as one red ``error: ...`` line (exit code 1) instead of a traceback."""
+HANDLED_ERRORS = (MolpredError, OSError, EOFError)
+"""Errors shown as one red ``error: ...`` line (exit code 1) instead of a traceback; OSError
+covers missing files, permissions, folders, bad gzip data and a full disk."""
 
 METRIC_NAMES = {"roc_auc": "ROC-AUC", "prc_auc": "PRC-AUC", "rmse": "RMSE"}
 MAX_TABLE_ROWS = 50

@@ -58,6 +58,7 @@ def read_delimited(path: Path, sep: str, **kwargs: Any) -> Any:
     Raises:
         InputError: the file is empty (no header line) or cannot be parsed or read.
     """
+    kwargs.setdefault("skip_blank_lines", False)  # a blank line is a row (reported), not dropped
     try:
         return pd.read_csv(path, sep=sep, **kwargs)
     except pd.errors.EmptyDataError:

@@ -130,7 +130,10 @@ def default_workers() -> int:
     """Number of featurization processes: ``MOLPRED_NUM_WORKERS`` or all usable cores."""
     env = os.environ.get("MOLPRED_NUM_WORKERS")
     if env:
-        return max(1, int(env))
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise InputError(f"MOLPRED_NUM_WORKERS must be a whole number, got {env!r}") from None
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 

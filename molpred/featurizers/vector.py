@@ -4,7 +4,7 @@
   ``rdFingerprintGenerator``; the input of the ``mlp`` encoder and an optional extra feature.
 * RDKit 2D descriptors: every descriptor in ``rdkit.Chem.Descriptors._descList`` (about 217:
   MolWt in g/mol, MolLogP, TPSA in Å², counts, fragment counts, ...). Raw values are returned
-  here, NaN/inf replaced by 0 and clipped to ±1e6; scaling to zero mean and unit variance
+  here (NaN -> 0, ±inf -> ±1e6, then clipped to ±1e6); scaling to zero mean and unit variance
   happens in the model (``MoleculeModel`` stores the training-set mean and std), so a saved
   model carries its own scaler.
 """

@@ -9,6 +9,7 @@ under ``torch.inference_mode`` and appended to the output
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -91,11 +92,12 @@ def screen(
     rows = errors = 0
     try:
         chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
-        with TableWriter(output) as writer:
+        first = next(chunks, None)
+        column = smiles_col or default_smiles_column(first.columns if first is not None else [])
+        with TableWriter(output, smiles_col=column) as writer:  # SDF output needs the column
             pending = None  # the previous chunk, whose featurization runs in the pool
-            for chunk in chunks:
+            for chunk in itertools.chain([first] if first is not None else [], chunks):
                 chunk = chunk.reset_index(drop=True)
-                column = smiles_col or default_smiles_column(chunk.columns)
                 smiles = chunk[column].tolist()
                 started = start_featurization(smiles, config, pool) if pool is not None else None
                 if pending is not None:  # predict chunk k while the pool featurizes chunk k+1

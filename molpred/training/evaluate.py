@@ -43,7 +43,7 @@ def predict_part(
     preds[bad] = prior
     frame = pd.DataFrame(preds, columns=model.config.tasks)
     frame.insert(0, "row", np.asarray(rows, dtype=np.int64))
-    frame["error"] = [f"{e}; predicted the training prior" if b else "" for e, b in zip(errors, bad)]
+    frame["error"] = [f"{e}; predicted the label prior" if b else "" for e, b in zip(errors, bad)]
     return frame
 
 
@@ -65,7 +65,7 @@ def evaluate(
     Args:
         model: A model directory (or loaded :class:`MoleculeModel`).
         data: Dataset name or file; for a file, ``targets`` default to the model's task names.
-        smiles_col: SMILES column of a file (default: first column).
+        smiles_col: SMILES column of a file (default: a column named ``smiles``, else the first).
         splits, split_key, part: Which rows to score (``part`` = ``train``/``val``/``test``);
             without ``splits`` every row is scored (``part`` is then ``"all"``).
         predictions_out: Write the predictions (``row`` + one column per task + ``error``)
