@@ -2,9 +2,9 @@
 
 RDKit's own ``MolFromSmiles`` returns ``None`` and prints the reason to its log. molpred keeps
 each failing row and needs the reason as text, so parsing runs in two steps: read without
-sanitization (syntax errors), then ``DetectChemistryProblems`` (valence, aromaticity) and
-``SanitizeMol``. RDKit's log is blocked only while molpred parses (``rdBase.BlockLogs``),
-never globally.
+sanitization (syntax errors), then ``SanitizeMol`` once; only when that fails does
+``DetectChemistryProblems`` run, to word the reason (valence, aromaticity). RDKit's log is
+blocked only while molpred parses (``rdBase.BlockLogs``), never globally.
 """
 
 from __future__ import annotations
@@ -44,13 +44,12 @@ def parse_smiles(
         return None, f"RDKit cannot parse SMILES: {exc}"
     if mol is None:
         return None, "RDKit cannot parse SMILES (syntax error)"
-    problems = Chem.DetectChemistryProblems(mol)
-    if problems:
-        return None, problems[0].Message()
     try:
-        Chem.SanitizeMol(mol)
+        Chem.SanitizeMol(mol)  # the only sanitization on the success path
     except Exception as exc:
-        return None, f"RDKit cannot sanitize molecule: {exc}"
+        # Only failing rows pay for a second look, which names the problem readably.
+        problems = Chem.DetectChemistryProblems(Chem.MolFromSmiles(text, sanitize=False))
+        return None, problems[0].Message() if problems else f"RDKit cannot sanitize molecule: {exc}"
     if mol.GetNumAtoms() == 0:
         return None, "molecule has no atoms"
     if standardizer is not None:
