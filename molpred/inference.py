@@ -9,6 +9,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from molpred.exceptions import InputError
+from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
 
 
@@ -29,30 +30,45 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 
 @torch.inference_mode()
-def predict_data(
-    model: MoleculeModel,
+def predict_members(
+    model: MoleculeModel | Ensemble,
     data: Sequence[Data | None],
     batch_size: int = 256,
     device: torch.device | str = "cpu",
 ) -> np.ndarray:
-    """Predict every featurized molecule; rows without a graph get NaN.
+    """Every member's predictions for every featurized molecule; rows without a graph get NaN.
 
     Args:
-        model: A trained model (put in eval mode here).
+        model: A trained model or :class:`~molpred.models.ensemble.Ensemble` (put in eval
+            mode here).
         data: One ``Data`` or ``None`` per input row.
         batch_size: Molecules per forward pass.
         device: Where to run.
 
     Returns:
-        ``float64 [len(data), T]``: probabilities of class 1 (classification) or values in
-        the dataset's units (regression); NaN for ``None`` rows.
+        ``float64 [M, len(data), T]`` for M members (1 for a single model): probabilities
+        of class 1 (classification) or values in the dataset's units (regression); NaN for
+        ``None`` rows.
     """
     device = torch.device(device) if isinstance(device, str) else device
     model.eval().to(device)
-    out = np.full((len(data), len(model.config.tasks)), np.nan, dtype=np.float64)
+    members = members_of(model)
+    out = np.full((len(members), len(data), len(model.config.tasks)), np.nan, dtype=np.float64)
     rows = [i for i, d in enumerate(data) if d is not None]
     for start in range(0, len(rows), batch_size):
         idx = rows[start : start + batch_size]
         batch = Batch.from_data_list([data[i] for i in idx]).to(device)
-        out[idx] = model.transform_output(model(batch)).double().cpu().numpy()
+        for k, member in enumerate(members):
+            out[k, idx] = member.transform_output(member(batch)).double().cpu().numpy()
     return out
+
+
+def predict_data(
+    model: MoleculeModel | Ensemble,
+    data: Sequence[Data | None],
+    batch_size: int = 256,
+    device: torch.device | str = "cpu",
+) -> np.ndarray:
+    """Predictions, ``float64 [len(data), T]``: the members' mean for an ensemble (see
+    :func:`predict_members`); NaN for ``None`` rows."""
+    return predict_members(model, data, batch_size, device).mean(axis=0)

@@ -10,12 +10,15 @@ import pandas as pd
 from molpred.data import default_smiles_column
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
-from molpred.inference import predict_data, resolve_device
+from molpred.inference import predict_members, resolve_device
 from molpred.models.checkpoint import load_model
+from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
 
 ERROR_COLUMN = "error"
 DEFAULT_SMILES_COLUMN = "smiles"
+STD_SUFFIX = "_std"
+"""Suffix of the ensemble-spread column that follows each task column (``NR-AR_std``)."""
 
 
 def error_column(input_columns: Sequence[str]) -> str:
@@ -27,18 +30,22 @@ class Predictor:
     """A loaded model that predicts from SMILES and returns tables aligned with the input.
 
     Args:
-        model: The network (eval mode).
+        model: The network (eval mode), or an :class:`~molpred.models.ensemble.Ensemble`.
         config: The parsed ``config.json`` of its directory.
         path: Where it was loaded from.
 
     Attributes:
         tasks: Task names (output columns).
+        ensemble_size: Members (1 for a single model). Ensembles predict the members' mean
+            and add a ``TASK_std`` column (the members' standard deviation, same units)
+            after each task column.
         task_type: ``"classification"`` (outputs are probabilities of class 1) or
             ``"regression"`` (outputs in the dataset's units, see ``units``).
     """
 
-    def __init__(self, model: MoleculeModel, config: dict, path: Path | None = None) -> None:
+    def __init__(self, model: MoleculeModel | Ensemble, config: dict, path: Path | None = None) -> None:
         self.model = model
+        self.ensemble_size = len(members_of(model))
         self.config = config
         self.path = path
         self.tasks: list[str] = list(model.config.tasks)
@@ -47,7 +54,7 @@ class Predictor:
 
     def __repr__(self) -> str:
         return (f"Predictor(encoder={self.model.config.encoder!r}, tasks={len(self.tasks)}, "
-                f"task_type={self.task_type!r}, path={str(self.path)!r})")
+                f"ensemble_size={self.ensemble_size}, task_type={self.task_type!r}, path={str(self.path)!r})")
 
     def output_columns(self, input_columns: Sequence[str]) -> list[str]:
         """Prediction column names: the task names, with ``_pred`` appended where an input
@@ -75,7 +82,8 @@ class Predictor:
         Returns:
             A DataFrame with one row per input row, in input order: the input columns (a
             ``smiles`` column for list input), one float column per task (probability of
-            class 1, or the value in the dataset's units; NaN when the row failed), and
+            class 1, or the value in the dataset's units; NaN when the row failed), for
+            ensembles a ``TASK_std`` column after each task column, and
             ``error`` (``""`` when fine, else why RDKit rejected the row).
 
         Raises:
@@ -95,10 +103,14 @@ class Predictor:
         return self._assemble(frame.reset_index(drop=True), data, errors, batch_size, device)
 
     def _assemble(self, frame, data, errors, batch_size, device) -> pd.DataFrame:
-        values = predict_data(self.model, data, batch_size, resolve_device(device))
+        members = predict_members(self.model, data, batch_size, resolve_device(device))
+        values = members.mean(axis=0)
+        spread = members.std(axis=0) if self.ensemble_size > 1 else None
         out = frame.copy()
         for j, name in enumerate(self.output_columns(frame.columns)):
             out[name] = values[:, j]
+            if spread is not None:
+                out[name + STD_SUFFIX] = spread[:, j]
         out[error_column(frame.columns)] = errors
         return out
 

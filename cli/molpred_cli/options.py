@@ -14,7 +14,7 @@ import typer
 
 from molpred.names import ENCODER_MODULES
 
-DATA, MODEL, TRAINING = "Data", "Model", "Training"
+DATA, MODEL, TRAINING, SCALE = "Data", "Model", "Training", "Scale-out"
 """``rich_help_panel`` names grouping the options of ``--help``."""
 
 
@@ -34,6 +34,22 @@ class TaskType(str, Enum):
 class SplitMethod(str, Enum):
     scaffold = "scaffold"
     random = "random"
+
+
+class ClassWeight(str, Enum):
+    none = "none"
+    balanced = "balanced"
+
+
+class Precision(str, Enum):
+    fp32 = "32-true"
+    bf16 = "bf16-mixed"
+    fp16 = "16-mixed"
+
+
+class Strategy(str, Enum):
+    auto = "auto"
+    ddp = "ddp"
 
 
 class Part(str, Enum):

@@ -3,8 +3,9 @@
 A model directory holds:
 
 * ``config.json`` — ``{"format": "molpred-model", "format_version": 1, "molpred_version",
-  "model": ModelConfig, "training": {...}}``;
-* ``model.safetensors`` — weights and scaler buffers (safetensors, Hugging Face);
+  "model": ModelConfig, "ensemble_size": M, "training": {...}}``;
+* ``model.safetensors`` — weights and scaler buffers (safetensors, Hugging Face); for an
+  ensemble of M members the keys are prefixed ``members.K.``;
 * ``metrics.json`` — validation/test metrics written by training (optional).
 
 :func:`load_model` validates each piece and raises :class:`ModelFileError` with the reason,
@@ -21,6 +22,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from molpred.exceptions import InputError, ModelFileError, UnknownNameError
+from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import ModelConfig, MoleculeModel
 
 FORMAT = "molpred-model"
@@ -31,7 +33,7 @@ METRICS_FILE = "metrics.json"
 
 
 def save_model(
-    model: MoleculeModel,
+    model: MoleculeModel | Ensemble,
     directory: str | Path,
     training: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
@@ -39,7 +41,7 @@ def save_model(
     """Write ``model`` to ``directory`` (created if needed; existing files are replaced).
 
     Args:
-        model: The model to save (moved to CPU tensors for saving).
+        model: The model or ensemble to save (moved to CPU tensors for saving).
         directory: Target directory.
         training: Training settings to record (seed, epochs, split, ...), JSON-serializable.
         metrics: Metrics to record in ``metrics.json``.
@@ -58,6 +60,7 @@ def save_model(
         "format_version": FORMAT_VERSION,
         "molpred_version": __version__,
         "model": model.config.to_dict(),
+        "ensemble_size": len(members_of(model)),
         "training": training or {},
     }
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2))
@@ -98,19 +101,24 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     return config
 
 
-def load_model(directory: str | Path) -> tuple[MoleculeModel, dict[str, Any]]:
-    """Rebuild a model from its directory.
+def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[str, Any]]:
+    """Rebuild a model (or ensemble) from its directory.
 
     Returns:
-        ``(model, config)``: the model in eval mode on CPU, and the parsed ``config.json``.
+        ``(model, config)``: the model or :class:`~molpred.models.ensemble.Ensemble` in eval
+        mode on CPU, and the parsed ``config.json``.
 
     Raises:
         ModelFileError: on any missing, corrupt, foreign or mismatched piece.
     """
     path = Path(directory)
     config = read_config(path)
+    size = config.get("ensemble_size", 1)
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
+        raise ModelFileError(f"{path / CONFIG_FILE} has an invalid ensemble_size {size!r}")
     try:
-        model = MoleculeModel(ModelConfig(**config["model"]))
+        members = [MoleculeModel(ModelConfig(**config["model"])) for _ in range(size)]
+        model = members[0] if size == 1 else Ensemble(members)
     except (TypeError, KeyError, InputError, UnknownNameError, ValueError) as exc:
         raise ModelFileError(f"{path / CONFIG_FILE} describes an unusable model: {exc}") from None
     weights = path / WEIGHTS_FILE

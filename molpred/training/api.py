@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from molpred.exceptions import InputError
 from molpred.models.checkpoint import save_model
+from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig, MoleculeModel
 from molpred.names import DEFAULT_MODEL
 from molpred.training.evaluate import label_prior, predict_part
-from molpred.training.fit import FitSettings, fit_model
+from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.splitting import resolve_split
@@ -23,14 +24,20 @@ class TrainResult:
     """Outcome of :func:`train`.
 
     Attributes:
-        model: The trained model (best validation epoch), on CPU, in eval mode.
+        model: The trained model (best validation epoch), on CPU, in eval mode; an
+            :class:`~molpred.models.ensemble.Ensemble` when ``ensemble_size > 1``.
         metrics: ``{"val": score, "test": score, "best_epoch", "epochs_run",
             "train_seconds", "rows": {...}}`` where each score is a
-            :func:`molpred.training.metrics.score_predictions` dict.
-        model_dir: Where the model was saved, or ``None``.
+            :func:`molpred.training.metrics.score_predictions` dict of the model (the
+            ensemble mean for ensembles, whose ``members`` list holds each member's
+            ``seed``, ``best_epoch``, ``epochs_run``, ``train_seconds`` and ``val_score``).
+            ``best_epoch`` and ``epochs_run`` are the first member's; ``train_seconds``
+            is the sum over members.
+        model_dir: Where the model was saved, or ``None`` (also on non-zero ranks of a
+            data-parallel run).
     """
 
-    model: MoleculeModel
+    model: MoleculeModel | Ensemble
     metrics: dict[str, Any]
     model_dir: Path | None
 
@@ -44,38 +51,56 @@ def train_prepared(
     head_params: dict[str, Any] | None = None,
     out: str | Path | None = None,
     split_info: dict[str, Any] | None = None,
+    ensemble_size: int = 1,
 ) -> TrainResult:
     """Train and score on an already featurized dataset (what benchmarks call in a loop).
 
     ``prepared.featurizer`` must match what ``model`` needs (see ``Encoder.featurizer_config``).
+    With ``ensemble_size`` M > 1, members are trained with seeds ``settings.seed + k``
+    (k = 0..M-1) on the same split and predictions are their mean.
+
+    Raises:
+        InputError: if ``ensemble_size`` < 1 or the split has no usable train/val rows.
     """
+    if ensemble_size < 1:
+        raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
     settings = settings or FitSettings()
     config = ModelConfig.build(
         model, prepared.tasks, prepared.task_type, encoder_params, head_params,
         extra_features=prepared.featurizer.extra_features,
         standardize=prepared.featurizer.standardize, units=prepared.units,
     )
-    fit = fit_model(prepared, split, config, settings)
+    fits = [fit_model(prepared, split, config, replace(settings, seed=settings.seed + k))
+            for k in range(ensemble_size)]
+    fit = fits[0]
+    trained = fit.model if ensemble_size == 1 else Ensemble([f.model for f in fits])
     prior = label_prior(prepared.y[split["train"]], prepared.task_type)
     metrics: dict[str, Any] = {}
     for part in ("val", "test"):
         if len(split.get(part, ())) == 0:
             continue
-        frame = predict_part(fit.model, prepared, split[part], prior, settings.device)
+        frame = predict_part(trained, prepared, split[part], prior, settings.device)
         metrics[part] = score_predictions(
             prepared.y[split[part]], frame[prepared.tasks].to_numpy(), prepared.tasks,
             prepared.task_type,
         )
     metrics.update(
-        best_epoch=fit.best_epoch, epochs_run=fit.epochs_run, train_seconds=round(fit.seconds, 2),
+        best_epoch=fit.best_epoch, epochs_run=fit.epochs_run,
+        train_seconds=round(sum(f.seconds for f in fits), 2),
         rows={k: int(len(v)) for k, v in split.items()},
         invalid_rows=[i for i, d in enumerate(prepared.data) if d is None],
     )
+    if ensemble_size > 1:
+        metrics["members"] = [
+            {"seed": settings.seed + k, "best_epoch": f.best_epoch, "epochs_run": f.epochs_run,
+             "train_seconds": round(f.seconds, 2), "val_score": f.best_val_score}
+            for k, f in enumerate(fits)]
     model_dir = None
-    if out is not None:
-        training = {**asdict(settings), "dataset": prepared.source, **(split_info or {})}
-        model_dir = save_model(fit.model, out, training=training, metrics=metrics)
-    return TrainResult(fit.model, metrics, model_dir)
+    if out is not None and getattr(fit, "global_rank", 0) == 0:
+        training = {**asdict(settings), "ensemble_size": ensemble_size, "dataset": prepared.source,
+                    **(split_info or {})}
+        model_dir = save_model(trained, out, training=training, metrics=metrics)
+    return TrainResult(trained, metrics, model_dir)
 
 
 def train(
@@ -100,6 +125,12 @@ def train(
     extra_features: Sequence[str] = (),
     standardize: bool = True,
     seed: int = 0,
+    ensemble_size: int = 1,
+    class_weight: str = "none",
+    precision: str = "32-true",
+    devices: int = 1,
+    num_nodes: int = 1,
+    strategy: str = "auto",
     device: str = "auto",
     workers: int | None = None,
     progress: bool = False,
@@ -125,7 +156,15 @@ def train(
         hidden_size, depth, dropout: Encoder overrides (``None`` = the encoder's default).
         extra_features: Molecule-level features for the head: ``rdkit2d`` and/or ``ecfp``.
         standardize: Standardize molecules with RDKit before featurizing.
-        seed: Random seed (weights, shuffling, random split).
+        seed: Random seed (weights, shuffling, random split); ensemble member k uses
+            ``seed + k``.
+        ensemble_size: Members of a deep ensemble (1 = a single model); predictions are
+            the members' mean and ``Predictor.predict`` adds a ``TASK_std`` column per task.
+        class_weight: ``none`` or ``balanced`` (per-task positive weighting, see
+            :class:`~molpred.training.fit.FitSettings`).
+        precision: ``32-true``, ``bf16-mixed`` or ``16-mixed`` (Lightning precision).
+        devices, num_nodes, strategy: Data-parallel training through Lightning (e.g.
+            ``devices=2, strategy="ddp"``).
         device: ``auto`` (CUDA if present), ``cpu`` or ``cuda``.
         workers: Featurization processes (default: all cores).
         progress: Show a per-epoch progress bar.
@@ -143,11 +182,17 @@ def train(
         raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),
                                    ("dropout", dropout)) if v is not None}
+    settings = FitSettings(epochs=epochs, patience=patience, batch_size=batch_size, lr=lr,
+                           seed=seed, device=device, progress=progress, precision=precision,
+                           class_weight=class_weight, devices=devices, num_nodes=num_nodes,
+                           strategy=strategy)
+    check_settings(settings)  # before the slow featurization
+    if ensemble_size < 1:
+        raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
     featurizer = encoder_cls.featurizer_config(tuple(extra_features), standardize)
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
                                featurize_progress)
     split_rows = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
-    settings = FitSettings(epochs=epochs, patience=patience, batch_size=batch_size, lr=lr,
-                           seed=seed, device=device, progress=progress)
     split_info = {"splits": str(splits) if splits else split, "split_key": split_key if splits else None}
-    return train_prepared(prepared, split_rows, model, settings, overrides, None, out, split_info)
+    return train_prepared(prepared, split_rows, model, settings, overrides, None, out, split_info,
+                          ensemble_size)

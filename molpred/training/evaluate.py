@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from molpred.inference import predict_data, resolve_device
+from molpred.models.ensemble import Ensemble
 from molpred.models.model import MoleculeModel
 from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
@@ -28,7 +29,7 @@ def label_prior(y: np.ndarray, task_type: str) -> np.ndarray:
 
 
 def predict_part(
-    model: MoleculeModel, prepared: PreparedDataset, rows: np.ndarray, prior: np.ndarray,
+    model: MoleculeModel | Ensemble, prepared: PreparedDataset, rows: np.ndarray, prior: np.ndarray,
     device: str = "auto", batch_size: int = 256,
 ) -> pd.DataFrame:
     """Predictions for ``rows`` in ``score.py`` format.
@@ -48,7 +49,7 @@ def predict_part(
 
 
 def evaluate(
-    model: str | Path | MoleculeModel,
+    model: str | Path | MoleculeModel | Ensemble,
     data: str | Path,
     *,
     smiles_col: str | None = None,
@@ -63,7 +64,8 @@ def evaluate(
     """Score ``model`` on one part of ``data``.
 
     Args:
-        model: A model directory (or loaded :class:`MoleculeModel`).
+        model: A model directory (or a loaded model or ensemble; ensembles are scored on
+            the members' mean).
         data: Dataset name or file; for a file, ``targets`` default to the model's task names.
         smiles_col: SMILES column of a file (default: a column named ``smiles``, else the first).
         splits, split_key, part: Which rows to score (``part`` = ``train``/``val``/``test``);
@@ -79,7 +81,7 @@ def evaluate(
     from molpred.models.checkpoint import load_model
     from molpred.training.splitting import resolve_split
 
-    net = model if isinstance(model, MoleculeModel) else load_model(model)[0]
+    net = model if isinstance(model, (MoleculeModel, Ensemble)) else load_model(model)[0]
     cfg = net.config
     is_file = Path(str(data)).exists()
     prepared = prepare_dataset(

@@ -34,6 +34,14 @@ class FitSettings:
         seed: Seeds Python, NumPy and torch (weights, shuffling, dropout).
         device: ``auto``, ``cpu`` or ``cuda``.
         progress: Show Lightning's progress bar.
+        precision: Lightning precision: ``32-true`` (default), ``bf16-mixed`` (CPUs with
+            AVX-512 BF16/AMX and recent GPUs) or ``16-mixed`` (CUDA only).
+        class_weight: ``none`` or ``balanced``: weight each task's positives by
+            ``n_negative / n_positive`` of the training labels (capped at ``MAX_POS_WEIGHT``),
+            as ``torch.nn.BCEWithLogitsLoss(pos_weight=...)``. Classification only.
+        devices: Lightning ``devices`` (processes/GPUs per node) for data-parallel training.
+        num_nodes: Machines taking part in data-parallel training.
+        strategy: Lightning strategy: ``auto`` or ``ddp`` (gloo on CPU, NCCL on CUDA).
     """
 
     epochs: int = 50
@@ -44,7 +52,44 @@ class FitSettings:
     seed: int = 0
     device: str = "auto"
     progress: bool = False
+    precision: str = "32-true"
+    class_weight: str = "none"
+    devices: int = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
     extra: dict = field(default_factory=dict)
+
+
+PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
+CLASS_WEIGHTS = ("none", "balanced")
+MAX_POS_WEIGHT = 50.0
+"""Cap on a task's positive weight, so that a task with a handful of positives does not
+dominate the loss."""
+
+
+def positive_weights(y: np.ndarray) -> torch.Tensor:
+    """Per-task ``n_negative / n_positive`` over labelled rows, clipped to ``[1, MAX_POS_WEIGHT]``.
+
+    Args:
+        y: ``float [N, T]`` 0/1 labels, NaN = missing.
+
+    Returns:
+        ``float32 [T]``; 1 for tasks without positives or negatives.
+    """
+    pos = np.nansum(y == 1, axis=0).astype(np.float64)
+    neg = np.nansum(y == 0, axis=0).astype(np.float64)
+    ratio = np.where((pos > 0) & (neg > 0), neg / np.maximum(pos, 1), 1.0)
+    return torch.tensor(np.clip(ratio, 1.0, MAX_POS_WEIGHT), dtype=torch.float32)
+
+
+def check_settings(settings: FitSettings) -> None:
+    """Raise :class:`InputError` for an unknown precision, class weighting or strategy."""
+    if settings.precision not in PRECISIONS:
+        raise InputError(f"unknown precision {settings.precision!r}; use one of {', '.join(PRECISIONS)}")
+    if settings.class_weight not in CLASS_WEIGHTS:
+        raise InputError(f"unknown class weighting {settings.class_weight!r}; use none or balanced")
+    if settings.strategy not in ("auto", "ddp", "ddp_spawn"):
+        raise InputError(f"unknown strategy {settings.strategy!r}; use auto or ddp")
 
 
 @dataclass
@@ -78,6 +123,7 @@ def fit_model(
     Raises:
         InputError: if the train or val part has no usable molecule.
     """
+    check_settings(settings)
     L.seed_everything(settings.seed, workers=True, verbose=False)
     train_data, val_data = _parts(prepared, split, "train"), _parts(prepared, split, "val")
     if not train_data or not val_data:
@@ -94,6 +140,9 @@ def fit_model(
     module = MoleculeLightningModule(
         model, lr=settings.lr, max_epochs=settings.epochs, steps_per_epoch=len(train_loader),
         weight_decay=settings.weight_decay,
+        pos_weight=(positive_weights(prepared.y[split["train"]])
+                    if settings.class_weight == "balanced" and config.task_type == "classification"
+                    else None),
     )
     higher = HIGHER_IS_BETTER[METRICS[config.task_type]]
     keep_best = KeepBestWeights(higher_is_better=higher)
@@ -102,7 +151,10 @@ def fit_model(
         logging.getLogger(name).setLevel(logging.WARNING)
     trainer = L.Trainer(
         accelerator="gpu" if device.type == "cuda" else "cpu",
-        devices=1,
+        devices=settings.devices,
+        num_nodes=settings.num_nodes,
+        strategy=settings.strategy,
+        precision=settings.precision,
         max_epochs=settings.epochs,
         callbacks=[keep_best, EarlyStopping("val_score", patience=settings.patience,
                                             mode="max" if higher else "min")],

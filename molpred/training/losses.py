@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def masked_loss(raw: Tensor, target: Tensor, task_type: str) -> Tensor:
+def masked_loss(raw: Tensor, target: Tensor, task_type: str, pos_weight: Tensor | None = None) -> Tensor:
     """Mean loss over the labelled entries of a batch.
 
     Args:
@@ -15,6 +15,8 @@ def masked_loss(raw: Tensor, target: Tensor, task_type: str) -> Tensor:
         target: ``float32 [B, T]`` labels (0/1, or standardized values), NaN where missing.
         task_type: ``"classification"`` -> binary cross-entropy with logits;
             ``"regression"`` -> squared error.
+        pos_weight: ``float32 [T]`` weight of the positive labels per task (classification
+            only; ``None`` = 1), as ``BCEWithLogitsLoss(pos_weight=...)``.
 
     Returns:
         Scalar tensor; 0 (with gradient) when the batch has no label at all.
@@ -22,8 +24,9 @@ def masked_loss(raw: Tensor, target: Tensor, task_type: str) -> Tensor:
     known = ~torch.isnan(target)
     filled = torch.where(known, target, torch.zeros_like(target))
     if task_type == "classification":
-        loss = F.binary_cross_entropy_with_logits(raw, filled, reduction="none")
+        loss = F.binary_cross_entropy_with_logits(raw.float(), filled, reduction="none",
+                                                  pos_weight=pos_weight)
     else:
-        loss = (raw - filled) ** 2
+        loss = (raw.float() - filled) ** 2
     loss = loss * known
     return loss.sum() / known.sum().clamp_min(1)

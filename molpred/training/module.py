@@ -23,19 +23,22 @@ from molpred.training.metrics import HIGHER_IS_BETTER, score_predictions
 class MoleculeLightningModule(L.LightningModule):
     """Trains a :class:`MoleculeModel` on batches carrying ``y`` (``float32 [B, T]``, NaN = missing).
 
-    Logs ``train_loss`` per step and ``val_score`` (ROC-AUC or RMSE, as ``score.py``) per
+    ``pos_weight`` (``float32 [T]``, optional) weights the positives of each task in the
+    classification loss. Logs ``train_loss`` per step and ``val_score`` (ROC-AUC or RMSE, as ``score.py``) per
     validation epoch.
     """
 
     def __init__(
         self, model: MoleculeModel, lr: float = 1e-3, warmup_epochs: float = 2.0,
         max_epochs: int = 50, steps_per_epoch: int = 1, weight_decay: float = 0.0,
+        pos_weight: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         self.model = model
         self.lr, self.warmup_epochs, self.max_epochs = lr, warmup_epochs, max_epochs
         self.steps_per_epoch = max(1, steps_per_epoch)
         self.weight_decay = weight_decay
+        self.pos_weight = pos_weight
         self._val_pred: list[torch.Tensor] = []
         self._val_true: list[torch.Tensor] = []
         self.train_losses: list[float] = []
@@ -48,7 +51,9 @@ class MoleculeLightningModule(L.LightningModule):
         return (y - self.model.target_mean) / self.model.target_std
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        loss = masked_loss(self.model(batch), self._scaled_target(batch), self.model.config.task_type)
+        pos_weight = None if self.pos_weight is None else self.pos_weight.to(batch.y.device)
+        loss = masked_loss(self.model(batch), self._scaled_target(batch), self.model.config.task_type,
+                           pos_weight)
         self.log("train_loss", loss, batch_size=batch.num_graphs, on_epoch=True, on_step=False)
         return loss
 

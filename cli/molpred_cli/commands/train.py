@@ -49,7 +49,24 @@ def train(
                         "score; the best epoch is kept.", TRAINING, min=1)] = 10,
     batch_size: Annotated[int, option("Molecules per training step.", TRAINING, min=1)] = 64,
     lr: Annotated[float, option("Peak learning rate (Adam).", TRAINING, min=0.0)] = 1e-3,
-    seed: Annotated[int, option("Random seed: weights, shuffling, random split.", TRAINING)] = 0,
+    seed: Annotated[int, option("Random seed: weights, shuffling, random split. Ensemble "
+                    "member k uses SEED+k.", TRAINING)] = 0,
+    ensemble_size: Annotated[int, option("Train this many models from different seeds and "
+                             "average them (a deep ensemble); predictions then carry a TASK_std "
+                             "column, the members' spread.", MODEL, min=1)] = 1,
+    class_weight: Annotated[opt.ClassWeight, option("balanced = weight each task's positives by "
+                            "negatives/positives of the training labels (rare actives count "
+                            "more; capped at 50). Classification only.", TRAINING)
+                            ] = opt.ClassWeight.none,
+    precision: Annotated[opt.Precision, option("Arithmetic: 32-true (default), bf16-mixed "
+                         "(recent GPUs, or CPUs with AVX-512 BF16/AMX) or 16-mixed (CUDA).",
+                         TRAINING)] = opt.Precision.fp32,
+    devices: Annotated[int, option("Processes (GPUs, or CPU processes) per machine for "
+                       "data-parallel training; use with --strategy ddp.", opt.SCALE, min=1)] = 1,
+    num_nodes: Annotated[int, option("Machines for data-parallel training (Lightning "
+                         "launches; see README).", opt.SCALE, min=1)] = 1,
+    strategy: Annotated[opt.Strategy, option("auto = one process; ddp = distributed data "
+                        "parallel (gloo on CPU, NCCL on GPU).", opt.SCALE)] = opt.Strategy.auto,
     device: opt.DeviceOpt = opt.Device.auto,
     workers: opt.Workers = None,
 ) -> None:
@@ -70,8 +87,12 @@ def train(
             split_key=split_key, split=split.value, epochs=epochs, patience=patience,
             batch_size=batch_size, lr=lr, hidden_size=hidden_size, depth=depth, dropout=dropout,
             extra_features=opt.comma_list(extra_features) or (), standardize=standardize,
-            seed=seed, device=device.value, workers=workers, featurize_progress=featurized,
+            seed=seed, ensemble_size=ensemble_size, class_weight=class_weight.value,
+            precision=precision.value, devices=devices, num_nodes=num_nodes,
+            strategy=strategy.value, device=device.value, workers=workers, featurize_progress=featurized,
         )
+    if result.model_dir is None:  # a non-zero rank of a data-parallel run: rank 0 reports
+        return
     m = result.metrics
     scores = {part: m[part] for part in ("val", "test") if part in m}
     ui.console.print(ui.score_table(scores, m["rows"], f"{model_name} on {dataset}",

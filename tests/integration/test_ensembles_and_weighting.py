@@ -1,0 +1,137 @@
+"""Deep ensembles (``ensemble_size``), per-task positive weighting and bf16 training on real
+Tox21 rows."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import molpred
+from molpred.exceptions import InputError, ModelFileError
+from molpred.inference import predict_members
+from molpred.models.checkpoint import CONFIG_FILE, load_model
+from molpred.models.ensemble import Ensemble
+from molpred.training.fit import MAX_POS_WEIGHT, positive_weights
+from molpred.training.losses import masked_loss
+
+TARGETS = ["NR-AR", "NR-AhR", "SR-MMP"]
+QUERIES = ["CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "not a molecule",
+           "Clc1ccc(cc1)C(c1ccccc1Cl)C(Cl)Cl"]
+
+
+@pytest.fixture(scope="module")
+def tox21_slice(tmp_path_factory, tox21) -> Path:
+    path = tmp_path_factory.mktemp("data") / "tox21_slice.csv"
+    tox21.head(300).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def ensemble(tmp_path_factory, tox21_slice):
+    out = tmp_path_factory.mktemp("runs") / "ens"
+    result = molpred.train(tox21_slice, targets=TARGETS, model="mlp", hidden_size=32, epochs=3,
+                           patience=3, split="random", seed=4, ensemble_size=3, out=out, workers=1)
+    return out, result
+
+
+def test_ensemble_trains_members_from_consecutive_seeds(ensemble):
+    out, result = ensemble
+    assert isinstance(result.model, Ensemble) and len(result.model) == 3
+    assert [m["seed"] for m in result.metrics["members"]] == [4, 5, 6]
+    first, second = (dict(m.state_dict()) for m in list(result.model.members)[:2])
+    assert any(not torch.equal(first[k], second[k]) for k in first)  # different seeds, weights
+
+
+def test_ensemble_predicts_member_mean_and_std_and_round_trips(ensemble):
+    out, result = ensemble
+    predictor = molpred.load(out)
+    assert predictor.ensemble_size == 3
+    frame = predictor.predict(QUERIES, workers=1)
+    expected = ["smiles"] + [c for t in TARGETS for c in (t, f"{t}_std")] + ["error"]
+    assert list(frame.columns) == expected
+    assert frame.loc[2, "error"] and frame.loc[[0, 1, 3], "error"].eq("").all()
+    good = frame.loc[[0, 1, 3]]
+    assert (good[[f"{t}_std" for t in TARGETS]].to_numpy() > 0).all()
+    assert frame.loc[2, TARGETS].isna().all()
+    # mean and std are those of the members, computed independently here
+    from molpred.featurizers.featurize import featurize_smiles
+
+    data, _ = featurize_smiles(QUERIES, result.model.config.featurizer_config, workers=1)
+    members = predict_members(result.model, data)
+    assert members.shape == (3, len(QUERIES), len(TARGETS))
+    np.testing.assert_allclose(good[TARGETS].to_numpy(), members.mean(0)[[0, 1, 3]], atol=1e-6)
+    np.testing.assert_allclose(good[[f"{t}_std" for t in TARGETS]].to_numpy(),
+                               members.std(0)[[0, 1, 3]], atol=1e-6)
+
+
+def test_ensemble_test_score_is_that_of_the_mean(ensemble, tox21_slice):
+    out, result = ensemble
+    loaded, config = load_model(out)
+    assert isinstance(loaded, Ensemble) and config["ensemble_size"] == 3
+    scored = molpred.evaluate(out, tox21_slice, targets=TARGETS, workers=1)
+    assert scored["rows"] == 300 and 0.0 <= scored["score"] <= 1.0
+
+
+def test_ensemble_file_with_a_bad_size_is_refused(ensemble, tmp_path):
+    out, _ = ensemble
+    copy = tmp_path / "bad"
+    copy.mkdir()
+    for f in out.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    cfg = (copy / CONFIG_FILE).read_text().replace('"ensemble_size": 3', '"ensemble_size": 2')
+    (copy / CONFIG_FILE).write_text(cfg)
+    with pytest.raises(ModelFileError, match="does not match"):
+        load_model(copy)
+    (copy / CONFIG_FILE).write_text(cfg.replace('"ensemble_size": 2', '"ensemble_size": "x"'))
+    with pytest.raises(ModelFileError, match="ensemble_size"):
+        load_model(copy)
+
+
+def test_positive_weights_follow_the_training_labels(tox21):
+    y = tox21[TARGETS].to_numpy(dtype=float)
+    w = positive_weights(y).numpy()
+    for j in range(len(TARGETS)):
+        col = y[:, j][~np.isnan(y[:, j])]
+        expected = min(MAX_POS_WEIGHT, (col == 0).sum() / (col == 1).sum())
+        assert w[j] == pytest.approx(expected, rel=1e-6)
+    assert w[0] > w[2] > 1  # NR-AR is rarer than SR-MMP in Tox21
+
+
+def test_positive_weight_scales_only_the_positive_terms():
+    raw = torch.tensor([[0.3, -1.0], [2.0, 0.5]])
+    target = torch.tensor([[1.0, 0.0], [0.0, float("nan")]])
+    plain = masked_loss(raw, target, "classification")
+    weighted = masked_loss(raw, target, "classification", torch.tensor([3.0, 5.0]))
+    pos_term = torch.nn.functional.softplus(-raw[0, 0])  # BCE of the one positive label
+    assert float(weighted - plain) == pytest.approx(float(2 * pos_term / 3), rel=1e-5)
+
+
+def test_balanced_weighting_and_bf16_train_through_the_api(tox21_slice):
+    result = molpred.train(tox21_slice, targets=TARGETS, model="mlp", hidden_size=32, epochs=2,
+                           patience=2, split="random", class_weight="balanced",
+                           precision="bf16-mixed", workers=1)
+    assert np.isfinite(result.metrics["val"]["score"])
+    with pytest.raises(InputError, match="precision"):
+        molpred.train(tox21_slice, targets=TARGETS, precision="fp8")
+    with pytest.raises(InputError, match="ensemble size"):
+        molpred.train(tox21_slice, targets=TARGETS, ensemble_size=0)
+
+
+def test_cli_trains_an_ensemble_and_predict_shows_the_spread(tox21_slice, tmp_path):
+    from typer.testing import CliRunner
+
+    from molpred_cli.app import app
+
+    runner = CliRunner()
+    out = tmp_path / "ens"
+    res = runner.invoke(app, ["train", str(tox21_slice), "--targets", "NR-AhR", "--model", "mlp",
+                              "--epochs", "2", "--split", "random", "--ensemble-size", "2",
+                              "--class-weight", "balanced", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    pred = tmp_path / "p.csv"
+    res = runner.invoke(app, ["predict", "-m", str(out), "-o", str(pred), *QUERIES[:2]])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(pred)
+    assert {"NR-AhR", "NR-AhR_std"} <= set(frame.columns) and len(frame) == 2
