@@ -17,7 +17,7 @@ from molpred.exceptions import InputError
 from molpred.inference import resolve_device
 from molpred.models.model import ModelConfig, MoleculeModel
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS
-from molpred.training.module import KeepBestWeights, MoleculeLightningModule
+from molpred.training.module import KeepBestWeights, MoleculeLightningModule, with_val_index
 from molpred.training.prepare import PreparedDataset
 
 
@@ -88,13 +88,18 @@ def check_settings(settings: FitSettings) -> None:
         raise InputError(f"unknown precision {settings.precision!r}; use one of {', '.join(PRECISIONS)}")
     if settings.class_weight not in CLASS_WEIGHTS:
         raise InputError(f"unknown class weighting {settings.class_weight!r}; use none or balanced")
-    if settings.strategy not in ("auto", "ddp", "ddp_spawn"):
+    if settings.strategy not in ("auto", "ddp"):
         raise InputError(f"unknown strategy {settings.strategy!r}; use auto or ddp")
 
 
 @dataclass
 class FitResult:
-    """What :func:`fit_model` returns: the best-on-validation model and its history."""
+    """What :func:`fit_model` returns: the best-on-validation model and its history.
+
+    Under data-parallel training (``strategy="ddp"``) every process returns a FitResult with
+    the same model, scores and history; ``global_rank`` tells them apart, and only rank 0
+    should save or print anything.
+    """
 
     model: MoleculeModel
     best_epoch: int
@@ -103,6 +108,7 @@ class FitResult:
     train_losses: list[float]
     val_scores: list[float]
     seconds: float
+    global_rank: int = 0
 
 
 def _parts(prepared: PreparedDataset, split: dict[str, np.ndarray], part: str) -> list:
@@ -136,7 +142,8 @@ def fit_model(
     generator = torch.Generator().manual_seed(settings.seed)
     train_loader = DataLoader(train_data, batch_size=settings.batch_size, shuffle=True,
                               generator=generator, drop_last=len(train_data) > settings.batch_size)
-    val_loader = DataLoader(val_data, batch_size=max(256, settings.batch_size))
+    # val_idx lets the module score the whole val part once under DDP (see module.py)
+    val_loader = DataLoader(with_val_index(val_data), batch_size=max(256, settings.batch_size))
     module = MoleculeLightningModule(
         model, lr=settings.lr, max_epochs=settings.epochs, steps_per_epoch=len(train_loader),
         weight_decay=settings.weight_decay,
@@ -170,10 +177,15 @@ def fit_model(
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*GPU available but not used.*")
         warnings.filterwarnings("ignore", ".*LeafSpec.*")
+        warnings.filterwarnings("ignore", ".*sync_dist=True.*")  # val_score is already global
         trainer.fit(module, train_loader, val_loader)
     seconds = time.perf_counter() - start
     if keep_best.best_state is not None:
         model.load_state_dict(keep_best.best_state)
+    best_epoch = int(keep_best.best_epoch or 0)
+    best_score = float(keep_best.best_score if keep_best.best_score is not None else np.nan)
+    epochs_run, train_losses, val_scores = (trainer.current_epoch, module.train_losses,
+                                            module.val_scores)
     model.eval().cpu()
-    return FitResult(model, int(keep_best.best_epoch or 0), float(keep_best.best_score or np.nan),
-                     trainer.current_epoch, module.train_losses, module.val_scores, seconds)
+    return FitResult(model, best_epoch, best_score, epochs_run, train_losses, val_scores, seconds,
+                     global_rank=trainer.global_rank)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 
 import lightning as L
 import numpy as np
 import torch
-from torch_geometric.data import Batch
+from torch_geometric.data import Batch, Data
 
 from molpred.models.model import MoleculeModel
 from molpred.training.losses import masked_loss
@@ -26,6 +27,14 @@ class MoleculeLightningModule(L.LightningModule):
     ``pos_weight`` (``float32 [T]``, optional) weights the positives of each task in the
     classification loss. Logs ``train_loss`` per step and ``val_score`` (ROC-AUC or RMSE, as ``score.py``) per
     validation epoch.
+
+    Data-parallel training (DDP): each validation molecule carries its position in the val
+    part as ``val_idx`` (``int64 [1]``, see :func:`with_val_index`); at the end of a
+    validation epoch the predictions, labels and positions of all ranks are gathered
+    (``all_gather``), the copies that ``DistributedSampler`` pads in are dropped and the
+    score is computed on the whole val part, identically on every rank, so early stopping
+    and :class:`KeepBestWeights` take the same decisions everywhere. The LR schedule counts
+    the optimizer steps of one rank (``trainer.estimated_stepping_batches``).
     """
 
     def __init__(
@@ -41,6 +50,7 @@ class MoleculeLightningModule(L.LightningModule):
         self.pos_weight = pos_weight
         self._val_pred: list[torch.Tensor] = []
         self._val_true: list[torch.Tensor] = []
+        self._val_idx: list[torch.Tensor] = []
         self.train_losses: list[float] = []
         self.val_scores: list[float] = []
 
@@ -54,7 +64,8 @@ class MoleculeLightningModule(L.LightningModule):
         pos_weight = None if self.pos_weight is None else self.pos_weight.to(batch.y.device)
         loss = masked_loss(self.model(batch), self._scaled_target(batch), self.model.config.task_type,
                            pos_weight)
-        self.log("train_loss", loss, batch_size=batch.num_graphs, on_epoch=True, on_step=False)
+        self.log("train_loss", loss, batch_size=batch.num_graphs, on_epoch=True, on_step=False,
+                 sync_dist=True)  # the mean over all ranks (one reduction per epoch)
         return loss
 
     def on_train_epoch_end(self) -> None:
@@ -63,27 +74,49 @@ class MoleculeLightningModule(L.LightningModule):
             self.train_losses.append(float(value))
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        self._val_pred.append(self.model.transform_output(self.model(batch)).detach().cpu())
-        self._val_true.append(batch.y.detach().cpu())
+        self._val_pred.append(self.model.transform_output(self.model(batch)).detach().float())
+        self._val_true.append(batch.y.detach().float())
+        index = getattr(batch, "val_idx", None)
+        self._val_idx.append(index.detach() if index is not None
+                             else torch.full((batch.num_graphs,), -1, device=batch.y.device))
+
+    def _gathered_val(self) -> tuple[np.ndarray, np.ndarray]:
+        """This epoch's val predictions and labels, ``float64 [N, T]``, for the whole val part
+        (all ranks, each molecule once, in val order when ``val_idx`` is present)."""
+        pred, true = torch.cat(self._val_pred), torch.cat(self._val_true)
+        index = torch.cat(self._val_idx).long()
+        self._val_pred.clear()
+        self._val_true.clear()
+        self._val_idx.clear()
+        if self.trainer.world_size > 1:  # same length on every rank (DistributedSampler pads)
+            pred, true, index = (t.flatten(0, 1) for t in self.all_gather((pred, true, index)))
+        pred, true, index = pred.double().cpu().numpy(), true.double().cpu().numpy(), index.cpu().numpy()
+        if (index >= 0).all():
+            _, first = np.unique(index, return_index=True)  # sorted by position, padding dropped
+            pred, true = pred[first], true[first]
+        return pred, true
 
     def on_validation_epoch_end(self) -> None:
         if not self._val_pred:
             return
-        pred = torch.cat(self._val_pred).double().numpy()
-        true = torch.cat(self._val_true).double().numpy()
-        self._val_pred.clear()
-        self._val_true.clear()
+        pred, true = self._gathered_val()
         result = score_predictions(true, pred, self.model.config.tasks, self.model.config.task_type)
         score = result["score"]
         if not np.isfinite(score):  # e.g. a val part with one class only
             score = 0.0 if HIGHER_IS_BETTER[result["metric"]] else 1e9
         self.val_scores.append(float(score))
-        self.log("val_score", float(score), prog_bar=True)
+        # the same value on every rank (computed from the gathered val part): no sync needed
+        self.log("val_score", float(score), prog_bar=True, sync_dist=False, rank_zero_only=False)
 
     def configure_optimizers(self):
         opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        warmup = max(1, int(self.warmup_epochs * self.steps_per_epoch))
-        total = max(warmup + 1, self.max_epochs * self.steps_per_epoch)
+        steps_per_epoch = self.steps_per_epoch
+        if self._trainer is not None and self.trainer.max_epochs:  # per rank under DDP
+            estimated = self.trainer.estimated_stepping_batches
+            if math.isfinite(estimated):
+                steps_per_epoch = max(1, round(estimated / self.trainer.max_epochs))
+        warmup = max(1, int(self.warmup_epochs * steps_per_epoch))
+        total = max(warmup + 1, self.max_epochs * steps_per_epoch)
         decay = math.log(10.0) / (total - warmup)
 
         def factor(step: int) -> float:
@@ -95,8 +128,22 @@ class MoleculeLightningModule(L.LightningModule):
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 
+def with_val_index(data: Sequence[Data]) -> list[Data]:
+    """Shallow copies of the val molecules, each with its position as ``val_idx`` (``int64 [1]``)."""
+    out = []
+    for i, d in enumerate(data):
+        d = copy.copy(d)
+        d.val_idx = torch.tensor([i], dtype=torch.long)
+        out.append(d)
+    return out
+
+
 class KeepBestWeights(L.Callback):
     """Keeps an in-memory copy of the weights with the best ``val_score`` (no pickle files).
+
+    Under DDP every rank sees the same gathered ``val_score`` and holds the same weights, so
+    every rank keeps the same best epoch and weights. At the end of fitting the best weights
+    are put back into the model.
 
     Args:
         higher_is_better: ``True`` for ROC-AUC, ``False`` for RMSE.
@@ -121,3 +168,7 @@ class KeepBestWeights(L.Callback):
         if better:
             self.best_score, self.best_epoch = score, trainer.current_epoch
             self.best_state = copy.deepcopy(pl_module.model.state_dict())
+
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.best_state is not None:
+            pl_module.model.load_state_dict(self.best_state)

@@ -1,0 +1,246 @@
+"""Streaming screen on Ray: the local engine's pipeline with prediction spread over a Ray cluster.
+
+This follows Ray Data's batch-inference pattern: a callable class passed to
+``Dataset.map_batches`` with a fixed-size actor pool, so each actor loads the model once
+(here: takes it from Ray's object store, so the model directory need not exist on the
+workers) and then featurizes and predicts batch after batch, on one GPU per actor when the
+cluster has GPUs.
+
+Reading and writing stay on the driver and use molpred's own reader and writer
+(``molpred.data.iter_table_chunks`` / ``molpred.data.TableWriter``), so row semantics are
+those of :func:`molpred.screening.engine.screen` (every row kept, text columns as strings)
+and the output file is the same, column for column and row for row. Chunks wait in Ray's
+object store (pickled, so their dtypes survive) while only their SMILES travel through
+Ray Data (order preserved); the input columns are never round-tripped through Arrow.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
+from molpred.exceptions import InputError
+from molpred.featurizers.featurize import default_workers
+from molpred.predictor import STD_SUFFIX, Predictor, error_column, load
+from molpred.screening.engine import ScreenReport
+
+RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
+_ROW, _SMILES = "row", "smiles"
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # noqa: F401  (the [data] extra)
+    except ImportError:
+        raise InputError(RAY_MISSING) from None
+    return ray
+
+
+class _PredictActor:
+    """Ray Data actor: holds one :class:`Predictor` and maps SMILES batches to predictions.
+
+    Called with a pandas batch (columns ``row``, ``smiles``); returns NumPy columns ``row``,
+    ``values`` (``float64 [B, T]``), ``spread`` (ensembles only) and ``error`` (str).
+    """
+
+    def __init__(self, predictor: Any, batch_size: int, device: str) -> None:
+        import ray
+
+        if isinstance(predictor, ray.ObjectRef):
+            predictor = ray.get(predictor)
+        from molpred.featurizers.featurize import featurize_smiles
+        from molpred.inference import predict_members, resolve_device
+
+        self._featurize, self._predict = featurize_smiles, predict_members
+        self.predictor: Predictor = predictor
+        self.batch_size = batch_size
+        self.device = resolve_device(device)
+
+    def __call__(self, batch: pd.DataFrame) -> dict[str, np.ndarray]:
+        model = self.predictor.model
+        data, errors = self._featurize(batch[_SMILES].tolist(), model.config.featurizer_config,
+                                       workers=1)
+        members = self._predict(model, data, self.batch_size, self.device)
+        out = {_ROW: batch[_ROW].to_numpy(np.int64), "values": members.mean(axis=0),
+               "error": np.asarray(errors, dtype=object)}
+        if self.predictor.ensemble_size > 1:
+            out["spread"] = members.std(axis=0)
+        return out
+
+
+def _start_ray(ray: Any, address: str | None) -> bool:
+    """Connect to ``address`` / ``RAY_ADDRESS``, or start a quiet local Ray; True if we started it."""
+    if ray.is_initialized():
+        return False
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    quiet = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
+    if address:
+        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+    else:
+        ray.init(num_cpus=default_workers(), **quiet)
+    return True
+
+
+def screen_ray(
+    model: str | Path | Predictor,
+    input: str | Path,
+    output: str | Path,
+    *,
+    smiles_col: str | None = None,
+    chunk_size: int = 10_000,
+    batch_size: int = 512,
+    device: str = "auto",
+    address: str | None = None,
+    num_actors: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ScreenReport:
+    """Predict every molecule of a (large) file on Ray and write the results incrementally.
+
+    Same contract and output as :func:`molpred.screening.engine.screen`, following Ray
+    Data's batch-inference pattern: the driver reads the file ``chunk_size`` rows at a time
+    with molpred's reader and stages each chunk in Ray's object store (spilled to disk when
+    it fills); the chunks' SMILES go through one Ray Data pass
+    (``from_pandas_refs(...).map_batches(actor class, compute=ActorPoolStrategy(size=num_actors))``
+    with ``preserve_order``), so every actor loads the model once for the whole file; the
+    driver then appends each chunk's predictions to ``output`` in file order as they arrive.
+
+    Args:
+        model: A model directory or a loaded :class:`~molpred.predictor.Predictor`. It is
+            loaded on the driver and shipped to the actors through the object store.
+        input: CSV/TSV (plain or ``.gz``), ``.smi``, SDF or Parquet file (read on the driver).
+        output: Output file (written on the driver); its suffix picks the format. Must
+            differ from ``input``.
+        smiles_col: SMILES column (default: a column named ``smiles``, else the first).
+        chunk_size: Rows per chunk held by the driver (and per object in the store).
+        batch_size: Molecules per Ray Data batch and per forward pass.
+        device: ``auto`` (one GPU per actor if the cluster has GPUs, else CPU), ``cpu`` or
+            ``cuda``.
+        address: Ray cluster to use (``ray://host:10001`` or ``host:6379``, or ``auto``);
+            default ``RAY_ADDRESS`` if set, else a local Ray with ``MOLPRED_NUM_WORKERS`` (or
+            all) cores, no dashboard, shut down at the end. An already initialized Ray
+            (``ray.init`` by the caller) is used as is.
+        num_actors: Actors (model copies): default one per GPU when using GPUs, else one per
+            CPU of the cluster.
+        progress: Called with the number of rows finished after each chunk.
+
+    Returns:
+        A :class:`~molpred.screening.engine.ScreenReport`; the output has every input row
+        once, in input order, with all input columns, one column per task (and ``TASK_std``
+        for ensembles) and ``error``, exactly as the local engine writes it.
+
+    Raises:
+        InputError: Ray is not installed (``pip install 'molpred[distributed]'``), missing
+            input, unknown column or format, output = input, ``device="cuda"`` on a cluster
+            without GPUs, or ``num_actors < 1``.
+    """
+    start = time.perf_counter()
+    ray = _import_ray()
+    predictor = model if isinstance(model, Predictor) else load(model)
+    if Path(output).resolve() == Path(input).resolve():
+        raise InputError("the output file must differ from the input file")
+    if num_actors is not None and num_actors < 1:
+        raise InputError(f"num_actors must be at least 1, not {num_actors}")
+    chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
+    started = _start_ray(ray, address)
+    try:
+        resources = ray.cluster_resources()
+        gpus = int(resources.get("GPU", 0)) if device == "auto" or device.startswith("cuda") else 0
+        if device.startswith("cuda") and gpus == 0:
+            raise InputError("--device cuda was requested but the Ray cluster has no GPU; use auto or cpu")
+        actors = num_actors or max(1, gpus or int(resources.get("CPU", 1)))
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True
+        context.execution_options.verbose_progress = False
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        predictor_ref = ray.put(predictor)
+        udf = {
+            "fn_constructor_kwargs": {"predictor": predictor_ref, "batch_size": batch_size,
+                                      "device": "cuda" if gpus else "cpu"},
+            "compute": ray.data.ActorPoolStrategy(size=actors),
+            "batch_size": batch_size, "batch_format": "pandas",
+            "num_cpus": 1, "num_gpus": 1 if gpus else 0,
+        }
+        rows, errors = _run(ray, predictor, chunks, smiles_col, output, batch_size, udf, progress)
+    finally:
+        if started:
+            ray.shutdown()
+    return ScreenReport(rows, errors, time.perf_counter() - start, Path(output))
+
+
+def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_col: str | None,
+         output: str | Path, batch_size: int, udf: dict,
+         progress: Callable[[int], None] | None) -> tuple[int, int]:
+    """Stage the chunks in the object store, predict them in one Ray Data pass, write in order."""
+    staged: deque[tuple[Any, int]] = deque()  # (chunk ref, rows) in file order
+    blocks: list[Any] = []  # SMILES blocks of <= batch_size rows: (global row number, smiles)
+    column, start = smiles_col, 0
+    for chunk in chunks:
+        chunk = chunk.reset_index(drop=True)
+        column = column or default_smiles_column(chunk.columns)
+        smiles = chunk[column].astype(object).tolist()
+        for i in range(0, len(chunk), batch_size):
+            part = smiles[i:i + batch_size]
+            rows = np.arange(start + i, start + i + len(part), dtype=np.int64)
+            blocks.append(ray.put(pd.DataFrame({_ROW: rows, _SMILES: part})))
+        staged.append((ray.put(chunk), len(chunk)))
+        start += len(chunk)
+    results = _Results(
+        iter(ray.data.from_pandas_refs(blocks).map_batches(_PredictActor, **udf)
+             .iter_batches(batch_size=None, batch_format="numpy")) if blocks else iter(()),
+        len(predictor.tasks), predictor.ensemble_size > 1)
+    del blocks
+    rows = errors = 0
+    with TableWriter(output, smiles_col=column or default_smiles_column([])) as writer:
+        while staged:
+            ref, n = staged.popleft()
+            chunk = ray.get(ref)
+            del ref
+            values, spread, row_errors = results.take(rows, n)
+            out = chunk.copy()  # the same assembly as Predictor.predict
+            for j, name in enumerate(predictor.output_columns(chunk.columns)):
+                out[name] = values[:, j]
+                if spread is not None:
+                    out[name + STD_SUFFIX] = spread[:, j]
+            out[error_column(chunk.columns)] = row_errors
+            writer.write(out)
+            rows, errors = rows + n, errors + sum(1 for e in row_errors if e)
+            if progress is not None:
+                progress(n)
+    return rows, errors
+
+
+class _Results:
+    """The actors' output batches, handed out chunk by chunk in row order."""
+
+    def __init__(self, batches: Iterator[dict[str, np.ndarray]], tasks: int, spread: bool) -> None:
+        self.batches, self.tasks, self.spread = batches, tasks, spread
+        self.pending: list[dict[str, np.ndarray]] = []
+        self.available = 0
+
+    def take(self, first_row: int, n: int) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+        while self.available < n:
+            batch = next(self.batches)
+            self.pending.append(batch)
+            self.available += len(batch[_ROW])
+        keys = [_ROW, "values", "error"] + (["spread"] if self.spread else [])
+        merged = {k: np.concatenate([b[k] for b in self.pending]) if self.pending
+                  else np.zeros((0, self.tasks) if k in ("values", "spread") else 0)
+                  for k in keys}
+        if not np.array_equal(merged[_ROW][:n], np.arange(first_row, first_row + n)):
+            raise RuntimeError("Ray Data returned rows out of order")  # preserve_order is set
+        rest = {k: v[n:] for k, v in merged.items()}
+        self.available -= n
+        self.pending = [rest] if self.available else []
+        return (merged["values"][:n], merged["spread"][:n] if self.spread else None,
+                [str(e) for e in merged["error"][:n]])
