@@ -3,20 +3,28 @@
 Memory is bounded by the chunk size, not the library size: each chunk of ``chunk_size`` rows
 is read (``molpred.data.iter_table_chunks``), featurized in a process pool shared by all
 chunks (chunk k+1 is featurizing while the model predicts chunk k), predicted in batches
-under ``torch.inference_mode`` and appended to the output
-(``molpred.data.TableWriter``: CSV, CSV.gz, TSV, Parquet or SDF) before the next chunk is read.
+under ``torch.inference_mode``, optionally given drug-likeness columns
+(:mod:`molpred.chem.druglike`), filtered and ranked (:mod:`molpred.screening.selection`),
+and saved as a checkpoint in ``OUTPUT.partial/`` (:mod:`molpred.screening.resume`), so a
+killed run can resume. At the end the checkpoints are streamed into the output
+(``molpred.data.TableWriter``: CSV, CSV.gz, TSV, Parquet or SDF).
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
+import pandas as pd
+
+from molpred import __version__
+from molpred.chem.druglike import DRUGLIKE_COLUMNS, druglike_table, empty_druglike_table
+from molpred.data import TableWriter, default_smiles_column, iter_table_chunks, write_table
+from molpred.data.formats import WRITE_FORMATS, detect_format
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
     PARALLEL_THRESHOLD,
@@ -25,7 +33,18 @@ from molpred.featurizers.featurize import (
     featurize_smiles,
     start_featurization,
 )
-from molpred.predictor import Predictor, load
+from molpred.predictor import STD_SUFFIX, Predictor, error_column, load
+from molpred.screening.resume import (
+    ChunkCounts,
+    ChunkStore,
+    model_fingerprint,
+    run_fingerprint,
+    work_folder,
+)
+from molpred.screening.selection import RowFilter, TopK
+
+_SLICE = 512
+"""Rows per drug-likeness task sent to the pool."""
 
 
 @dataclass
@@ -33,20 +52,32 @@ class ScreenReport:
     """Summary of a screen.
 
     Attributes:
-        rows: Input rows read (= output rows written).
+        rows: Input rows read (every one was predicted or carries an error).
         errors: Rows that carry an error instead of predictions.
         seconds: Wall time of the whole screen.
         output: The output file.
+        written: Rows in the output (``rows`` unless a filter or top-K selection was used).
+        unmatched: Rows left out because they did not match the filter.
+        resumed_rows: Rows taken from the checkpoints of an interrupted run (not redone).
     """
 
     rows: int
     errors: int
     seconds: float
     output: Path
+    written: int | None = None
+    unmatched: int = 0
+    resumed_rows: int = 0
+
+    def __post_init__(self) -> None:
+        if self.written is None:
+            self.written = self.rows - self.unmatched
 
     @property
     def molecules_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else float("nan")
+        """Rows predicted by this run (resumed rows excluded) per second."""
+        done = self.rows - self.resumed_rows
+        return done / self.seconds if self.seconds > 0 else float("nan")
 
 
 def screen(
@@ -60,69 +91,201 @@ def screen(
     device: str = "auto",
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    resume: bool = False,
+    druglike: bool = False,
+    filter: str | None = None,
+    top: int | None = None,
+    sort_by: str | None = None,
+    ascending: bool = False,
 ) -> ScreenReport:
-    """Predict every molecule of a (large) file and write the results incrementally.
+    """Predict every molecule of a (large) file and write the results.
 
     Args:
         model: A model directory or a loaded :class:`~molpred.predictor.Predictor`.
         input: CSV/TSV (plain or ``.gz``), ``.smi``, SDF or Parquet file.
         output: Output file; its suffix picks the format (``.csv``, ``.csv.gz``, ``.tsv``,
-            ``.parquet``, ``.sdf``). Must differ from ``input``.
+            ``.parquet``, ``.sdf``). Must differ from ``input``. Written at the end, in one
+            move; until then finished chunks are kept in the work folder ``OUTPUT.partial/``.
         smiles_col: SMILES column (default: a column named ``smiles``, else the first).
         chunk_size: Rows held in memory at a time.
         batch_size: Molecules per forward pass.
         device: ``auto``, ``cpu`` or ``cuda``.
         workers: Featurization processes (default: all cores).
         progress: Called with the number of rows finished after each chunk.
+        resume: Continue an interrupted run with the same arguments from its last finished
+            chunk (its work folder must be intact); without it a leftover folder is replaced.
+        druglike: Add the columns of :data:`molpred.chem.druglike.DRUGLIKE_COLUMNS` (QED,
+            weight, cLogP, TPSA, HBD, HBA, rotatable bonds, rule-of-five violations),
+            computed on the standardized molecule; missing for rows RDKit rejects.
+        filter: Keep only rows matching this expression over output columns, e.g.
+            ``"SR-MMP < 0.3 and qed > 0.5"`` (see :class:`~molpred.screening.selection.RowFilter`).
+        top: Keep only the ``top`` best rows by ``sort_by``, written best first; rows with
+            an error cannot rank.
+        sort_by: The column ranking rows for ``top`` (a task or drug-likeness column).
+        ascending: With ``top``: keep the lowest values instead of the highest.
 
     Returns:
-        A :class:`ScreenReport`. The output has every input row once, in input order, with
-        all input columns, one column per task and ``error``.
+        A :class:`ScreenReport`. Without ``filter``/``top`` the output has every input row
+        once, in input order, with all input columns, one float64 column per task (plus
+        ``TASK_std`` for ensembles), ``error``, and with ``druglike`` the drug-likeness
+        columns. With ``filter`` the matching rows, in input order; with ``top`` at most
+        ``top`` rows, best first.
 
     Raises:
-        InputError: missing input, unknown column or format, or output = input.
+        InputError: missing input, unknown column or format, output = input, a bad filter
+            or sort column, ``top`` without ``sort_by`` (or the reverse), or ``resume`` with
+            a work folder from a run with other arguments. All are raised before the first
+            chunk is predicted.
     """
     start = time.perf_counter()
     predictor = model if isinstance(model, Predictor) else load(model)
-    if Path(output).resolve() == Path(input).resolve():
-        raise InputError("the output file must differ from the input file")
+    input, output = Path(input), Path(output)
+    _check_paths(input, output)
+    if (top is None) != (sort_by is None):
+        raise InputError("--top and --sort-by go together: give both (e.g. --top 100 "
+                         "--sort-by SR-MMP) or neither")
+    chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
+    first = next(chunks, None)
+    in_columns = [str(c) for c in first.columns] if first is not None else []
+    column = smiles_col or default_smiles_column(in_columns)
+    template = _template(predictor, first, druglike)
+    row_filter = RowFilter(filter, template) if filter is not None else None
+    errors_col = error_column(in_columns)
+    if top is not None:  # check the column now; the ranking itself happens in _publish
+        TopK(top, sort_by, ascending, errors_col, list(template.columns))
+    store = ChunkStore(work_folder(output), run_fingerprint(
+        input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
+        chunk_size=chunk_size, smiles_col=column, druglike=druglike, filter=filter, top=top,
+        sort_by=sort_by, ascending=ascending), resume=resume)
+    resumed = sum(c.rows for c in store.counts)
+
     workers = default_workers() if workers is None else max(1, workers)
-    config = predictor.model.config.featurizer_config
     pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= PARALLEL_THRESHOLD else None
-    rows = errors = 0
+    job = _Job(predictor, column, batch_size, device, druglike, row_filter,
+               TopK(top, sort_by, ascending, errors_col) if top is not None else None)
     try:
-        chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
-        first = next(chunks, None)
-        column = smiles_col or default_smiles_column(first.columns if first is not None else [])
-        with TableWriter(output, smiles_col=column) as writer:  # SDF output needs the column
-            pending = None  # the previous chunk, whose featurization runs in the pool
-            for chunk in itertools.chain([first] if first is not None else [], chunks):
-                chunk = chunk.reset_index(drop=True)
-                smiles = chunk[column].tolist()
-                started = start_featurization(smiles, config, pool) if pool is not None else None
-                if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
-                    rows, errors = _finish(predictor, pending, writer, rows, errors,
-                                           batch_size, device, progress)
-                pending = (chunk, smiles, started)
-            if pending is not None:
-                rows, errors = _finish(predictor, pending, writer, rows, errors, batch_size,
-                                       device, progress)
+        pending = None  # (index, chunk, started work): the chunk featurizing in the pool
+        source = itertools.chain([first] if first is not None else [], chunks)
+        for index, chunk in enumerate(source):
+            if index < store.done:  # finished by the interrupted run
+                if progress is not None:
+                    progress(len(chunk))
+                continue
+            chunk = chunk.reset_index(drop=True)
+            started = job.start(chunk[column].tolist(), pool)
+            if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
+                job.finish(store, *pending, progress)
+            pending = (index, chunk, started)
+        if pending is not None:
+            job.finish(store, *pending, progress)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    return ScreenReport(rows, errors, time.perf_counter() - start, Path(output))
+    written = _publish(store, output, column, job.ranker)
+    return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
+                        time.perf_counter() - start, output, written,
+                        sum(c.unmatched for c in store.counts), resumed)
 
 
-def _finish(predictor, pending, writer, rows, errors, batch_size, device, progress):
-    """Collect one chunk's features, predict, write; return the updated row/error counts."""
-    chunk, smiles, started = pending
-    if started is not None:
-        data, row_errors = collect_featurized(started)
-    else:
-        data, row_errors = featurize_smiles(smiles, predictor.model.config.featurizer_config,
-                                            workers=1)
-    result = predictor.predict_featurized(chunk, data, row_errors, batch_size, device)
-    writer.write(result)
-    if progress is not None:
-        progress(len(result))
-    return rows + len(result), errors + sum(1 for e in row_errors if e)
+def _check_paths(input: Path, output: Path) -> None:
+    """Refuse, before any work, an output that is the input, of unknown format, or whose
+    folder is missing."""
+    if output.resolve() == input.resolve():
+        raise InputError("the output file must differ from the input file")
+    detect_format(output, WRITE_FORMATS)
+    if not output.parent.is_dir():
+        raise InputError(f"{output}: folder {output.parent} does not exist")
+
+
+def _template(predictor: Predictor, first: pd.DataFrame | None, druglike: bool) -> pd.DataFrame:
+    """A zero-row frame with the output columns and dtypes (to check filters up front)."""
+    frame = (first.iloc[:0] if first is not None else pd.DataFrame()).reset_index(drop=True)
+    frame = frame.astype(object)
+    columns = list(frame.columns)
+    if druglike:
+        clash = [c for c in DRUGLIKE_COLUMNS if c in columns]
+        if clash:
+            raise InputError(f"the input already has column(s) {clash}, which --druglike "
+                             "adds; rename them first")
+    for name in predictor.output_columns(columns):
+        frame[name] = pd.Series(dtype="float64")
+        if predictor.ensemble_size > 1:
+            frame[name + STD_SUFFIX] = pd.Series(dtype="float64")
+    frame[error_column(columns)] = pd.Series(dtype=object)
+    if druglike:
+        frame = pd.concat([frame, empty_druglike_table()], axis=1)
+    return frame
+
+
+@dataclass
+class _Job:
+    """What happens to each chunk: predict, describe, filter, rank, save."""
+
+    predictor: Predictor
+    column: str
+    batch_size: int
+    device: str
+    druglike: bool
+    row_filter: RowFilter | None
+    ranker: TopK | None
+
+    def start(self, smiles: Sequence[object], pool: Executor | None) -> tuple | None:
+        """Submit the chunk's featurization (and descriptors) to the pool, if any."""
+        if pool is None:
+            return None
+        config = self.predictor.model.config.featurizer_config
+        described = None
+        if self.druglike:
+            slices = [smiles[i: i + _SLICE] for i in range(0, len(smiles), _SLICE)]
+            described = pool.map(druglike_table, slices, [config.standardize] * len(slices))
+        return start_featurization(smiles, config, pool), described
+
+    def finish(self, store: ChunkStore, index: int, chunk: pd.DataFrame,
+               started: tuple | None, progress: Callable[[int], None] | None) -> None:
+        """Collect, predict, select and checkpoint chunk ``index``."""
+        config = self.predictor.model.config.featurizer_config
+        smiles = chunk[self.column].tolist()
+        if started is not None:
+            data, row_errors = collect_featurized(started[0])
+        else:
+            data, row_errors = featurize_smiles(smiles, config, workers=1)
+        result = self.predictor.predict_featurized(chunk, data, row_errors, self.batch_size,
+                                                   self.device)
+        if self.druglike:
+            parts = list(started[1]) if started is not None else [
+                druglike_table(smiles, config.standardize)]
+            described = pd.concat(parts, ignore_index=True) if parts else empty_druglike_table()
+            result = pd.concat([result, described], axis=1)
+        unmatched = 0
+        kept = result
+        if self.row_filter is not None:
+            kept, unmatched = self.row_filter.apply(result)
+        if self.ranker is not None:
+            kept = self.ranker.select(kept)
+        counts = ChunkCounts(rows=len(result), errors=sum(1 for e in row_errors if e),
+                             unmatched=unmatched, kept=len(kept))
+        store.save(index, kept.reset_index(drop=True), counts)
+        if progress is not None:
+            progress(len(result))
+
+
+def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None) -> int:
+    """Write the checkpointed chunks (or their best rows) to ``output``; return its rows."""
+    written = 0
+
+    def write(path: Path) -> None:
+        nonlocal written
+        if ranker is not None:
+            for frame in store.frames():
+                ranker.add(frame)
+            best = ranker.best if ranker.best is not None else pd.DataFrame()
+            write_table(best, path, smiles_col=column)
+            written = len(best)
+            return
+        with TableWriter(path, smiles_col=column) as writer:
+            for frame in store.frames():
+                writer.write(frame)
+            written = writer.rows_written
+
+    store.publish(output, write)
+    return written

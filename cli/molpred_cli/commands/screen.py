@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,19 @@ import typer
 from molpred_cli import options as opt
 from molpred_cli import output as ui
 
+SELECT = "Selection"
+"""``--help`` panel of the options choosing and enriching the rows written."""
+
 _COUNT_LIMIT = 64 << 20
 """Count the rows of plain CSV/TSV inputs up to this size (bytes) for a progress bar with
 an end; larger or compressed libraries are not read twice."""
+
+
+class Engine(str, Enum):
+    """Where the screen runs."""
+
+    local = "local"
+    ray = "ray"
 
 
 def _count_rows(path: Path) -> int | None:
@@ -28,31 +39,94 @@ def screen(
     model: opt.ModelDir,
     input: opt.InputFile,
     output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Results file, written chunk by chunk; the suffix picks the "
-        "format: .csv, .csv.gz, .tsv, .parquet or .sdf. Must not be the input file.",
+        "--output", "-o", help="Results file; the suffix picks the format: .csv, .csv.gz, "
+        ".tsv, .parquet or .sdf. Must not be the input file. Written when the screen ends; "
+        "meanwhile finished chunks are kept in the folder OUTPUT.partial/ (see --resume).",
         dir_okay=False, rich_help_panel=opt.DATA, show_default=False)],
     smiles_col: opt.SmilesCol = None,
     chunk_size: Annotated[int, typer.Option(
-        help="Molecules read, featurized and written at a time (bounds the memory used).",
-        min=1)] = 10_000,
+        help="Molecules read, featurized and saved at a time (bounds the memory used; "
+             "--resume restarts at the last finished chunk).", min=1)] = 10_000,
     batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 512,
     device: opt.DeviceOpt = opt.Device.auto,
     workers: opt.Workers = None,
+    resume: Annotated[bool, opt.option(
+        "Continue a screen that was interrupted (killed, crashed, machine restarted) from its "
+        "last finished chunk instead of starting again. Give exactly the same arguments; a "
+        "different input file, model or option is refused.", opt.DATA)] = False,
+    filter: Annotated[str | None, opt.option(
+        "Write only the rows matching this condition on output columns, e.g. "
+        "'SR-MMP < 0.3 and NR-AR < 0.5' or 'qed > 0.6 and lipinski_violations == 0'. "
+        "Use task names as written (dashes are fine), <, <=, ==, !=, >=, >, and, or, not, "
+        "parentheses. Rows that failed never match.", SELECT, metavar="EXPR",
+        show_default=False)] = None,
+    top: Annotated[int | None, opt.option(
+        "Write only the K best rows by --sort-by, best first (memory stays bounded). Rows "
+        "whose SMILES failed cannot rank.", SELECT, min=1, metavar="K",
+        show_default=False)] = None,
+    sort_by: Annotated[str | None, opt.option(
+        "Column ranking the rows for --top: a task (e.g. a predicted probability) or a "
+        "--druglike column such as qed.", SELECT, metavar="COLUMN", show_default=False)] = None,
+    ascending: Annotated[bool, opt.option(
+        "With --top: keep the lowest values instead of the highest (e.g. the least likely "
+        "toxic by a toxicity probability).", SELECT)] = False,
+    druglike: Annotated[bool, opt.option(
+        "Add drug-likeness columns computed by RDKit on the standardized molecule: qed "
+        "(0-1), mol_weight (Da), clogp (Crippen), tpsa (Å²), hbd, hba (Lipinski N-H/O-H and "
+        "N+O counts), rotatable_bonds, lipinski_violations (rule of five, 0-4). Usable in "
+        "--filter and --sort-by; empty for rows that failed.", SELECT)] = False,
+    engine: Annotated[Engine, opt.option(
+        "Where to run: local (this machine, all options) or ray (a Ray cluster; --resume, "
+        "--filter, --top and --druglike are local-only for now).", opt.SCALE)] = Engine.local,
 ) -> None:
-    """Predict every molecule of a (large) library file and write the results as it goes.
+    """Predict every molecule of a (large) library file and write the results.
 
     The output has every input row once, in input order, with all input columns, one column
-    per task and an `error` column (empty when the row was predicted).
+    per task and an `error` column (empty when the row was predicted), unless --filter or
+    --top choose rows. The summary says how many rows were screened, failed and written.
 
-    Example: molpred screen -m runs/tox21 -i library.csv.gz -o hits.parquet
+    Example: molpred screen -m runs/tox21 -i library.csv.gz -o hits.parquet --druglike
+    --filter "SR-MMP < 0.3" --top 1000 --sort-by qed
     """
-    from molpred.screening.engine import screen as run_screen
+    from molpred.exceptions import InputError
 
+    settings = dict(smiles_col=smiles_col, chunk_size=chunk_size, batch_size=batch_size,
+                    device=device.value)
     with ui.rows_progress("Screening", _count_rows(input)) as advance:
-        report = run_screen(model, input, output, smiles_col=smiles_col, chunk_size=chunk_size,
-                            batch_size=batch_size, device=device.value, workers=workers,
-                            progress=advance)
-    ui.console.print(
-        f"{report.rows:,} rows, {report.errors:,} errors, {report.seconds:.1f} s, "
-        f"{report.molecules_per_second:,.0f} molecules/s -> {report.output}",
-        highlight=False, markup=False, soft_wrap=True)
+        if engine is Engine.ray:
+            local_only = [name for name, used in (
+                ("--resume", resume), ("--filter", filter is not None),
+                ("--top", top is not None), ("--sort-by", sort_by is not None),
+                ("--druglike", druglike)) if used]
+            if local_only:
+                raise InputError(f"{', '.join(local_only)}: local-engine options for now; "
+                                 "drop them or use --engine local")
+            try:
+                from molpred.screening.ray_engine import screen_ray
+            except ImportError as exc:
+                raise InputError(f"--engine ray is unavailable here: {exc}") from None
+
+            report = screen_ray(model, input, output, progress=advance, **settings)
+        else:
+            from molpred.screening.engine import screen as run_screen
+
+            report = run_screen(model, input, output, workers=workers, progress=advance,
+                                resume=resume, druglike=druglike, filter=filter, top=top,
+                                sort_by=sort_by, ascending=ascending, **settings)
+    ui.plain(_summary(report, top, sort_by, ascending))
+
+
+def _summary(report, top: int | None, sort_by: str | None, ascending: bool) -> str:
+    """``60 rows, 3 errors, 57 written, 1.2 s, 50 molecules/s -> hits.csv`` plus what was
+    filtered, ranked or resumed."""
+    parts = [f"{report.rows:,} rows", f"{report.errors:,} errors"]
+    if report.unmatched:
+        parts.append(f"{report.unmatched:,} not matching the filter")
+    written = f"{report.written:,} written"
+    if top is not None:
+        written += f" (top {top:,} by {'lowest' if ascending else 'highest'} {sort_by})"
+    parts.append(written)
+    if report.resumed_rows:
+        parts.append(f"{report.resumed_rows:,} resumed from the interrupted run")
+    parts += [f"{report.seconds:.1f} s", f"{report.molecules_per_second:,.0f} molecules/s"]
+    return f"{', '.join(parts)} -> {report.output}"

@@ -1,0 +1,200 @@
+"""Checkpoints of a screen, so a run killed at any point (even ``kill -9``) can resume.
+
+Each finished chunk is written atomically (temporary file, ``fsync``, ``os.replace``) as
+``OUTPUT.partial/chunk-000012.parquet``, then ``manifest.json`` (also replaced atomically)
+records it with its row counts. The manifest also holds a fingerprint of the run: the input
+(path, size, modification time), the model (path and SHA-256 of ``config.json`` and the
+weights), the output, chunk size, SMILES column and the options that change what a chunk
+holds. A chunk is done once the manifest lists it, so a kill between the two writes only
+costs that chunk. At the end the chunks are streamed into a temporary output in the work
+folder, which is moved over ``OUTPUT`` (it never exists half-written) and the folder removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from molpred.exceptions import InputError
+
+WORK_SUFFIX = ".partial"
+MANIFEST = "manifest.json"
+_KIND = "molpred screen work folder"
+_MODEL_FILES = ("config.json", "model.safetensors")
+
+
+def work_folder(output: str | Path) -> Path:
+    """``OUTPUT.partial``: the work folder next to the output file."""
+    output = Path(output)
+    return output.with_name(output.name + WORK_SUFFIX)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 (hex) of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_fingerprint(path: Path | None, module: Any) -> str:
+    """Identify a model: hashes of its directory's config and weights files, else (a model
+    built in memory) a hash of its parameters."""
+    digest = hashlib.sha256()
+    if path is not None and all((Path(path) / name).is_file() for name in _MODEL_FILES):
+        digest.update(str(Path(path).resolve()).encode())
+        for name in _MODEL_FILES:
+            digest.update(file_digest(Path(path) / name).encode())
+    else:
+        for key, tensor in module.state_dict().items():
+            digest.update(key.encode())
+            digest.update(tensor.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def run_fingerprint(input: str | Path, output: str | Path, model: str, **options: Any) -> dict:
+    """What must be equal for a screen to resume another: JSON-ready dict.
+
+    Args:
+        input: The library file (its resolved path, size and modification time are used).
+        output: The output file (resolved path).
+        model: A model fingerprint (:func:`model_fingerprint`).
+        **options: Everything else that changes the chunk files (chunk size, SMILES column,
+            filter, top-K settings, extra columns); values must be JSON-serializable.
+    """
+    stat = Path(input).stat()
+    return {"input": str(Path(input).resolve()), "input_size": stat.st_size,
+            "input_mtime_ns": stat.st_mtime_ns, "output": str(Path(output).resolve()),
+            "model": model, **options}
+
+
+@dataclass
+class ChunkCounts:
+    """Row counts of one finished chunk: ``rows`` read, ``errors`` (rows that failed),
+    ``unmatched`` (rows the filter rejected), ``kept`` (rows stored for the output)."""
+
+    rows: int
+    errors: int
+    unmatched: int
+    kept: int
+
+
+class ChunkStore:
+    """The work folder of one screen: finished chunks plus a manifest.
+
+    Args:
+        folder: The work folder (:func:`work_folder`).
+        fingerprint: :func:`run_fingerprint` of this run.
+        resume: Continue the chunks of an interrupted run with the same fingerprint; a
+            missing folder simply starts afresh. Without ``resume`` any leftover work folder
+            is replaced.
+
+    Attributes:
+        counts: One :class:`ChunkCounts` per finished chunk, in input order; chunks
+            ``0 .. len(counts) - 1`` are done.
+
+    Raises:
+        InputError: ``resume`` with a manifest whose fingerprint differs (the message names
+            what changed), or ``folder`` exists and is not a molpred work folder (never
+            deleted).
+    """
+
+    def __init__(self, folder: Path, fingerprint: dict, resume: bool = False) -> None:
+        self.folder = Path(folder)
+        self.fingerprint = fingerprint
+        self.counts: list[ChunkCounts] = []
+        manifest = self._read_manifest()
+        if resume and manifest is not None:
+            old = manifest.get("fingerprint", {})
+            changed = sorted(k for k in {*old, *fingerprint} if old.get(k) != fingerprint.get(k))
+            if changed:
+                raise InputError(
+                    f"cannot resume: {', '.join(changed)} changed since the interrupted run "
+                    f"in {self.folder}; rerun with the same arguments and files, or without "
+                    "--resume to start again")
+            self.counts = [ChunkCounts(**c) for c in manifest.get("chunks", [])]
+            return
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir()
+        self._write_manifest()
+
+    @property
+    def done(self) -> int:
+        """Number of finished chunks (the run continues at this chunk index)."""
+        return len(self.counts)
+
+    def save(self, index: int, frame: pd.DataFrame, counts: ChunkCounts) -> None:
+        """Store chunk ``index`` (must be :attr:`done`) atomically, then record it."""
+        if index != self.done:
+            raise ValueError(f"chunk {index} saved out of order (expected {self.done})")
+        path = self._chunk_path(index)
+        tmp = path.with_name(path.name + ".tmp")
+        frame.to_parquet(tmp, index=False)
+        _fsync(tmp)
+        os.replace(tmp, path)
+        self.counts.append(counts)
+        self._write_manifest()
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The stored chunks, in input order, one at a time."""
+        for index in range(self.done):
+            yield pd.read_parquet(self._chunk_path(index))
+
+    def publish(self, output: Path, write: Callable[[Path], None]) -> None:
+        """Call ``write(tmp)`` to write the final result to a temporary file of the same
+        name in the work folder, move it over ``output`` and remove the work folder."""
+        tmp = self.folder / Path(output).name
+        write(tmp)
+        os.replace(tmp, output)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- internals
+    def _chunk_path(self, index: int) -> Path:
+        return self.folder / f"chunk-{index:06d}.parquet"
+
+    def _read_manifest(self) -> dict | None:
+        """The manifest of an existing folder; ``None`` if there is none yet (a folder left
+        empty by a run killed at once). Refuses a folder molpred did not make."""
+        if not self.folder.exists():
+            return None
+        path = self.folder / MANIFEST
+        try:
+            manifest = json.loads(path.read_text())
+        except FileNotFoundError:
+            manifest = None
+        except (OSError, ValueError):
+            manifest = {}
+        if manifest is None and self.folder.is_dir() and all(
+                p.name.endswith(".tmp") for p in self.folder.iterdir()):
+            return None  # killed before its first manifest was in place
+        if not isinstance(manifest, dict) or manifest.get("kind") != _KIND:
+            raise InputError(f"{self.folder} exists and is not a molpred screen work folder; "
+                             "move it away or choose another output file")
+        return manifest
+
+    def _write_manifest(self) -> None:
+        path = self.folder / MANIFEST
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({"kind": _KIND, "fingerprint": self.fingerprint,
+                                   "chunks": [asdict(c) for c in self.counts]}, indent=1))
+        _fsync(tmp)
+        os.replace(tmp, path)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file to disk, so a crash never leaves a renamed but empty file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

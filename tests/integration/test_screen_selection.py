@@ -1,0 +1,133 @@
+"""``screen(..., filter=, top=, druglike=)`` on real Tox21 molecules plus the messy file:
+the rows written are exactly those a full screen would select, and bad options fail early."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import molpred
+from molpred.chem.druglike import DRUGLIKE_COLUMNS
+from molpred.exceptions import InputError
+from molpred.screening.resume import work_folder
+from molpred.screening.selection import RowFilter, TopK, quote_columns
+
+MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
+TASKS = ["NR-AR", "SR-MMP"]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory, tox21) -> Path:
+    """A tiny mlp trained on 400 real Tox21 rows (two tasks whose names contain '-')."""
+    folder = tmp_path_factory.mktemp("selection")
+    tox21.head(400).to_csv(folder / "train.csv", index=False)
+    molpred.train(folder / "train.csv", targets=TASKS, model="mlp", hidden_size=32, epochs=2,
+                  split="random", seed=0, out=folder / "mlp", workers=1)
+    return folder / "mlp"
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, tox21) -> Path:
+    """300 unseen Tox21 molecules followed by the 10 rows of messy.csv (4 unreadable)."""
+    messy = pd.read_csv(MESSY, keep_default_na=False)
+    rows = pd.DataFrame({"id": [f"tox{i}" for i in range(500, 800)],
+                         "smiles": tox21["smiles"].iloc[500:800].tolist()})
+    path = tmp_path_factory.mktemp("library") / "library.csv"
+    pd.concat([rows, messy], ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def full(model, library, tmp_path_factory) -> pd.DataFrame:
+    """Every row screened with drug-likeness columns, nothing selected."""
+    out = tmp_path_factory.mktemp("full") / "full.parquet"
+    report = molpred.screen(model, library, out, chunk_size=64, workers=1, druglike=True)
+    assert report.rows == report.written == 310 and report.errors == 4
+    return pd.read_parquet(out)
+
+
+def test_druglike_columns_are_filled_except_for_failed_rows(full):
+    assert list(full.columns) == ["id", "smiles", *TASKS, "error", *DRUGLIKE_COLUMNS]
+    failed = full["error"] != ""
+    assert full.loc[failed, list(DRUGLIKE_COLUMNS)].isna().all().all()
+    assert full.loc[~failed, list(DRUGLIKE_COLUMNS)].notna().all().all()
+    assert full.loc[~failed, "qed"].between(0, 1).all()
+
+
+def test_filter_writes_exactly_the_matching_rows_in_input_order(model, library, full,
+                                                                 tmp_path):
+    out = tmp_path / "hits.csv"
+    expression = "SR-MMP < 0.52 and qed > 0.4 and lipinski_violations == 0"
+    report = molpred.screen(model, library, out, chunk_size=64, workers=1, druglike=True,
+                            filter=expression)
+    expected = full[(full["SR-MMP"] < 0.52) & (full["qed"] > 0.4)
+                    & (full["lipinski_violations"] == 0)]
+    written = pd.read_csv(out, keep_default_na=False)
+    assert 0 < len(expected) < len(full)
+    assert written["id"].tolist() == expected["id"].tolist()
+    assert report.rows == 310 and report.errors == 4
+    assert report.written == len(expected) and report.unmatched == 310 - len(expected)
+    assert not work_folder(out).exists()
+
+
+@pytest.mark.parametrize("ascending", [False, True])
+def test_top_k_across_chunks_equals_sorting_the_full_screen(model, library, full, tmp_path,
+                                                            ascending):
+    out = tmp_path / "top.parquet"
+    report = molpred.screen(model, library, out, chunk_size=32, workers=1, top=25,
+                            sort_by="NR-AR", ascending=ascending)
+    ranked = full[full["error"] == ""].sort_values("NR-AR", ascending=ascending,
+                                                   kind="stable").head(25)
+    written = pd.read_parquet(out)
+    assert written["id"].tolist() == ranked["id"].tolist()
+    np.testing.assert_array_equal(written["NR-AR"], ranked["NR-AR"])
+    assert report.written == 25 and report.rows == 310 and report.errors == 4
+
+
+def test_top_by_a_druglike_column_after_a_filter(model, library, full, tmp_path):
+    out = tmp_path / "top.csv"
+    report = molpred.screen(model, library, out, chunk_size=50, workers=1, druglike=True,
+                            filter="hbd <= 2", top=10, sort_by="qed")
+    expected = full[full["hbd"] <= 2].sort_values("qed", ascending=False,
+                                                  kind="stable").head(10)
+    assert pd.read_csv(out)["id"].tolist() == expected["id"].tolist()
+    assert report.unmatched == int((~(full["hbd"] <= 2).fillna(False)).sum())
+
+
+@pytest.mark.parametrize(("options", "fragment"), [
+    ({"filter": "SR-MMP <"}, "bad --filter"),
+    ({"filter": "toxicity < 0.3"}, "toxicity"),
+    ({"filter": "SR-MMP + 1"}, "true or false"),
+    ({"filter": "qed > 0.5"}, "qed"),  # a drug-likeness column without --druglike
+    ({"top": 5, "sort_by": "potency"}, "potency"),
+    ({"top": 5}, "--sort-by"),
+    ({"sort_by": "NR-AR"}, "--top"),
+])
+def test_bad_selection_fails_before_the_run(model, library, tmp_path, options, fragment):
+    out = tmp_path / "hits.csv"
+    with pytest.raises(InputError, match=None) as info:
+        molpred.screen(model, library, out, chunk_size=64, workers=1, **options)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+    assert not out.exists() and not work_folder(out).exists()
+
+
+def test_quote_columns_handles_dashes_quotes_and_longer_names():
+    columns = ["NR-AR", "NR-AR-LBD", "SR-MMP", "id", "error"]
+    assert quote_columns("NR-AR < 0.5 and NR-AR-LBD>0.1", columns) == \
+        "`NR-AR` < 0.5 and `NR-AR-LBD`>0.1"
+    assert quote_columns("id == 'NR-AR' or `SR-MMP` < 1", columns) == \
+        "`id` == 'NR-AR' or `SR-MMP` < 1"
+    assert quote_columns("valid < 1", columns) == "valid < 1"  # 'id' inside a word
+
+
+def test_row_filter_and_top_k_on_a_small_frame():
+    frame = pd.DataFrame({"NR-AR": [0.1, np.nan, 0.9, 0.5, 0.9],
+                          "error": ["", "bad SMILES", "", "", ""]})
+    kept, unmatched = RowFilter("NR-AR < 0.6", frame.iloc[:0]).apply(frame)
+    assert kept.index.tolist() == [0, 3] and unmatched == 3
+    ranker = TopK(2, "NR-AR")
+    ranker.add(frame.iloc[:3])
+    ranker.add(frame.iloc[3:])
+    assert ranker.best["NR-AR"].tolist() == [0.9, 0.9]  # ties: the earlier row first
+    assert TopK(3, "NR-AR", ascending=True).select(frame)["NR-AR"].tolist() == [0.1, 0.5, 0.9]
