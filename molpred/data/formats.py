@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -19,6 +20,9 @@ READ_FORMATS = {
     ".smi": "smi", ".smiles": "smi", ".sdf": "sdf", ".sd": "sdf",
     ".parquet": "parquet", ".pq": "parquet",
 }
+READ_ERRORS = (OSError, EOFError, UnicodeDecodeError, zlib.error)
+"""What reading a (gzipped) file can raise besides parse errors: I/O errors, a truncated gzip
+stream (EOFError) or corrupt deflate data (``zlib.error``, which is not an OSError)."""
 WRITE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet",
                  ".sdf": "sdf"}
 
@@ -52,7 +56,22 @@ def open_text(path: Path, gz: bool) -> IO[str]:
     return open(path, encoding="utf-8", errors="replace")
 
 
-__all__ = ["READ_FORMATS", "WRITE_FORMATS", "detect_format", "open_text", "require_file"]
+def text_lines(path: Path, gz: bool) -> Iterator[str]:
+    """The lines of ``path`` read with :func:`open_text`.
+
+    Raises:
+        InputError: naming the file, when its data cannot be read (e.g. corrupt or truncated
+            gzip data).
+    """
+    try:
+        with open_text(path, gz) as fh:
+            yield from fh
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
+
+
+__all__ = ["READ_ERRORS", "READ_FORMATS", "WRITE_FORMATS", "detect_format", "open_text",
+           "require_file", "text_lines"]
 
 
 SMILES_COLUMN_NAMES = ("smiles", "canonical_smiles", "isomeric_smiles")

@@ -20,11 +20,13 @@ from typing import Any
 import pandas as pd
 
 from molpred.data.formats import (
+    READ_ERRORS,
     READ_FORMATS,
     default_smiles_column,
     detect_format,
     open_text,
     require_file,
+    text_lines,
 )
 from molpred.data.sdf import SDF_NAME, SDF_SMILES, read_sdf_frame, sdf_columns, sdf_rows
 from molpred.data.table import MoleculeTable
@@ -36,8 +38,11 @@ def _separator(path: Path, kind: str, gz: bool) -> str:
     """Column separator: ',' for csv, tab for tsv, sniffed from the first 64 kB for txt."""
     if kind != "txt":
         return "," if kind == "csv" else "\t"
-    with open_text(path, gz) as fh:
-        sample = fh.read(65536)
+    try:
+        with open_text(path, gz) as fh:
+            sample = fh.read(65536)
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
     try:
         return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:  # one column, or nothing to go by
@@ -59,11 +64,12 @@ def read_delimited(path: Path, sep: str, **kwargs: Any) -> Any:
         InputError: the file is empty (no header line) or cannot be parsed or read.
     """
     kwargs.setdefault("skip_blank_lines", False)  # a blank line is a row (reported), not dropped
+    kwargs.setdefault("encoding_errors", "replace")  # a bad byte spoils its cell, not the file
     try:
         return pd.read_csv(path, sep=sep, **kwargs)
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty (a header line is needed)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
+    except (pd.errors.ParserError, *READ_ERRORS) as exc:
         reason = " ".join(str(exc).split())
         raise InputError(f"{path}: cannot read as a table: {reason}") from None
 
@@ -76,18 +82,17 @@ def _smi_rows(path: Path, gz: bool) -> Iterator[tuple[str, str]]:
     the file are not rows. A first line whose first field is ``smiles`` (any case) is a header.
     """
     pending_blank = 0
-    with open_text(path, gz) as fh:
-        for lineno, line in enumerate(fh):
-            parts = line.split(maxsplit=1)
-            if lineno == 0 and parts and parts[0].lower() == "smiles":
-                continue  # a header line ("smiles" in any case is not a valid SMILES)
-            if not parts:
-                pending_blank += 1
-                continue
-            for _ in range(pending_blank):
-                yield "", ""
-            pending_blank = 0
-            yield parts[0], (parts[1].strip() if len(parts) > 1 else "")
+    for lineno, line in enumerate(text_lines(path, gz)):
+        parts = line.split(maxsplit=1)
+        if lineno == 0 and parts and parts[0].lower() == "smiles":
+            continue  # a header line ("smiles" in any case is not a valid SMILES)
+        if not parts:
+            pending_blank += 1
+            continue
+        for _ in range(pending_blank):
+            yield "", ""
+        pending_blank = 0
+        yield parts[0], (parts[1].strip() if len(parts) > 1 else "")
 
 
 # ---------------------------------------------------------------- whole-file reading
@@ -214,7 +219,7 @@ def _csv_chunks(path: Path, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]
                 chunk = next(reader)
             except StopIteration:
                 return
-            except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
+            except (pd.errors.ParserError, *READ_ERRORS) as exc:
                 raise InputError(f"{path}: cannot read rows after row {start}: "
                                  f"{' '.join(str(exc).split())}") from None
             chunk.index = pd.RangeIndex(start, start + len(chunk))

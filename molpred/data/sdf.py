@@ -18,7 +18,7 @@ import pandas as pd
 from rdkit import Chem, rdBase
 
 from molpred.chem import parse_smiles
-from molpred.data.formats import open_text
+from molpred.data.formats import text_lines
 
 SDF_SMILES, SDF_NAME, SDF_ERROR = "smiles", "name", "input_error"
 _SD_FIELD = re.compile(r"^>.*?<([^>]*)>")
@@ -28,12 +28,11 @@ _SD_FIELD = re.compile(r"^>.*?<([^>]*)>")
 def sdf_records(path: Path, gz: bool) -> Iterator[str]:
     """Text of each SDF record up to and including its ``$$$$`` line."""
     lines: list[str] = []
-    with open_text(path, gz) as fh:
-        for line in fh:
-            lines.append(line)
-            if line.rstrip() == "$$$$":
-                yield "".join(lines)
-                lines = []
+    for line in text_lines(path, gz):
+        lines.append(line)
+        if line.rstrip() == "$$$$":
+            yield "".join(lines)
+            lines = []
     if "".join(lines).strip():  # last record without its $$$$ terminator
         yield "".join(lines)
 
@@ -109,12 +108,11 @@ def read_sdf_frame(path: Path, gz: bool) -> pd.DataFrame:
 def sdf_columns(path: Path, gz: bool) -> list[str]:
     """Column order of an SDF table: smiles, name, SD fields in first-seen order, input_error."""
     seen = dict.fromkeys([SDF_SMILES, SDF_NAME])
-    with open_text(path, gz) as fh:
-        for line in fh:
-            if line.startswith(">"):
-                match = _SD_FIELD.match(line)
-                if match:
-                    seen.setdefault(match.group(1), None)
+    for line in text_lines(path, gz):
+        if line.startswith(">"):
+            match = _SD_FIELD.match(line)
+            if match:
+                seen.setdefault(match.group(1), None)
     seen.pop(SDF_ERROR, None)
     return [*seen, SDF_ERROR]
 

@@ -7,6 +7,7 @@ scored); :func:`write_table` writes one DataFrame. The format follows the output
 
 from __future__ import annotations
 
+import csv
 import gzip
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ class TableWriter:
             frame = frame[self._columns]
         if self.kind in ("csv", "tsv"):
             frame.to_csv(self._handle, sep="," if self.kind == "csv" else "\t", index=False,
-                         header=not self._header_done)
+                         header=not self._header_done, quoting=_csv_quoting(frame))
             self._header_done = True
         elif self.kind == "parquet":
             self._writer.write_table(self._to_arrow(frame))
@@ -172,3 +173,16 @@ def write_table(frame: pd.DataFrame, path: str | Path, smiles_col: str = "smiles
 
 
 __all__ = ["TableWriter", "write_table"]
+
+
+def _csv_quoting(frame: pd.DataFrame) -> int:
+    """``csv.QUOTE_MINIMAL``, or ``csv.QUOTE_ALL`` for a chunk with a carriage return in a
+    text cell: Python 3.11's csv module leaves a lone ``\r`` unquoted when the line ending
+    is ``\n``, and readers would then split the row."""
+    for column in frame.columns:
+        values = frame[column]
+        textual = values.dtype == object or pd.api.types.is_string_dtype(values)
+        if textual and values.map(lambda v: isinstance(v, str) and "\r" in v).any():
+            return csv.QUOTE_ALL
+    return csv.QUOTE_MINIMAL
+

@@ -250,3 +250,17 @@ def test_load_dataset_from_path(tmp_path, frame):
     assert card is None and table.targets == [] and table.y.shape == (6, 0)
     table, _ = load_dataset(str(path), targets=["active"])
     assert table.y[:, 0].tolist() == frame["active"].tolist()
+
+
+def test_csv_output_keeps_a_carriage_return_inside_its_row(tmp_path):
+    """Found by fuzzing: Python 3.11's csv module left a lone CR unquoted, splitting the row."""
+    from molpred.data.writers import TableWriter
+
+    path = tmp_path / "out.csv"
+    with TableWriter(path) as writer:
+        writer.write(pd.DataFrame({"id": ["r0", "r1"], "smiles": ["C\rC", "CCO"], "p": [0.5, 0.25]}))
+        writer.write(pd.DataFrame({"id": ["r2"], "smiles": ["c1ccccc1"], "p": [0.75]}))
+    back = pd.read_csv(path)
+    assert back["id"].tolist() == ["r0", "r1", "r2"]
+    assert back["smiles"].tolist() == ["C\rC", "CCO", "c1ccccc1"]
+    assert back["p"].tolist() == [0.5, 0.25, 0.75]
