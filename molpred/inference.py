@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,12 +30,32 @@ def resolve_device(device: str = "auto") -> torch.device:
         raise InputError(f"unknown device {device!r}: {exc}") from None
 
 
+INFERENCE_PRECISIONS = ("fp32", "bf16")
+"""``fp32``: exact; ``bf16``: matrix products in bfloat16 under ``torch.autocast`` (about 1.7x
+faster on CPUs with AVX-512 BF16/AMX and on recent GPUs; probabilities move by up to ~0.005)."""
+
+
+def inference_autocast(device: torch.device, precision: str = "fp32"):
+    """Context manager running the forward pass at ``precision`` (see
+    :data:`INFERENCE_PRECISIONS`).
+
+    Raises:
+        InputError: for an unknown precision.
+    """
+    if precision not in INFERENCE_PRECISIONS:
+        raise InputError(f"unknown precision {precision!r}; use fp32 or bf16")
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
 @torch.inference_mode()
 def predict_members(
     model: MoleculeModel | Ensemble,
     data: Sequence[Data | None],
     batch_size: int = 256,
     device: torch.device | str = "cpu",
+    precision: str = "fp32",
 ) -> np.ndarray:
     """Every member's predictions for every featurized molecule; rows without a graph get NaN.
 
@@ -44,6 +65,7 @@ def predict_members(
         data: One ``Data`` or ``None`` per input row.
         batch_size: Molecules per forward pass.
         device: Where to run.
+        precision: ``fp32`` or ``bf16`` (see :data:`INFERENCE_PRECISIONS`).
 
     Returns:
         ``float64 [M, len(data), T]`` for M members (1 for a single model): probabilities
@@ -51,6 +73,7 @@ def predict_members(
         ``None`` rows.
     """
     device = torch.device(device) if isinstance(device, str) else device
+    autocast = inference_autocast(device, precision)
     model.eval().to(device)
     members = members_of(model)
     out = np.full((len(members), len(data), len(model.config.tasks)), np.nan, dtype=np.float64)
@@ -59,7 +82,9 @@ def predict_members(
         idx = rows[start : start + batch_size]
         batch = Batch.from_data_list([data[i] for i in idx]).to(device)
         for k, member in enumerate(members):
-            out[k, idx] = member.transform_output(member(batch)).double().cpu().numpy()
+            with autocast:
+                raw = member(batch)
+            out[k, idx] = member.transform_output(raw.float()).double().cpu().numpy()
     return out
 
 

@@ -69,6 +69,7 @@ class Predictor:
         batch_size: int = 256,
         device: str = "auto",
         workers: int | None = None,
+        precision: str = "fp32",
     ) -> pd.DataFrame:
         """Predict every task for every molecule.
 
@@ -78,6 +79,8 @@ class Predictor:
             batch_size: Molecules per forward pass.
             device: ``auto``, ``cpu`` or ``cuda``.
             workers: Featurization processes (default: all cores for large inputs).
+            precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with AVX-512 BF16/AMX
+                and recent GPUs; see :data:`molpred.inference.INFERENCE_PRECISIONS`).
 
         Returns:
             A DataFrame with one row per input row, in input order: the input columns (a
@@ -92,18 +95,19 @@ class Predictor:
         frame, column = _as_frame(molecules, smiles_col)
         data, errors = featurize_smiles(frame[column].tolist(), self.model.config.featurizer_config,
                                         workers=workers)
-        return self._assemble(frame, data, errors, batch_size, device)
+        return self._assemble(frame, data, errors, batch_size, device, precision)
 
     def predict_featurized(
         self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str], batch_size: int = 256,
-        device: str = "auto",
+        device: str = "auto", precision: str = "fp32",
     ) -> pd.DataFrame:
         """:meth:`predict` for rows already featurized with this model's featurizer (one
         ``Data | None`` and one error per row of ``frame``); used by the streaming screen."""
-        return self._assemble(frame.reset_index(drop=True), data, errors, batch_size, device)
+        return self._assemble(frame.reset_index(drop=True), data, errors, batch_size, device,
+                              precision)
 
-    def _assemble(self, frame, data, errors, batch_size, device) -> pd.DataFrame:
-        members = predict_members(self.model, data, batch_size, resolve_device(device))
+    def _assemble(self, frame, data, errors, batch_size, device, precision="fp32") -> pd.DataFrame:
+        members = predict_members(self.model, data, batch_size, resolve_device(device), precision)
         values = members.mean(axis=0)
         spread = members.std(axis=0) if self.ensemble_size > 1 else None
         out = frame.copy()

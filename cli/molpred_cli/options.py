@@ -47,6 +47,11 @@ class Precision(str, Enum):
     fp16 = "16-mixed"
 
 
+class InferencePrecision(str, Enum):
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
 class Strategy(str, Enum):
     auto = "auto"
     ddp = "ddp"
@@ -101,6 +106,10 @@ InputFile = Annotated[Path | None, typer.Option(
     dir_okay=False, rich_help_panel=DATA, show_default=False)]
 DeviceOpt = Annotated[Device, typer.Option(
     help="Where to run the network: auto (a CUDA GPU when present, else the CPU), cpu or cuda.")]
+InferencePrecisionOpt = Annotated[InferencePrecision, typer.Option(
+    help="Arithmetic of the network: fp32 (exact) or bf16 (bfloat16 matrix products: about "
+         "1.7x faster on CPUs with AVX-512 BF16/AMX and on recent GPUs; probabilities move by "
+         "up to about 0.005).")]
 Workers = Annotated[int | None, typer.Option(
     min=1, help="Processes that parse and featurize molecules. Default: all CPU cores "
                 "(or $MOLPRED_NUM_WORKERS).", show_default=False)]

@@ -33,6 +33,7 @@ from molpred.featurizers.featurize import (
     featurize_smiles,
     start_featurization,
 )
+from molpred.inference import inference_autocast, resolve_device
 from molpred.predictor import STD_SUFFIX, Predictor, error_column, load
 from molpred.screening.resume import (
     ChunkCounts,
@@ -87,8 +88,9 @@ def screen(
     *,
     smiles_col: str | None = None,
     chunk_size: int = 10_000,
-    batch_size: int = 512,
+    batch_size: int = 256,
     device: str = "auto",
+    precision: str = "fp32",
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     resume: bool = False,
@@ -108,8 +110,10 @@ def screen(
             move; until then finished chunks are kept in the work folder ``OUTPUT.partial/``.
         smiles_col: SMILES column (default: a column named ``smiles``, else the first).
         chunk_size: Rows held in memory at a time.
-        batch_size: Molecules per forward pass.
+        batch_size: Molecules per forward pass (256 keeps a D-MPNN's bond states in the CPU
+            caches: 1.5x faster than 512 on the CPU).
         device: ``auto``, ``cpu`` or ``cuda``.
+        precision: ``fp32`` or ``bf16`` (see :data:`molpred.inference.INFERENCE_PRECISIONS`).
         workers: Featurization processes (default: all cores).
         progress: Called with the number of rows finished after each chunk.
         resume: Continue an interrupted run with the same arguments from its last finished
@@ -138,6 +142,7 @@ def screen(
             chunk is predicted.
     """
     start = time.perf_counter()
+    inference_autocast(resolve_device(device), precision)  # refuse a bad precision up front
     predictor = model if isinstance(model, Predictor) else load(model)
     input, output = Path(input), Path(output)
     _check_paths(input, output)
@@ -155,13 +160,13 @@ def screen(
         TopK(top, sort_by, ascending, errors_col, list(template.columns))
     store = ChunkStore(work_folder(output), run_fingerprint(
         input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
-        chunk_size=chunk_size, smiles_col=column, druglike=druglike, filter=filter, top=top,
-        sort_by=sort_by, ascending=ascending), resume=resume)
+        chunk_size=chunk_size, smiles_col=column, precision=precision, druglike=druglike,
+        filter=filter, top=top, sort_by=sort_by, ascending=ascending), resume=resume)
     resumed = sum(c.rows for c in store.counts)
 
     workers = default_workers() if workers is None else max(1, workers)
     pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= PARALLEL_THRESHOLD else None
-    job = _Job(predictor, column, batch_size, device, druglike, row_filter,
+    job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
                TopK(top, sort_by, ascending, errors_col) if top is not None else None)
     try:
         pending = None  # (index, chunk, started work): the chunk featurizing in the pool
@@ -225,6 +230,7 @@ class _Job:
     column: str
     batch_size: int
     device: str
+    precision: str
     druglike: bool
     row_filter: RowFilter | None
     ranker: TopK | None
@@ -250,7 +256,7 @@ class _Job:
         else:
             data, row_errors = featurize_smiles(smiles, config, workers=1)
         result = self.predictor.predict_featurized(chunk, data, row_errors, self.batch_size,
-                                                   self.device)
+                                                   self.device, self.precision)
         if self.druglike:
             parts = list(started[1]) if started is not None else [
                 druglike_table(smiles, config.standardize)]

@@ -53,7 +53,7 @@ class _PredictActor:
     ``values`` (``float64 [B, T]``), ``spread`` (ensembles only) and ``error`` (str).
     """
 
-    def __init__(self, predictor: Any, batch_size: int, device: str) -> None:
+    def __init__(self, predictor: Any, batch_size: int, device: str, precision: str = "fp32") -> None:
         import ray
 
         if isinstance(predictor, ray.ObjectRef):
@@ -65,12 +65,13 @@ class _PredictActor:
         self.predictor: Predictor = predictor
         self.batch_size = batch_size
         self.device = resolve_device(device)
+        self.precision = precision
 
     def __call__(self, batch: pd.DataFrame) -> dict[str, np.ndarray]:
         model = self.predictor.model
         data, errors = self._featurize(batch[_SMILES].tolist(), model.config.featurizer_config,
                                        workers=1)
-        members = self._predict(model, data, self.batch_size, self.device)
+        members = self._predict(model, data, self.batch_size, self.device, self.precision)
         out = {_ROW: batch[_ROW].to_numpy(np.int64), "values": members.mean(axis=0),
                "error": np.asarray(errors, dtype=object)}
         if self.predictor.ensemble_size > 1:
@@ -98,8 +99,9 @@ def screen_ray(
     *,
     smiles_col: str | None = None,
     chunk_size: int = 10_000,
-    batch_size: int = 512,
+    batch_size: int = 256,
     device: str = "auto",
+    precision: str = "fp32",
     address: str | None = None,
     num_actors: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -125,6 +127,7 @@ def screen_ray(
         batch_size: Molecules per Ray Data batch and per forward pass.
         device: ``auto`` (one GPU per actor if the cluster has GPUs, else CPU), ``cpu`` or
             ``cuda``.
+        precision: ``fp32`` or ``bf16`` (see :data:`molpred.inference.INFERENCE_PRECISIONS`).
         address: Ray cluster to use (``ray://host:10001`` or ``host:6379``, or ``auto``);
             default ``RAY_ADDRESS`` if set, else a local Ray with ``MOLPRED_NUM_WORKERS`` (or
             all) cores, no dashboard, shut down at the end. An already initialized Ray
@@ -166,7 +169,8 @@ def screen_ray(
         predictor_ref = ray.put(predictor)
         udf = {
             "fn_constructor_kwargs": {"predictor": predictor_ref, "batch_size": batch_size,
-                                      "device": "cuda" if gpus else "cpu"},
+                                      "device": "cuda" if gpus else "cpu",
+                                      "precision": precision},
             "compute": ray.data.ActorPoolStrategy(size=actors),
             "batch_size": batch_size, "batch_format": "pandas",
             "num_cpus": 1, "num_gpus": 1 if gpus else 0,

@@ -25,6 +25,7 @@ def predict(
         rich_help_panel=opt.DATA, show_default=False)] = None,
     device: opt.DeviceOpt = opt.Device.auto,
     batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
+    precision: opt.InferencePrecisionOpt = opt.InferencePrecision.fp32,
 ) -> None:
     """Predict every task of a model for SMILES given as arguments or read from a file.
 
@@ -47,7 +48,7 @@ def predict(
     else:
         molecules, column = list(smiles), "smiles"
     frame = predictor.predict(molecules, smiles_col=column, batch_size=batch_size,
-                              device=device.value)
+                              device=device.value, precision=precision.value)
     if output is None:
         ui.console.print(ui.frame_table(frame))
         return

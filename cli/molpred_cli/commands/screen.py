@@ -47,8 +47,9 @@ def screen(
     chunk_size: Annotated[int, typer.Option(
         help="Molecules read, featurized and saved at a time (bounds the memory used; "
              "--resume restarts at the last finished chunk).", min=1)] = 10_000,
-    batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 512,
+    batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
     device: opt.DeviceOpt = opt.Device.auto,
+    precision: opt.InferencePrecisionOpt = opt.InferencePrecision.fp32,
     workers: opt.Workers = None,
     resume: Annotated[bool, opt.option(
         "Continue a screen that was interrupted (killed, crashed, machine restarted) from its "
@@ -91,7 +92,7 @@ def screen(
     from molpred.exceptions import InputError
 
     settings = dict(smiles_col=smiles_col, chunk_size=chunk_size, batch_size=batch_size,
-                    device=device.value)
+                    device=device.value, precision=precision.value)
     with ui.rows_progress("Screening", _count_rows(input)) as advance:
         if engine is Engine.ray:
             local_only = [name for name, used in (
