@@ -1,6 +1,13 @@
 """Benchmarks on fixed split files: resumable runner and reports (table, JSON, chart)."""
 
-from molpred.benchmarking.report import markdown_table, parse_anchors, summarize, write_report
+from molpred.benchmarking.report import (
+    markdown_table,
+    measured_anchors,
+    parse_anchors,
+    summarize,
+    write_report,
+)
 from molpred.benchmarking.runner import run_benchmark
 
-__all__ = ["markdown_table", "parse_anchors", "run_benchmark", "summarize", "write_report"]
+__all__ = ["markdown_table", "measured_anchors", "parse_anchors", "run_benchmark", "summarize",
+           "write_report"]

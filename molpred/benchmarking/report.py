@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-Anchors = dict[str, tuple[float, float]]
+Anchors = dict[str, tuple[float, float, int]]
+"""Peer (Chemprop 2.3) figures per dataset: ``(mean, std, number of seeds)``."""
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -38,11 +39,25 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str
 
 
 def parse_anchors(anchors_md: str | Path) -> Anchors:
-    """Chemprop 2.3 ``{dataset: (mean, std)}`` from the first table of ``anchors.md``
+    """Chemprop 2.3 ``{dataset: (mean, std, 3)}`` from the first table of ``anchors.md``
     (rows ``| name | metric | s0 | s1 | s2 | mean ± std | ...``); unmeasured rows are skipped."""
     text = Path(anchors_md).read_text().split("## Random forest")[0]
     pattern = r"^\| (\w+) \|[^|]+\|(?:[^|]*\|){3} ([\d.]+) ± ([\d.]+) \|"
-    return {m.group(1): (float(m.group(2)), float(m.group(3))) for m in re.finditer(pattern, text, re.M)}
+    return {m.group(1): (float(m.group(2)), float(m.group(3)), 3)
+            for m in re.finditer(pattern, text, re.M)}
+
+
+def measured_anchors(folder: str | Path) -> Anchors:
+    """Chemprop figures measured here by ``benchmarks/chemprop/run_chemprop.py``:
+    ``folder/DATASET/seedK.json`` -> ``{dataset: (mean, std, n)}`` (sample std, as
+    :func:`summarize`; anchors.md quotes the population std)."""
+    out: Anchors = {}
+    for dataset_dir in sorted(p for p in Path(folder).glob("*") if p.is_dir()):
+        scores = [json.loads(f.read_text())["test"] for f in sorted(dataset_dir.glob("seed*.json"))]
+        if scores:
+            std = statistics.stdev(scores) if len(scores) > 1 else 0.0
+            out[dataset_dir.name] = (statistics.fmean(scores), std, len(scores))
+    return out
 
 
 def _higher_is_better(metric: str) -> bool:
@@ -74,7 +89,8 @@ def markdown_table(summary: dict, anchors: Anchors | None = None) -> str:
             row.append(f"**{text}**" if m == best else text)
         if anchors:
             a = anchors.get(dataset)
-            row.append(f"{a[0]:.3f} ± {a[1]:.3f}" if a else "–")
+            row.append(f"{a[0]:.3f} ± {a[1]:.3f}" + ("" if a[2] == 3 else f" (n={a[2]})")
+                       if a else "–")
         row.append(" / ".join(f"{cells[m]['train_seconds']:.0f}" if m in cells else "–" for m in models))
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
