@@ -4,12 +4,21 @@ The default pipeline follows the usual ChEMBL/RDKit clean-up for property predic
 normalize functional groups (``rdMolStandardize.Normalize``), keep the largest organic
 fragment (``LargestFragmentChooser(preferOrganic=True)``, which strips salts and counter-ions)
 and neutralize charges where a neutral form exists (``Uncharger``).
+
+Shortcut (exact): the uncharge step is skipped for molecules without any charged atom.
+RDKit's ``Uncharger`` acts only on atoms matched by its four patterns, and each of them
+requires a nonzero formal charge (``[+,+2,+3,+4;...]``, ``[-...]``, ``[O-]``, ``[n-]``);
+apart from that it only refreshes the property cache when stale, which the sanitized output
+of the fragment step never is. So for an uncharged molecule it returns an identical copy.
 """
 
 from __future__ import annotations
 
 from rdkit import Chem
 from rdkit.Chem.MolStandardize import rdMolStandardize
+
+_CHARGED_ATOM = Chem.MolFromSmarts("[!+0]")
+"""Any atom whose formal charge is not zero."""
 
 
 class Standardizer:
@@ -33,6 +42,8 @@ class Standardizer:
             ("largest fragment", self._fragment_chooser.choose),
             ("uncharge", self._uncharger.uncharge),
         ):
+            if step == "uncharge" and not mol.HasSubstructMatch(_CHARGED_ATOM):
+                break  # nothing to neutralize (see the module docstring)
             try:
                 mol = tool(mol)
             except Exception as exc:  # RDKit raises several C++-mapped types
