@@ -59,8 +59,27 @@ class Predictor:
     def output_columns(self, input_columns: Sequence[str]) -> list[str]:
         """Prediction column names: the task names, with ``_pred`` appended where an input
         column already has that name (e.g. when predicting on a labelled dataset)."""
-        taken = set(input_columns)
-        return [f"{t}_pred" if t in taken else t for t in self.tasks]
+        return [value for value, _ in self.prediction_columns(input_columns)]
+
+    def prediction_columns(self, input_columns: Sequence[str]) -> list[tuple[str, str | None]]:
+        """``(value column, spread column)`` per task; the spread column (``TASK_std``) is
+        ``None`` for a single model.
+
+        No name is an input column's: where ``TASK`` (or ``TASK_std``) is taken, ``_pred``
+        is added before the suffix (``TASK_pred``, ``TASK_pred_std``), as often as needed.
+        """
+        taken = {str(c) for c in input_columns}
+        names = []
+        for task in self.tasks:
+            value = _free(task, "", taken)
+            spread = None
+            if self.ensemble_size > 1:
+                spread = value + STD_SUFFIX
+                if spread in taken:
+                    spread = _free(f"{task}_pred", STD_SUFFIX, taken)
+            taken.update(n for n in (value, spread) if n is not None)
+            names.append((value, spread))
+        return names
 
     def predict(
         self,
@@ -111,12 +130,21 @@ class Predictor:
         values = members.mean(axis=0)
         spread = members.std(axis=0) if self.ensemble_size > 1 else None
         out = frame.copy()
-        for j, name in enumerate(self.output_columns(frame.columns)):
+        for j, (name, spread_name) in enumerate(self.prediction_columns(frame.columns)):
             out[name] = values[:, j]
             if spread is not None:
-                out[name + STD_SUFFIX] = spread[:, j]
+                out[spread_name] = spread[:, j]
         out[error_column(frame.columns)] = errors
         return out
+
+
+def _free(base: str, suffix: str, taken: set[str]) -> str:
+    """``base + suffix``, with ``_pred`` added to ``base`` until it is not in ``taken``."""
+    name = base + suffix
+    while name in taken:
+        base += "_pred"
+        name = base + suffix
+    return name
 
 
 def _as_frame(

@@ -34,7 +34,7 @@ from molpred.featurizers.featurize import (
     start_featurization,
 )
 from molpred.inference import inference_autocast, resolve_device
-from molpred.predictor import STD_SUFFIX, Predictor, error_column, load
+from molpred.predictor import Predictor, error_column, load
 from molpred.screening.resume import (
     ChunkCounts,
     ChunkStore,
@@ -154,8 +154,8 @@ def screen(
     in_columns = [str(c) for c in first.columns] if first is not None else []
     column = smiles_col or default_smiles_column(in_columns)
     template = _template(predictor, first, druglike)
-    row_filter = RowFilter(filter, template) if filter is not None else None
     errors_col = error_column(in_columns)
+    row_filter = RowFilter(filter, template, errors_col) if filter is not None else None
     if top is not None:  # check the column now; the ranking itself happens in _publish
         TopK(top, sort_by, ascending, errors_col, list(template.columns))
     store = ChunkStore(work_folder(output), run_fingerprint(
@@ -204,18 +204,18 @@ def _check_paths(input: Path, output: Path) -> None:
 
 def _template(predictor: Predictor, first: pd.DataFrame | None, druglike: bool) -> pd.DataFrame:
     """A zero-row frame with the output columns and dtypes (to check filters up front)."""
+    # the first chunk's own dtypes (input columns are text), so a filter is checked faithfully
     frame = (first.iloc[:0] if first is not None else pd.DataFrame()).reset_index(drop=True)
-    frame = frame.astype(object)
     columns = list(frame.columns)
     if druglike:
         clash = [c for c in DRUGLIKE_COLUMNS if c in columns]
         if clash:
             raise InputError(f"the input already has column(s) {clash}, which --druglike "
                              "adds; rename them first")
-    for name in predictor.output_columns(columns):
+    for name, spread in predictor.prediction_columns(columns):
         frame[name] = pd.Series(dtype="float64")
-        if predictor.ensemble_size > 1:
-            frame[name + STD_SUFFIX] = pd.Series(dtype="float64")
+        if spread is not None:
+            frame[spread] = pd.Series(dtype="float64")
     frame[error_column(columns)] = pd.Series(dtype=object)
     if druglike:
         frame = pd.concat([frame, empty_druglike_table()], axis=1)

@@ -9,9 +9,10 @@ cluster has GPUs.
 Reading and writing stay on the driver and use molpred's own reader and writer
 (``molpred.data.iter_table_chunks`` / ``molpred.data.TableWriter``), so row semantics are
 those of :func:`molpred.screening.engine.screen` (every row kept, text columns as strings)
-and the output file is the same, column for column and row for row. Chunks wait in Ray's
-object store (pickled, so their dtypes survive) while only their SMILES travel through
-Ray Data (order preserved); the input columns are never round-tripped through Arrow.
+and the output file has the same rows, columns and values up to float32 rounding (< 1e-6;
+batches are grouped differently). Chunks wait in Ray's object store (pickled, so their
+dtypes survive) while only their SMILES travel through Ray Data (order preserved); the
+input columns are never round-tripped through Arrow.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ import pandas as pd
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import default_workers
-from molpred.predictor import STD_SUFFIX, Predictor, error_column, load
-from molpred.screening.engine import ScreenReport
+from molpred.predictor import Predictor, error_column, load
+from molpred.screening.engine import ScreenReport, _check_paths
 
 RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
 _ROW, _SMILES = "row", "smiles"
@@ -108,10 +109,10 @@ def screen_ray(
 ) -> ScreenReport:
     """Predict every molecule of a (large) file on Ray and write the results incrementally.
 
-    Same contract and output as :func:`molpred.screening.engine.screen`, following Ray
-    Data's batch-inference pattern: the driver reads the file ``chunk_size`` rows at a time
-    with molpred's reader and stages each chunk in Ray's object store (spilled to disk when
-    it fills); the chunks' SMILES go through one Ray Data pass
+    Same contract as :func:`molpred.screening.engine.screen` (output equal up to float32
+    rounding, < 1e-6), following Ray Data's batch-inference pattern: the driver reads the
+    file ``chunk_size`` rows at a time with molpred's reader and stages each chunk in Ray's
+    object store (spilled to disk when it fills); the chunks' SMILES go through one Ray Data pass
     (``from_pandas_refs(...).map_batches(actor class, compute=ActorPoolStrategy(size=num_actors))``
     with ``preserve_order``), so every actor loads the model once for the whole file; the
     driver then appends each chunk's predictions to ``output`` in file order as they arrive.
@@ -139,7 +140,8 @@ def screen_ray(
     Returns:
         A :class:`~molpred.screening.engine.ScreenReport`; the output has every input row
         once, in input order, with all input columns, one column per task (and ``TASK_std``
-        for ensembles) and ``error``, exactly as the local engine writes it.
+        for ensembles) and ``error``: the same rows, columns and values as the local engine
+        writes, up to float32 rounding (< 1e-6).
 
     Raises:
         InputError: Ray is not installed (``pip install 'molpred[distributed]'``), missing
@@ -147,10 +149,9 @@ def screen_ray(
             without GPUs, or ``num_actors < 1``.
     """
     start = time.perf_counter()
+    _check_paths(Path(input), Path(output))  # the local engine's checks, before any work
     ray = _import_ray()
     predictor = model if isinstance(model, Predictor) else load(model)
-    if Path(output).resolve() == Path(input).resolve():
-        raise InputError("the output file must differ from the input file")
     if num_actors is not None and num_actors < 1:
         raise InputError(f"num_actors must be at least 1, not {num_actors}")
     chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
@@ -212,10 +213,10 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
             del ref
             values, spread, row_errors = results.take(rows, n)
             out = chunk.copy()  # the same assembly as Predictor.predict
-            for j, name in enumerate(predictor.output_columns(chunk.columns)):
+            for j, (name, spread_name) in enumerate(predictor.prediction_columns(chunk.columns)):
                 out[name] = values[:, j]
                 if spread is not None:
-                    out[name + STD_SUFFIX] = spread[:, j]
+                    out[spread_name] = spread[:, j]
             out[error_column(chunk.columns)] = row_errors
             writer.write(out)
             rows, errors = rows + n, errors + sum(1 for e in row_errors if e)

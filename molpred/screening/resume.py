@@ -7,15 +7,19 @@ records it with its row counts. The manifest also holds a fingerprint of the run
 weights), the output, chunk size, SMILES column and the options that change what a chunk
 holds. A chunk is done once the manifest lists it, so a kill between the two writes only
 costs that chunk. At the end the chunks are streamed into a temporary output in the work
-folder, which is moved over ``OUTPUT`` (it never exists half-written) and the folder removed.
+folder, which is moved over ``OUTPUT`` (it never exists half-written); the folder is then
+renamed to ``OUTPUT.partial.trash-<uuid>`` and removed (a leftover trash folder, from a kill
+during the removal, is deleted by the next run on that output).
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +30,8 @@ import pandas as pd
 from molpred.exceptions import InputError
 
 WORK_SUFFIX = ".partial"
+TRASH_INFIX = ".trash-"
+"""``OUTPUT.partial.trash-<uuid>``: a finished run's work folder being removed."""
 MANIFEST = "manifest.json"
 _KIND = "molpred screen work folder"
 _MODEL_FILES = ("config.json", "model.safetensors")
@@ -112,6 +118,8 @@ class ChunkStore:
         self.folder = Path(folder)
         self.fingerprint = fingerprint
         self.counts: list[ChunkCounts] = []
+        for trash in self.folder.parent.glob(f"{glob.escape(self.folder.name)}{TRASH_INFIX}*"):
+            shutil.rmtree(trash, ignore_errors=True)  # left by a run killed while cleaning up
         manifest = self._read_manifest()
         if resume and manifest is not None:
             old = manifest.get("fingerprint", {})
@@ -156,7 +164,11 @@ class ChunkStore:
         tmp = self.folder / Path(output).name
         write(tmp)
         os.replace(tmp, output)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        # Renamed first (atomic), so a kill during the slow removal leaves only a trash
+        # folder, which the next run removes, never a half-deleted work folder in its way.
+        trash = self.folder.with_name(f"{self.folder.name}{TRASH_INFIX}{uuid.uuid4().hex}")
+        os.replace(self.folder, trash)
+        shutil.rmtree(trash, ignore_errors=True)
 
     # -- internals
     def _chunk_path(self, index: int) -> Path:

@@ -60,11 +60,16 @@ def train_prepared(
     (k = 0..M-1) on the same split and predictions are their mean.
 
     Raises:
-        InputError: if ``ensemble_size`` < 1 or the split has no usable train/val rows.
+        InputError: if ``ensemble_size`` < 1, ``settings.class_weight`` is not ``none``
+            for a regression dataset (class weighting applies to classification only), or
+            the split has no usable train/val rows.
     """
     if ensemble_size < 1:
         raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
     settings = settings or FitSettings()
+    if settings.class_weight != "none" and prepared.task_type == "regression":
+        raise InputError(f"class weighting ({settings.class_weight}) applies to classification "
+                         "only; this dataset is regression: drop --class-weight")
     config = ModelConfig.build(
         model, prepared.tasks, prepared.task_type, encoder_params, head_params,
         extra_features=prepared.featurizer.extra_features,

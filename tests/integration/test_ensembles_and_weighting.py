@@ -135,3 +135,30 @@ def test_cli_trains_an_ensemble_and_predict_shows_the_spread(tox21_slice, tmp_pa
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(pred)
     assert {"NR-AhR", "NR-AhR_std"} <= set(frame.columns) and len(frame) == 2
+
+
+def test_ensemble_spread_columns_never_overwrite_input_columns(ensemble, tox21, tmp_path):
+    out, _ = ensemble
+    smiles = tox21["smiles"].iloc[400:406].tolist() + ["not a molecule"]
+    frame = pd.DataFrame({"smiles": smiles, "NR-AR": ["1"] * 7, "NR-AR_std": ["mine"] * 7,
+                          "SR-MMP_std": ["keep"] * 7})
+    expected = ["smiles", "NR-AR", "NR-AR_std", "SR-MMP_std", "NR-AR_pred", "NR-AR_pred_std",
+                "NR-AhR", "NR-AhR_std", "SR-MMP", "SR-MMP_pred_std", "error"]
+    predicted = molpred.load(out).predict(frame, workers=1)
+    assert list(predicted.columns) == expected
+    assert (predicted["NR-AR_std"] == "mine").all() and (predicted["SR-MMP_std"] == "keep").all()
+    assert predicted["SR-MMP_pred_std"].iloc[:6].between(0, 1).all()
+
+    source, screened = tmp_path / "in.csv", tmp_path / "out.csv"
+    frame.to_csv(source, index=False)
+    molpred.screen(out, source, screened, workers=1, filter="SR-MMP_pred_std >= 0")
+    written = pd.read_csv(screened, dtype=str, keep_default_na=False)
+    assert list(written.columns) == expected and len(written) == 6
+    assert (written["NR-AR_std"] == "mine").all() and (written["SR-MMP_std"] == "keep").all()
+
+
+def test_class_weighting_of_a_regression_dataset_is_refused(data_dir):
+    with pytest.raises(InputError, match="classification only") as info:
+        molpred.train(data_dir / "delaney.csv", targets=["logp"], task_type="regression",
+                      model="mlp", hidden_size=16, epochs=1, class_weight="balanced", workers=1)
+    assert "\n" not in str(info.value)

@@ -105,3 +105,15 @@ def test_without_ray_the_error_says_how_to_install_it(model_dir, library, tmp_pa
     with pytest.raises(InputError, match=r"molpred\[distributed\]"):
         screen_ray(model_dir, library, tmp_path / "out.csv")
 
+
+
+@pytest.mark.parametrize(("name", "fragment"), [("out.xlsx", "xlsx"),
+                                                ("missing/out.csv", "does not exist")])
+def test_ray_checks_the_output_before_starting_ray(model_dir, library, tmp_path, name,
+                                                   fragment):
+    ray = pytest.importorskip("ray")
+    with pytest.raises(InputError, match=fragment) as info:
+        screen_ray(model_dir, library, tmp_path / name)
+    assert "\n" not in str(info.value) and not ray.is_initialized()
+    with pytest.raises(InputError, match="differ"):
+        screen_ray(model_dir, library, library)

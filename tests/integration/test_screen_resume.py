@@ -14,7 +14,8 @@ import pytest
 
 import molpred
 from molpred.exceptions import InputError
-from molpred.screening.resume import MANIFEST, work_folder
+from molpred.screening import resume as resume_module
+from molpred.screening.resume import MANIFEST, TRASH_INFIX, work_folder
 
 MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 ROWS, CHUNK = 3000, 100
@@ -167,3 +168,31 @@ def test_a_foreign_folder_in_the_way_is_never_deleted(model, library, tmp_path):
     with pytest.raises(InputError, match="not a molpred screen work folder"):
         molpred.screen(model, library, out, chunk_size=CHUNK, workers=1)
     assert (folder / "notes.txt").read_text() == "mine"
+
+
+def test_a_kill_during_the_final_clean_up_blocks_no_rerun(model, library, reference, tmp_path,
+                                                          monkeypatch):
+    """Killed while removing the work folder (its manifest already gone, chunks left): the
+    output is complete and the next run, with or without --resume, is not blocked."""
+    out = tmp_path / "hits.csv"
+
+    def killed_rmtree(path, ignore_errors=False):
+        (Path(path) / MANIFEST).unlink()  # rmtree had removed the manifest, not yet the chunks
+        raise Crash
+
+    monkeypatch.setattr(resume_module.shutil, "rmtree", killed_rmtree)
+    with pytest.raises(Crash):
+        molpred.screen(model, library, out, chunk_size=CHUNK, workers=1)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(pd.read_csv(out, keep_default_na=False), reference)
+    assert not work_folder(out).exists()
+    trash = list(tmp_path.glob(f"{work_folder(out).name}{TRASH_INFIX}*"))
+    assert len(trash) == 1 and any(trash[0].glob("chunk-*.parquet"))
+
+    for resume in (True, False):
+        out.unlink()
+        report = molpred.screen(model, library, out, chunk_size=CHUNK, workers=1,
+                                resume=resume)
+        assert report.rows == ROWS and report.resumed_rows == 0
+        pd.testing.assert_frame_equal(pd.read_csv(out, keep_default_na=False), reference)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["hits.csv"]

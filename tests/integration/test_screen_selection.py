@@ -100,6 +100,9 @@ def test_top_by_a_druglike_column_after_a_filter(model, library, full, tmp_path)
     ({"filter": "toxicity < 0.3"}, "toxicity"),
     ({"filter": "SR-MMP + 1"}, "true or false"),
     ({"filter": "qed > 0.5"}, "qed"),  # a drug-likeness column without --druglike
+    ({"filter": "id >= 30"}, "text"),  # input columns are text: refused before the run
+    ({"filter": "SR-MMP ** 2 < 0.3"}, "**"),
+    ({"filter": "SR-MMP.abs() < 0.3"}, "not allowed"),
     ({"top": 5, "sort_by": "potency"}, "potency"),
     ({"top": 5}, "--sort-by"),
     ({"sort_by": "NR-AR"}, "--top"),
@@ -131,3 +134,50 @@ def test_row_filter_and_top_k_on_a_small_frame():
     ranker.add(frame.iloc[3:])
     assert ranker.best["NR-AR"].tolist() == [0.9, 0.9]  # ties: the earlier row first
     assert TopK(3, "NR-AR", ascending=True).select(frame)["NR-AR"].tolist() == [0.1, 0.5, 0.9]
+
+
+INJECTIONS = [
+    "smiles.str.slice(0,0).add(\"__import__('os').system('id > {marker}')\").map(smiles."
+    "__class__.__init__.__globals__.get('__builtins__').get('eval')) == 0",
+    "`SR-MMP`.to_csv('{marker}') == 1",
+    "SR-MMP < 0.5 and __import__('os').system('touch {marker}') == 0",
+]
+
+
+@pytest.mark.parametrize("template", INJECTIONS)
+def test_filter_runs_no_code_and_writes_no_file(model, library, tmp_path, template):
+    marker = tmp_path / "pwned.txt"
+    out = tmp_path / "hits.csv"
+    with pytest.raises(InputError, match="not allowed") as info:
+        molpred.screen(model, library, out, chunk_size=64, workers=1,
+                       filter=template.format(marker=marker))
+    assert "\n" not in str(info.value)
+    assert not marker.exists() and not out.exists() and not work_folder(out).exists()
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("SR-MMP < 0.52 and NR-AR < 0.5",
+     lambda f: (f["SR-MMP"] < 0.52) & (f["NR-AR"] < 0.5)),
+    ("qed > 0.6 and lipinski_violations == 0",
+     lambda f: (f["qed"] > 0.6) & (f["lipinski_violations"] == 0)),
+    ("not (clogp > 1)", lambda f: ~(f["clogp"] > 1)),
+    ("(hbd == 0 or tpsa > 60) and not (mol_weight >= 300)",
+     lambda f: ((f["hbd"] == 0) | (f["tpsa"] > 60)) & ~(f["mol_weight"] >= 300)),
+    ("clogp > -1 and -clogp < 2", lambda f: (f["clogp"] > -1) & (-f["clogp"] < 2)),
+    ("0.4 < qed <= 0.7", lambda f: (f["qed"] > 0.4) & (f["qed"] <= 0.7)),
+    ("`SR-MMP` * 2 - NR-AR / 2 > 0.8", lambda f: f["SR-MMP"] * 2 - f["NR-AR"] / 2 > 0.8),
+    ("id == 'tox512' or smiles == 'CCO'", lambda f: (f["id"] == "tox512") | (f["smiles"] == "CCO")),
+    # failed rows (no predictions) must not match even where NaN makes the condition true
+    ("not (SR-MMP > 0.9)", lambda f: ~(f["SR-MMP"] > 0.9)),
+    ("SR-MMP != 0.3", lambda f: f["SR-MMP"] != 0.3),
+])
+def test_filters_select_exactly_the_matching_predicted_rows(model, library, full, tmp_path,
+                                                            expression, expected):
+    out = tmp_path / "hits.parquet"
+    report = molpred.screen(model, library, out, chunk_size=64, workers=1, druglike=True,
+                            filter=expression)
+    want = full[expected(full).fillna(False).to_numpy(dtype=bool) & (full["error"] == "")]
+    written = pd.read_parquet(out)
+    assert 0 < len(want) and written["id"].tolist() == want["id"].tolist()
+    assert (written["error"] == "").all()
+    assert report.written == len(want) and report.unmatched == 310 - len(want)
