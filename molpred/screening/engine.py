@@ -13,6 +13,7 @@ killed run can resume. At the end the checkpoints are streamed into the output
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from molpred import __version__
 from molpred.chem.druglike import DRUGLIKE_COLUMNS, druglike_table, empty_druglike_table
@@ -166,6 +168,10 @@ def screen(
 
     workers = default_workers() if workers is None else max(1, workers)
     pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= PARALLEL_THRESHOLD else None
+    threads = torch.get_num_threads()
+    if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
+        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) - workers)
+                              if hasattr(os, "sched_getaffinity") else 1)
     job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
                TopK(top, sort_by, ascending, errors_col) if top is not None else None)
     try:
@@ -186,6 +192,7 @@ def screen(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        torch.set_num_threads(threads)
     written = _publish(store, output, column, job.ranker)
     return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
                         time.perf_counter() - start, output, written,
