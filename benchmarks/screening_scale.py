@@ -51,9 +51,10 @@ def tree_memory(proc: psutil.Process, pss: bool) -> int:
 
 
 def measure(cmd: list[str], env: dict | None = None) -> dict:
-    """Run ``cmd``; wall seconds and peak tree RSS/PSS in GB."""
+    """Run ``cmd``; wall seconds, peak tree RSS/PSS in GB and the last line it printed."""
     start = time.perf_counter()
-    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    log = tempfile.TemporaryFile()
+    proc = psutil.Popen(cmd, stdout=log, stderr=subprocess.PIPE, env=env)
     peak_rss = peak_pss = 0
     last_pss = 0.0
     while proc.poll() is None:
@@ -64,8 +65,17 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read().decode()[-3000:]}")
+    log.seek(0)
+    lines = [line for line in log.read().decode(errors="replace").splitlines() if line.strip()]
     return {"seconds": round(seconds, 2), "peak_rss_gb": round(peak_rss / 1e9, 3),
-            "peak_pss_gb": round(peak_pss / 1e9, 3)}
+            "peak_pss_gb": round(peak_pss / 1e9, 3), "printed": lines[-1][-300:] if lines else ""}
+
+
+def count_rows(path: Path) -> int:
+    """Data rows of a CSV(.gz) output (one pass, no parsing: a row per line after the header)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        return sum(1 for _ in fh) - 1
 
 
 def head_library(library: Path, rows: int, dest: Path) -> Path:
@@ -133,8 +143,8 @@ def main() -> None:
             runs["molpred"].append(measure([*ours, "-i", str(subset)]))
             if a.chemprop_model is not None:
                 runs["chemprop"].append(measure(
-                    [a.chemprop, "predict", "-i", str(subset), "--model-paths",
-                     str(a.chemprop_model), "-o", str(work / "cp.csv")]))
+                    [a.chemprop, "predict", "-i", str(subset), "--smiles-columns", "smiles",
+                     "--model-paths", str(a.chemprop_model), "-o", str(work / "cp.csv")]))
         result = {"rows": a.rows, "cores": cores, "runs": runs,
                   "molpred_command": " ".join(ours[1:]).replace(str(work), "TMP") + " -i 100k.csv"}
         for name, rs in runs.items():
@@ -157,6 +167,7 @@ def main() -> None:
     if not a.skip_1m and not full_file.exists():
         r = measure([*ours, "-i", str(a.library)])
         rows = 1_000_000
+        r["output_rows"] = count_rows(work / "out.csv.gz")
         save(full_file, {"rows": rows, "cores": cores, **r,
                          "molecules_per_second": round(rows / r["seconds"], 1),
                          "command": " ".join(ours[1:]).replace(str(work), "TMP") + f" -i {a.library.name}"})
