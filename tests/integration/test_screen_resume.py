@@ -53,6 +53,26 @@ def reference(model, library, tmp_path_factory) -> pd.DataFrame:
     return pd.read_csv(out, keep_default_na=False)
 
 
+def assert_same_output(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Same rows, order, columns and text; predictions equal up to float32 rounding, which
+    differs between processes with different torch thread counts (reduction order)."""
+    pd.testing.assert_frame_equal(_as_numbers(got), _as_numbers(expected), check_exact=False,
+                                  rtol=1e-5, atol=1e-7)
+
+
+def _as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns read as text because failed rows leave them empty, as floats (empty = NaN)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype.kind == "f":
+            continue
+        text = out[column].astype(str)
+        numbers = pd.to_numeric(text.where(text != "", None), errors="coerce")
+        if numbers.notna().sum() == (text != "").sum() and numbers.notna().any():
+            out[column] = numbers.astype(float)
+    return out
+
+
 def _chunks_done(folder: Path) -> int:
     try:
         return len(json.loads((folder / MANIFEST).read_text())["chunks"])
@@ -87,7 +107,7 @@ def test_kill_9_then_resume_gives_the_uninterrupted_output(model, library, refer
                              text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{done * CHUNK:,} resumed" in resumed.stdout, resumed.stdout
-    pd.testing.assert_frame_equal(pd.read_csv(out, keep_default_na=False), reference)
+    assert_same_output(pd.read_csv(out, keep_default_na=False), reference)
     assert not folder.exists()
 
 
@@ -120,7 +140,7 @@ def test_crash_then_resume_skips_finished_chunks(model, library, tmp_path, optio
     assert report.resumed_rows == 3 * CHUNK and report.rows == ROWS
     uninterrupted = molpred.screen(model, library, again, chunk_size=CHUNK, workers=1,
                                    **options)
-    pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(again))
+    assert_same_output(pd.read_parquet(out), pd.read_parquet(again))
     assert (report.written, report.errors, report.unmatched) == (
         uninterrupted.written, uninterrupted.errors, uninterrupted.unmatched)
 
@@ -150,14 +170,14 @@ def test_without_resume_a_leftover_work_folder_is_replaced(model, library, refer
                        progress=_crash_after(2))
     report = molpred.screen(model, library, out, chunk_size=CHUNK, workers=1)
     assert report.resumed_rows == 0
-    pd.testing.assert_frame_equal(pd.read_csv(out, keep_default_na=False), reference)
+    assert_same_output(pd.read_csv(out, keep_default_na=False), reference)
 
 
 def test_resume_without_a_work_folder_starts_afresh(model, library, reference, tmp_path):
     out = tmp_path / "hits.csv"
     report = molpred.screen(model, library, out, chunk_size=CHUNK, workers=1, resume=True)
     assert report.resumed_rows == 0
-    pd.testing.assert_frame_equal(pd.read_csv(out, keep_default_na=False), reference)
+    assert_same_output(pd.read_csv(out, keep_default_na=False), reference)
 
 
 def test_a_foreign_folder_in_the_way_is_never_deleted(model, library, tmp_path):
@@ -184,7 +204,7 @@ def test_a_kill_during_the_final_clean_up_blocks_no_rerun(model, library, refere
     with pytest.raises(Crash):
         molpred.screen(model, library, out, chunk_size=CHUNK, workers=1)
     monkeypatch.undo()
-    pd.testing.assert_frame_equal(pd.read_csv(out, keep_default_na=False), reference)
+    assert_same_output(pd.read_csv(out, keep_default_na=False), reference)
     assert not work_folder(out).exists()
     trash = list(tmp_path.glob(f"{work_folder(out).name}{TRASH_INFIX}*"))
     assert len(trash) == 1 and any(trash[0].glob("chunk-*.parquet"))
@@ -194,5 +214,5 @@ def test_a_kill_during_the_final_clean_up_blocks_no_rerun(model, library, refere
         report = molpred.screen(model, library, out, chunk_size=CHUNK, workers=1,
                                 resume=resume)
         assert report.rows == ROWS and report.resumed_rows == 0
-        pd.testing.assert_frame_equal(pd.read_csv(out, keep_default_na=False), reference)
+        assert_same_output(pd.read_csv(out, keep_default_na=False), reference)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["hits.csv"]
