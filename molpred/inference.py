@@ -35,6 +35,12 @@ INFERENCE_PRECISIONS = ("fp32", "bf16")
 faster on CPUs with AVX-512 BF16/AMX and on recent GPUs; probabilities move by up to ~0.005)."""
 
 
+def check_precision(precision: str) -> None:
+    """Raise :class:`InputError` unless ``precision`` is one of :data:`INFERENCE_PRECISIONS`."""
+    if precision not in INFERENCE_PRECISIONS:
+        raise InputError(f"unknown precision {precision!r}; use fp32 or bf16")
+
+
 def inference_autocast(device: torch.device, precision: str = "fp32"):
     """Context manager running the forward pass at ``precision`` (see
     :data:`INFERENCE_PRECISIONS`).
@@ -42,8 +48,7 @@ def inference_autocast(device: torch.device, precision: str = "fp32"):
     Raises:
         InputError: for an unknown precision.
     """
-    if precision not in INFERENCE_PRECISIONS:
-        raise InputError(f"unknown precision {precision!r}; use fp32 or bf16")
+    check_precision(precision)
     if precision == "fp32":
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=torch.bfloat16)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from molpred.data import default_smiles_column
@@ -127,8 +128,17 @@ class Predictor:
 
     def _assemble(self, frame, data, errors, batch_size, device, precision="fp32") -> pd.DataFrame:
         members = predict_members(self.model, data, batch_size, resolve_device(device), precision)
-        values = members.mean(axis=0)
-        spread = members.std(axis=0) if self.ensemble_size > 1 else None
+        return self.table(frame, *self.summarize(members), errors)
+
+    def summarize(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(mean, spread)`` of member predictions ``float64 [M, N, T]``: both ``[N, T]``;
+        the spread (population std over members) is ``None`` for a single model."""
+        return members.mean(axis=0), (members.std(axis=0) if self.ensemble_size > 1 else None)
+
+    def table(self, frame: pd.DataFrame, values: np.ndarray, spread: np.ndarray | None,
+              errors: Sequence[str]) -> pd.DataFrame:
+        """``frame`` (N rows) with the prediction columns (:meth:`prediction_columns`) filled
+        from ``values`` and ``spread`` (``float64 [N, T]``) and the error column appended."""
         out = frame.copy()
         for j, (name, spread_name) in enumerate(self.prediction_columns(frame.columns)):
             out[name] = values[:, j]

@@ -134,6 +134,11 @@ def default_workers() -> int:
             return max(1, int(env))
         except ValueError:
             raise InputError(f"MOLPRED_NUM_WORKERS must be a whole number, got {env!r}") from None
+    return usable_cores()
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 

@@ -13,7 +13,6 @@ killed run can resume. At the end the checkpoints are streamed into the output
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -34,8 +33,9 @@ from molpred.featurizers.featurize import (
     default_workers,
     featurize_smiles,
     start_featurization,
+    usable_cores,
 )
-from molpred.inference import inference_autocast, resolve_device
+from molpred.inference import check_precision
 from molpred.predictor import Predictor, error_column, load
 from molpred.screening.resume import (
     ChunkCounts,
@@ -144,7 +144,7 @@ def screen(
             chunk is predicted.
     """
     start = time.perf_counter()
-    inference_autocast(resolve_device(device), precision)  # refuse a bad precision up front
+    check_precision(precision)  # before any work
     predictor = model if isinstance(model, Predictor) else load(model)
     input, output = Path(input), Path(output)
     _check_paths(input, output)
@@ -170,8 +170,7 @@ def screen(
     pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= PARALLEL_THRESHOLD else None
     threads = torch.get_num_threads()
     if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
-        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) - workers)
-                              if hasattr(os, "sched_getaffinity") else 1)
+        torch.set_num_threads(max(1, usable_cores() - workers))
     job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
                TopK(top, sort_by, ascending, errors_col) if top is not None else None)
     try:

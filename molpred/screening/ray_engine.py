@@ -31,7 +31,7 @@ import pandas as pd
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import default_workers
-from molpred.predictor import Predictor, error_column, load
+from molpred.predictor import Predictor, load
 from molpred.screening.engine import ScreenReport, _check_paths
 
 RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
@@ -73,10 +73,11 @@ class _PredictActor:
         data, errors = self._featurize(batch[_SMILES].tolist(), model.config.featurizer_config,
                                        workers=1)
         members = self._predict(model, data, self.batch_size, self.device, self.precision)
-        out = {_ROW: batch[_ROW].to_numpy(np.int64), "values": members.mean(axis=0),
+        values, spread = self.predictor.summarize(members)
+        out = {_ROW: batch[_ROW].to_numpy(np.int64), "values": values,
                "error": np.asarray(errors, dtype=object)}
-        if self.predictor.ensemble_size > 1:
-            out["spread"] = members.std(axis=0)
+        if spread is not None:
+            out["spread"] = spread
         return out
 
 
@@ -212,13 +213,7 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
             chunk = ray.get(ref)
             del ref
             values, spread, row_errors = results.take(rows, n)
-            out = chunk.copy()  # the same assembly as Predictor.predict
-            for j, (name, spread_name) in enumerate(predictor.prediction_columns(chunk.columns)):
-                out[name] = values[:, j]
-                if spread is not None:
-                    out[spread_name] = spread[:, j]
-            out[error_column(chunk.columns)] = row_errors
-            writer.write(out)
+            writer.write(predictor.table(chunk, values, spread, row_errors))
             rows, errors = rows + n, errors + sum(1 for e in row_errors if e)
             if progress is not None:
                 progress(n)

@@ -24,32 +24,6 @@ _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
 _QUOTED = rf"`[^`]*`|{_STRING}"
 
 
-def quote_columns(expression: str, columns: Sequence[str]) -> str:
-    """Back-quote the known column names in ``expression`` so pandas can read them.
-
-    Task names such as ``SR-MMP`` or ``NR-AhR`` contain ``-``, which ``DataFrame.eval`` would
-    read as a minus. Every occurrence of a known column name (longest names first, not part
-    of a longer word, not inside quotes or back-quotes) is wrapped in back-quotes.
-
-    Args:
-        expression: e.g. ``"SR-MMP < 0.3 and qed > 0.5"``.
-        columns: The column names of the frames the expression will run on.
-
-    Returns:
-        e.g. ``"`SR-MMP` < 0.3 and `qed` > 0.5"``.
-    """
-    names = sorted({str(c) for c in columns if str(c)}, key=len, reverse=True)
-    if not names:
-        return expression
-    alternatives = "|".join(re.escape(n) for n in names)
-    pattern = re.compile(rf"({_QUOTED})|(?<![\w.])({alternatives})(?!\w)")
-
-    def replace(match: re.Match) -> str:
-        return match.group(1) if match.group(1) is not None else f"`{match.group(2)}`"
-
-    return pattern.sub(replace, expression)
-
-
 class RowFilter:
     """Keep the rows matching a boolean expression over the output columns.
 

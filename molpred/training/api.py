@@ -101,7 +101,7 @@ def train_prepared(
              "train_seconds": round(f.seconds, 2), "val_score": f.best_val_score}
             for k, f in enumerate(fits)]
     model_dir = None
-    if out is not None and getattr(fit, "global_rank", 0) == 0:
+    if out is not None and fit.global_rank == 0:
         training = {**asdict(settings), "ensemble_size": ensemble_size, "dataset": prepared.source,
                     **(split_info or {})}
         model_dir = save_model(trained, out, training=training, metrics=metrics)

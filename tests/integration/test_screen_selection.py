@@ -11,7 +11,7 @@ import molpred
 from molpred.chem.druglike import DRUGLIKE_COLUMNS
 from molpred.exceptions import InputError
 from molpred.screening.resume import work_folder
-from molpred.screening.selection import RowFilter, TopK, quote_columns
+from molpred.screening.selection import RowFilter, TopK
 
 MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 TASKS = ["NR-AR", "SR-MMP"]
@@ -115,13 +115,17 @@ def test_bad_selection_fails_before_the_run(model, library, tmp_path, options, f
     assert not out.exists() and not work_folder(out).exists()
 
 
-def test_quote_columns_handles_dashes_quotes_and_longer_names():
-    columns = ["NR-AR", "NR-AR-LBD", "SR-MMP", "id", "error"]
-    assert quote_columns("NR-AR < 0.5 and NR-AR-LBD>0.1", columns) == \
-        "`NR-AR` < 0.5 and `NR-AR-LBD`>0.1"
-    assert quote_columns("id == 'NR-AR' or `SR-MMP` < 1", columns) == \
-        "`id` == 'NR-AR' or `SR-MMP` < 1"
-    assert quote_columns("valid < 1", columns) == "valid < 1"  # 'id' inside a word
+def test_filter_reads_dashed_names_longest_first_and_leaves_quotes_and_words_alone():
+    frame = pd.DataFrame({"NR-AR": [0.2, 0.7, 0.2], "NR-AR-LBD": [0.5, 0.5, 0.0],
+                          "SR-MMP": [0.1, 0.1, 2.0], "id": ["a", "NR-AR", "c"],
+                          "error": ["", "", ""]})
+    columns = frame.iloc[:0]
+    kept, _ = RowFilter("NR-AR < 0.5 and NR-AR-LBD>0.1", columns).apply(frame)
+    assert kept["id"].tolist() == ["a"]  # NR-AR-LBD is not read as NR-AR minus LBD
+    kept, _ = RowFilter("id == 'NR-AR' or `SR-MMP` > 1", columns).apply(frame)
+    assert kept["id"].tolist() == ["NR-AR", "c"]  # a column name inside quotes stays text
+    with pytest.raises(InputError, match="unknown column 'valid'"):
+        RowFilter("valid < 1", columns)  # 'id' inside a word is not the column id
 
 
 def test_row_filter_and_top_k_on_a_small_frame():
