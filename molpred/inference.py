@@ -12,6 +12,7 @@ from torch_geometric.data import Batch, Data
 from molpred.exceptions import InputError
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
+from molpred.names import INFERENCE_PRECISIONS
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -28,11 +29,6 @@ def resolve_device(device: str = "auto") -> torch.device:
         return torch.device(device)
     except RuntimeError as exc:
         raise InputError(f"unknown device {device!r}: {exc}") from None
-
-
-INFERENCE_PRECISIONS = ("fp32", "bf16")
-"""``fp32``: exact; ``bf16``: matrix products in bfloat16 under ``torch.autocast`` (about 1.7x
-faster on CPUs with AVX-512 BF16/AMX and on recent GPUs; probabilities move by up to ~0.005)."""
 
 
 def check_precision(precision: str) -> None:

@@ -100,7 +100,7 @@ class Predictor:
             device: ``auto``, ``cpu`` or ``cuda``.
             workers: Featurization processes (default: all cores for large inputs).
             precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with AVX-512 BF16/AMX
-                and recent GPUs; see :data:`molpred.inference.INFERENCE_PRECISIONS`).
+                and recent GPUs; see :data:`molpred.names.INFERENCE_PRECISIONS`).
 
         Returns:
             A DataFrame with one row per input row, in input order: the input columns (a

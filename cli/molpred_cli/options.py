@@ -12,7 +12,13 @@ from typing import Annotated
 
 import typer
 
-from molpred.names import ENCODER_MODULES
+from molpred.names import (
+    CLASS_WEIGHTS,
+    ENCODER_MODULES,
+    INFERENCE_PRECISIONS,
+    STRATEGIES,
+    TRAIN_PRECISIONS,
+)
 
 DATA, MODEL, TRAINING, SCALE = "Data", "Model", "Training", "Scale-out"
 """``rich_help_panel`` names grouping the options of ``--help``."""
@@ -36,25 +42,16 @@ class SplitMethod(str, Enum):
     random = "random"
 
 
-class ClassWeight(str, Enum):
-    none = "none"
-    balanced = "balanced"
+def choices(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """A ``str`` Enum whose members are ``values`` (a library vocabulary from
+    :mod:`molpred.names`), so the CLI's choices cannot drift from what the library accepts."""
+    return Enum(name, [(v, v) for v in values], type=str)
 
 
-class Precision(str, Enum):
-    fp32 = "32-true"
-    bf16 = "bf16-mixed"
-    fp16 = "16-mixed"
-
-
-class InferencePrecision(str, Enum):
-    fp32 = "fp32"
-    bf16 = "bf16"
-
-
-class Strategy(str, Enum):
-    auto = "auto"
-    ddp = "ddp"
+ClassWeight = choices("ClassWeight", CLASS_WEIGHTS)
+Precision = choices("Precision", TRAIN_PRECISIONS)
+InferencePrecision = choices("InferencePrecision", INFERENCE_PRECISIONS)
+Strategy = choices("Strategy", STRATEGIES)
 
 
 class Part(str, Enum):

@@ -115,7 +115,7 @@ def screen(
         batch_size: Molecules per forward pass (256 keeps a D-MPNN's bond states in the CPU
             caches: 1.5x faster than 512 on the CPU).
         device: ``auto``, ``cpu`` or ``cuda``.
-        precision: ``fp32`` or ``bf16`` (see :data:`molpred.inference.INFERENCE_PRECISIONS`).
+        precision: ``fp32`` or ``bf16`` (see :data:`molpred.names.INFERENCE_PRECISIONS`).
         workers: Featurization processes (default: all cores).
         progress: Called with the number of rows finished after each chunk.
         resume: Continue an interrupted run with the same arguments from its last finished

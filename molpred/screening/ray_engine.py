@@ -129,7 +129,7 @@ def screen_ray(
         batch_size: Molecules per Ray Data batch and per forward pass.
         device: ``auto`` (one GPU per actor if the cluster has GPUs, else CPU), ``cpu`` or
             ``cuda``.
-        precision: ``fp32`` or ``bf16`` (see :data:`molpred.inference.INFERENCE_PRECISIONS`).
+        precision: ``fp32`` or ``bf16`` (see :data:`molpred.names.INFERENCE_PRECISIONS`).
         address: Ray cluster to use (``ray://host:10001`` or ``host:6379``, or ``auto``);
             default ``RAY_ADDRESS`` if set, else a local Ray with ``MOLPRED_NUM_WORKERS`` (or
             all) cores, no dashboard, shut down at the end. An already initialized Ray

@@ -16,6 +16,7 @@ from torch_geometric.loader import DataLoader
 from molpred.exceptions import InputError
 from molpred.inference import resolve_device
 from molpred.models.model import ModelConfig, MoleculeModel
+from molpred.names import CLASS_WEIGHTS, STRATEGIES, TRAIN_PRECISIONS
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS
 from molpred.training.module import KeepBestWeights, MoleculeLightningModule, with_val_index
 from molpred.training.prepare import PreparedDataset
@@ -60,8 +61,6 @@ class FitSettings:
     extra: dict = field(default_factory=dict)
 
 
-PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
-CLASS_WEIGHTS = ("none", "balanced")
 MAX_POS_WEIGHT = 50.0
 """Cap on a task's positive weight, so that a task with a handful of positives does not
 dominate the loss."""
@@ -84,11 +83,12 @@ def positive_weights(y: np.ndarray) -> torch.Tensor:
 
 def check_settings(settings: FitSettings) -> None:
     """Raise :class:`InputError` for an unknown precision, class weighting or strategy."""
-    if settings.precision not in PRECISIONS:
-        raise InputError(f"unknown precision {settings.precision!r}; use one of {', '.join(PRECISIONS)}")
+    if settings.precision not in TRAIN_PRECISIONS:
+        raise InputError(f"unknown precision {settings.precision!r}; use one of "
+                         f"{', '.join(TRAIN_PRECISIONS)}")
     if settings.class_weight not in CLASS_WEIGHTS:
         raise InputError(f"unknown class weighting {settings.class_weight!r}; use none or balanced")
-    if settings.strategy not in ("auto", "ddp"):
+    if settings.strategy not in STRATEGIES:
         raise InputError(f"unknown strategy {settings.strategy!r}; use auto or ddp")
 
 

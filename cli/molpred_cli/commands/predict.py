@@ -25,7 +25,7 @@ def predict(
         rich_help_panel=opt.DATA, show_default=False)] = None,
     device: opt.DeviceOpt = opt.Device.auto,
     batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
-    precision: opt.InferencePrecisionOpt = opt.InferencePrecision.fp32,
+    precision: opt.InferencePrecisionOpt = opt.InferencePrecision["fp32"],
 ) -> None:
     """Predict every task of a model for SMILES given as arguments or read from a file.
 

@@ -49,7 +49,7 @@ def screen(
              "--resume restarts at the last finished chunk).", min=1)] = 10_000,
     batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
     device: opt.DeviceOpt = opt.Device.auto,
-    precision: opt.InferencePrecisionOpt = opt.InferencePrecision.fp32,
+    precision: opt.InferencePrecisionOpt = opt.InferencePrecision["fp32"],
     workers: opt.Workers = None,
     resume: Annotated[bool, opt.option(
         "Continue a screen that was interrupted (killed, crashed, machine restarted) from its "

@@ -57,16 +57,16 @@ def train(
     class_weight: Annotated[opt.ClassWeight, option("balanced = weight each task's positives by "
                             "negatives/positives of the training labels (rare actives count "
                             "more; capped at 50). Classification only.", TRAINING)
-                            ] = opt.ClassWeight.none,
+                            ] = opt.ClassWeight["none"],
     precision: Annotated[opt.Precision, option("Arithmetic: 32-true (default), bf16-mixed "
                          "(recent GPUs, or CPUs with AVX-512 BF16/AMX) or 16-mixed (CUDA).",
-                         TRAINING)] = opt.Precision.fp32,
+                         TRAINING)] = opt.Precision["32-true"],
     devices: Annotated[int, option("Processes (GPUs, or CPU processes) per machine for "
                        "data-parallel training; use with --strategy ddp.", opt.SCALE, min=1)] = 1,
     num_nodes: Annotated[int, option("Machines for data-parallel training (Lightning "
                          "launches; see README).", opt.SCALE, min=1)] = 1,
     strategy: Annotated[opt.Strategy, option("auto = one process; ddp = distributed data "
-                        "parallel (gloo on CPU, NCCL on GPU).", opt.SCALE)] = opt.Strategy.auto,
+                        "parallel (gloo on CPU, NCCL on GPU).", opt.SCALE)] = opt.Strategy["auto"],
     device: opt.DeviceOpt = opt.Device.auto,
     workers: opt.Workers = None,
 ) -> None:
