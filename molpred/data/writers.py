@@ -182,7 +182,7 @@ def _csv_quoting(frame: pd.DataFrame) -> int:
     for column in frame.columns:
         values = frame[column]
         textual = values.dtype == object or pd.api.types.is_string_dtype(values)
-        if textual and values.map(lambda v: isinstance(v, str) and "\r" in v).any():
+        if textual and values.str.contains("\r", regex=False).fillna(False).any():
             return csv.QUOTE_ALL
     return csv.QUOTE_MINIMAL
 
