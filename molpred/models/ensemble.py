@@ -8,9 +8,7 @@ uncertainty estimation using deep ensembles" (the ensembles Chemprop ships with
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor, nn
-from torch_geometric.data import Batch
+from torch import nn
 
 from molpred.exceptions import InputError
 from molpred.models.model import MoleculeModel
@@ -41,11 +39,6 @@ class Ensemble(nn.Module):
 
     def __len__(self) -> int:
         return len(self.members)
-
-    def member_outputs(self, batch: Batch) -> Tensor:
-        """Each member's transformed outputs, ``float32 [M, num_graphs, T]``: probabilities of
-        class 1 (classification) or values in the dataset's units (regression)."""
-        return torch.stack([m.transform_output(m(batch)) for m in self.members])
 
 
 def members_of(model: MoleculeModel | Ensemble) -> list[MoleculeModel]:
