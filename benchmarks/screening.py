@@ -3,8 +3,9 @@
 
 Runs the real command line end to end (read -> parse -> featurize -> predict -> write) as a
 subprocess, REPEATS times, and samples the resident memory of its whole process tree
-(the command plus its featurization workers) every 0.1 s with psutil. Writes one JSON per
-input under OUT/ and prints a Markdown line.
+(the command plus its featurization workers) every 0.2 s with psutil
+(``screening_scale.measure``). Writes one JSON per input under OUT/ and prints a Markdown
+line.
 
     python benchmarks/screening.py --model runs/tox21 \
         --input ../shared/datasets/hiv.csv.gz --out benchmarks/results/screening --repeats 3
@@ -14,41 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
-import psutil
-
-
-def tree_rss(proc: psutil.Process) -> int:
-    """Resident bytes of ``proc`` and all its descendants (0 for vanished processes)."""
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
-
-
-def run_once(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak process-tree RSS (bytes) of one command."""
-    start = time.perf_counter()
-    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss(proc))
-        time.sleep(0.1)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    return seconds, peak
+from screening_scale import measure  # the same timing and process-tree memory sampling
 
 
 def main() -> None:
@@ -63,7 +38,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp())
     output = work / f"hits.{a.format}"
     cmd = [molpred, "screen", "-m", a.model, "-i", str(a.input), "-o", str(output)]
-    runs = [run_once(cmd) for _ in range(a.repeats)]
+    runs = [(r["seconds"], r["peak_rss_gb"] * 1e9) for r in (measure(cmd) for _ in range(a.repeats))]
     written = pd.read_parquet(output) if a.format == "parquet" else pd.read_csv(output, low_memory=False)
     rows = len(written)
     errors = int((written["error"].fillna("") != "").sum())
@@ -73,7 +48,7 @@ def main() -> None:
         "median_seconds": round(seconds, 2), "molecules_per_second": round(rows / seconds, 1),
         "peak_rss_gb": round(max(p for _, p in runs) / 1e9, 3),
         "runs": [{"seconds": round(s, 2), "peak_rss_gb": round(p / 1e9, 3)} for s, p in runs],
-        "cpu_count": psutil.cpu_count(), "command": " ".join(cmd[1:]).replace(str(work), "TMP"),
+        "cpu_count": os.cpu_count(), "command": " ".join(cmd[1:]).replace(str(work), "TMP"),
     }
     a.out.mkdir(parents=True, exist_ok=True)
     stem = a.input.name.split(".")[0]
