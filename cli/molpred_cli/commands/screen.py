@@ -102,10 +102,7 @@ def screen(
             if local_only:
                 raise InputError(f"{', '.join(local_only)}: local-engine options for now; "
                                  "drop them or use --engine local")
-            try:
-                from molpred.screening.ray_engine import screen_ray
-            except ImportError as exc:
-                raise InputError(f"--engine ray is unavailable here: {exc}") from None
+            from molpred.screening.ray_engine import screen_ray  # says itself if Ray is missing
 
             report = screen_ray(model, input, output, progress=advance, **settings)
         else:
