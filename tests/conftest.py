@@ -35,3 +35,17 @@ def splits_dir() -> Path:
     if not path.exists():
         pytest.skip("no shared split files")
     return path
+
+
+@pytest.fixture(scope="session")
+def tox21_head(tmp_path_factory, tox21):
+    """``tox21_head(n)``: a CSV of the first ``n`` real Tox21 rows (written once per ``n``)."""
+    paths: dict[int, Path] = {}
+
+    def make(rows: int) -> Path:
+        if rows not in paths:
+            paths[rows] = tmp_path_factory.mktemp("data") / f"tox21_head{rows}.csv"
+            tox21.head(rows).to_csv(paths[rows], index=False)
+        return paths[rows]
+
+    return make

@@ -16,10 +16,8 @@ MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 
 
 @pytest.fixture(scope="module")
-def tox21_slice(tmp_path_factory, tox21) -> Path:
-    path = tmp_path_factory.mktemp("data") / "tox21_slice.csv"
-    tox21.head(400).to_csv(path, index=False)
-    return path
+def tox21_slice(tox21_head) -> Path:
+    return tox21_head(400)
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,8 @@ QUERIES = ["CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "not a molec
 
 
 @pytest.fixture(scope="module")
-def tox21_slice(tmp_path_factory, tox21) -> Path:
-    path = tmp_path_factory.mktemp("data") / "tox21_slice.csv"
-    tox21.head(300).to_csv(path, index=False)
-    return path
+def tox21_slice(tox21_head) -> Path:
+    return tox21_head(300)
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,8 @@ from molpred.models.encoders.dmpnn import DMPNNEncoder
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory, tox21):
-    path = tmp_path_factory.mktemp("data") / "tox21_slice.csv"
-    tox21.head(300).to_csv(path, index=False)
+def model_dir(tmp_path_factory, tox21_head):
+    path = tox21_head(300)
     out = tmp_path_factory.mktemp("runs") / "dmpnn"
     molpred.train(path, targets=["NR-AhR", "SR-MMP"], model="dmpnn", hidden_size=64, epochs=2,
                   patience=2, split="random", out=out, workers=1)
