@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch_geometric.data import Batch, Data
+from torch_geometric.data import Data
 
 from molpred.exceptions import InputError
+from molpred.featurizers.collate import collate
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
 from molpred.names import INFERENCE_PRECISIONS
@@ -29,6 +30,19 @@ def resolve_device(device: str = "auto") -> torch.device:
         return torch.device(device)
     except RuntimeError as exc:
         raise InputError(f"unknown device {device!r}: {exc}") from None
+
+
+CPU_BATCH_SIZE = 32
+"""Default molecules per forward pass on the CPU when screening: a 32-molecule batch keeps
+a D-MPNN's bond states (about 2,400 x 300 floats) in the core's caches; with one torch thread
+per core its forward pass took 0.80 ms per library molecule against 1.08 ms at 256."""
+GPU_BATCH_SIZE = 256
+"""Default molecules per forward pass on a GPU."""
+
+
+def default_batch_size(device: torch.device) -> int:
+    """:data:`CPU_BATCH_SIZE` or :data:`GPU_BATCH_SIZE`, by ``device.type``."""
+    return CPU_BATCH_SIZE if device.type == "cpu" else GPU_BATCH_SIZE
 
 
 def check_precision(precision: str) -> None:
@@ -53,7 +67,7 @@ def inference_autocast(device: torch.device, precision: str = "fp32"):
 @torch.inference_mode()
 def predict_members(
     model: MoleculeModel | Ensemble,
-    data: Sequence[Data | None],
+    data: Sequence[Data | dict[str, np.ndarray] | None],
     batch_size: int = 256,
     device: torch.device | str = "cpu",
     precision: str = "fp32",
@@ -63,7 +77,8 @@ def predict_members(
     Args:
         model: A trained model or :class:`~molpred.models.ensemble.Ensemble` (put in eval
             mode here).
-        data: One ``Data`` or ``None`` per input row.
+        data: One ``Data`` (or array dict of
+            :func:`~molpred.featurizers.featurize.mol_arrays`) or ``None`` per input row.
         batch_size: Molecules per forward pass.
         device: Where to run.
         precision: ``fp32`` or ``bf16`` (see :data:`INFERENCE_PRECISIONS`).
@@ -81,7 +96,7 @@ def predict_members(
     rows = [i for i, d in enumerate(data) if d is not None]
     for start in range(0, len(rows), batch_size):
         idx = rows[start : start + batch_size]
-        batch = Batch.from_data_list([data[i] for i in idx]).to(device)
+        batch = collate([data[i] for i in idx]).to(device)
         for k, member in enumerate(members):
             with autocast:
                 raw = member(batch)

@@ -5,7 +5,12 @@ normalize functional groups (``rdMolStandardize.Normalize``), keep the largest o
 fragment (``LargestFragmentChooser(preferOrganic=True)``, which strips salts and counter-ions)
 and neutralize charges where a neutral form exists (``Uncharger``).
 
-Shortcut (exact): the uncharge step is skipped for molecules without any charged atom.
+Shortcuts (exact; ``tests/unit/chem/test_standardize_shortcuts.py`` compares them with the
+full pipeline on real molecules):
+
+* the largest-fragment step is skipped for molecules of one fragment: the chooser then
+  keeps that fragment, i.e. returns a copy of its input;
+* the uncharge step is skipped for molecules without any charged atom.
 RDKit's ``Uncharger`` acts only on atoms matched by its four patterns, and each of them
 requires a nonzero formal charge (``[+,+2,+3,+4;...]``, ``[-...]``, ``[O-]``, ``[n-]``);
 apart from that it only refreshes the property cache when stale, which the sanitized output
@@ -42,6 +47,8 @@ class Standardizer:
             ("largest fragment", self._fragment_chooser.choose),
             ("uncharge", self._uncharger.uncharge),
         ):
+            if step == "largest fragment" and len(Chem.GetMolFrags(mol)) == 1:
+                continue  # one fragment: it is the largest (see the module docstring)
             if step == "uncharge" and not mol.HasSubstructMatch(_CHARGED_ATOM):
                 break  # nothing to neutralize (see the module docstring)
             try:

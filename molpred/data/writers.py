@@ -117,7 +117,8 @@ class TableWriter:
             self._writer = pq.ParquetWriter(self.path, self._schema)
             return
         if self.gz:
-            self._handle = gzip.open(self.path, "wt", encoding="utf-8", newline="")
+            # level 6 (gzip's own default): half the CPU time of level 9 for a 1% larger file
+            self._handle = gzip.open(self.path, "wt", compresslevel=6, encoding="utf-8", newline="")
         else:
             self._handle = open(self.path, "w", encoding="utf-8", newline="")
         if self.kind == "sdf":

@@ -109,9 +109,15 @@ def to_data(arrays: dict[str, np.ndarray]) -> Data:
     return Data(**tensors)
 
 
-def _featurize_chunk(
+def featurize_rows(
     smiles: Sequence[object], config: FeaturizerConfig
 ) -> list[tuple[dict[str, np.ndarray] | None, str]]:
+    """Parse, standardize (if ``config`` says so) and featurize each SMILES in this process.
+
+    Returns:
+        One ``(arrays, "")`` per row (the dict of :func:`mol_arrays`), or ``(None, reason)``
+        for a row RDKit rejects or that cannot be featurized. Never raises for bad input.
+    """
     standardizer = Standardizer() if config.standardize else None
     out: list[tuple[dict[str, np.ndarray] | None, str]] = []
     for s in smiles:
@@ -169,7 +175,7 @@ def featurize_smiles(
         return collect_featurized(start_featurization(smiles, config, executor), progress)
     if workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
         chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
-        return collect_featurized((_featurize_chunk(c, config) for c in chunks), progress)
+        return collect_featurized((featurize_rows(c, config) for c in chunks), progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return collect_featurized(start_featurization(smiles, config, pool), progress)
 
@@ -184,7 +190,7 @@ def start_featurization(
     :func:`collect_featurized`. Lets a streaming screen featurize the next chunk while the
     model predicts the current one."""
     chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
-    return executor.map(_featurize_chunk, chunks, [config] * len(chunks))
+    return executor.map(featurize_rows, chunks, [config] * len(chunks))
 
 
 def collect_featurized(

@@ -35,7 +35,7 @@ from molpred.featurizers.featurize import (
     start_featurization,
     usable_cores,
 )
-from molpred.inference import check_precision
+from molpred.inference import check_precision, default_batch_size, resolve_device
 from molpred.predictor import Predictor, error_column, load
 from molpred.screening.resume import (
     ChunkCounts,
@@ -45,6 +45,7 @@ from molpred.screening.resume import (
     work_folder,
 )
 from molpred.screening.selection import RowFilter, TopK
+from molpred.screening.workers import collect_predictions, predicting_pool, start_prediction
 
 _SLICE = 512
 """Rows per drug-likeness task sent to the pool."""
@@ -90,7 +91,7 @@ def screen(
     *,
     smiles_col: str | None = None,
     chunk_size: int = 10_000,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
     workers: int | None = None,
@@ -112,8 +113,8 @@ def screen(
             move; until then finished chunks are kept in the work folder ``OUTPUT.partial/``.
         smiles_col: SMILES column (default: a column named ``smiles``, else the first).
         chunk_size: Rows held in memory at a time.
-        batch_size: Molecules per forward pass (256 keeps a D-MPNN's bond states in the CPU
-            caches: 1.5x faster than 512 on the CPU).
+        batch_size: Molecules per forward pass; default
+            :func:`~molpred.inference.default_batch_size` (32 on the CPU, 256 on a GPU).
         device: ``auto``, ``cpu`` or ``cuda``.
         precision: ``fp32`` or ``bf16`` (see :data:`molpred.names.INFERENCE_PRECISIONS`).
         workers: Featurization processes (default: all cores).
@@ -167,12 +168,20 @@ def screen(
     resumed = sum(c.rows for c in store.counts)
 
     workers = default_workers() if workers is None else max(1, workers)
-    pool = ProcessPoolExecutor(workers) if workers > 1 and chunk_size >= PARALLEL_THRESHOLD else None
+    # On the CPU the workers predict too (molpred.screening.workers); with a GPU they only
+    # featurize and the main process runs the forward pass.
+    target = resolve_device(device)
+    on_cpu = target.type == "cpu"
+    batch_size = batch_size or default_batch_size(target)
+    pool = None
+    if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
+        pool = predicting_pool(predictor.model, workers) if on_cpu else ProcessPoolExecutor(workers)
     threads = torch.get_num_threads()
     if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
         torch.set_num_threads(max(1, usable_cores() - workers))
     job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
-               TopK(top, sort_by, ascending, errors_col) if top is not None else None)
+               TopK(top, sort_by, ascending, errors_col) if top is not None else None,
+               predict_in_pool=pool is not None and on_cpu)
     try:
         pending = None  # (index, chunk, started work): the chunk featurizing in the pool
         source = itertools.chain([first] if first is not None else [], chunks)
@@ -240,9 +249,12 @@ class _Job:
     druglike: bool
     row_filter: RowFilter | None
     ranker: TopK | None
+    predict_in_pool: bool = False
+    """The pool's workers featurize and predict (CPU); otherwise they only featurize."""
 
     def start(self, smiles: Sequence[object], pool: Executor | None) -> tuple | None:
-        """Submit the chunk's featurization (and descriptors) to the pool, if any."""
+        """Submit the chunk's work (featurization, or featurization and prediction, and the
+        descriptors) to the pool, if any."""
         if pool is None:
             return None
         config = self.predictor.model.config.featurizer_config
@@ -250,19 +262,33 @@ class _Job:
         if self.druglike:
             slices = [smiles[i: i + _SLICE] for i in range(0, len(smiles), _SLICE)]
             described = pool.map(druglike_table, slices, [config.standardize] * len(slices))
+        if self.predict_in_pool:
+            return start_prediction(smiles, config, self.batch_size, self.precision, pool), described
         return start_featurization(smiles, config, pool), described
+
+    def _predict(self, chunk: pd.DataFrame, smiles: list, started: tuple | None
+                 ) -> tuple[pd.DataFrame, list[str]]:
+        """The chunk's prediction table and row errors."""
+        predictor = self.predictor
+        if self.predict_in_pool:
+            members, row_errors = collect_predictions(started[0], predictor.ensemble_size,
+                                                      len(predictor.tasks))
+            return predictor.table(chunk, *predictor.summarize(members), row_errors), row_errors
+        config = predictor.model.config.featurizer_config
+        if started is not None:
+            data, row_errors = collect_featurized(started[0])
+        else:
+            data, row_errors = featurize_smiles(smiles, config, workers=1)
+        result = predictor.predict_featurized(chunk, data, row_errors, self.batch_size,
+                                              self.device, self.precision)
+        return result, row_errors
 
     def finish(self, store: ChunkStore, index: int, chunk: pd.DataFrame,
                started: tuple | None, progress: Callable[[int], None] | None) -> None:
         """Collect, predict, select and checkpoint chunk ``index``."""
         config = self.predictor.model.config.featurizer_config
         smiles = chunk[self.column].tolist()
-        if started is not None:
-            data, row_errors = collect_featurized(started[0])
-        else:
-            data, row_errors = featurize_smiles(smiles, config, workers=1)
-        result = self.predictor.predict_featurized(chunk, data, row_errors, self.batch_size,
-                                                   self.device, self.precision)
+        result, row_errors = self._predict(chunk, smiles, started)
         if self.druglike:
             parts = list(started[1]) if started is not None else [
                 druglike_table(smiles, config.standardize)]

@@ -47,7 +47,9 @@ def screen(
     chunk_size: Annotated[int, typer.Option(
         help="Molecules read, featurized and saved at a time (bounds the memory used; "
              "--resume restarts at the last finished chunk).", min=1)] = 10_000,
-    batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Molecules per forward pass [default: 32 on the CPU, where a small batch stays in "
+             "the core's caches; 256 on a GPU].", min=1, show_default=False)] = None,
     device: opt.DeviceOpt = opt.Device.auto,
     precision: opt.InferencePrecisionOpt = opt.InferencePrecision["fp32"],
     workers: opt.Workers = None,
@@ -104,6 +106,7 @@ def screen(
                                  "drop them or use --engine local")
             from molpred.screening.ray_engine import screen_ray  # says itself if Ray is missing
 
+            settings["batch_size"] = batch_size or 256  # also Ray Data's block size
             report = screen_ray(model, input, output, progress=advance, **settings)
         else:
             from molpred.screening.engine import screen as run_screen

@@ -1,0 +1,68 @@
+"""CPU screens predict inside the pool's workers (molpred.screening.workers): the output must
+be the same table that in-process prediction gives, row for row, for a single model and an
+ensemble, with drug-likeness columns, and with the messy rows keeping their errors."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import molpred
+from molpred.featurizers.featurize import FeaturizerConfig
+from molpred.screening.workers import predict_rows
+
+MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
+ROWS = 2600  # over PARALLEL_THRESHOLD (2,000), so the screen uses a pool
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, tox21) -> Path:
+    """2,600 rows: real Tox21 molecules with the messy rows (garbage, empty, valence errors)
+    at row 700, so they fall inside a worker's slice."""
+    messy = pd.read_csv(MESSY, keep_default_na=False)
+    good = pd.DataFrame({"id": [f"m{i}" for i in range(ROWS - len(messy))],
+                         "smiles": tox21["smiles"].iloc[: ROWS - len(messy)].tolist()})
+    frame = pd.concat([good.iloc[:700], messy, good.iloc[700:]], ignore_index=True)
+    path = tmp_path_factory.mktemp("workers") / "library.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["dmpnn", "dmpnn-ensemble2"])
+def model(request, tmp_path_factory, tox21) -> Path:
+    folder = tmp_path_factory.mktemp("model")
+    tox21.head(300).to_csv(folder / "train.csv", index=False)
+    molpred.train(folder / "train.csv", targets=["NR-AR", "SR-MMP"], model="dmpnn",
+                  hidden_size=32, epochs=1, split="random", seed=0, out=folder / "m",
+                  ensemble_size=request.param, workers=1)
+    return folder / "m"
+
+
+def test_pool_workers_predict_what_the_main_process_predicts(model, library, tmp_path):
+    out = tmp_path / "hits.csv"
+    report = molpred.screen(model, library, out, chunk_size=2000, workers=2, druglike=True,
+                            device="cpu")
+    assert report.rows == ROWS
+    got = pd.read_csv(out, keep_default_na=False, dtype={"id": str})
+    frame = pd.read_csv(library, keep_default_na=False, dtype=str)
+    expected = molpred.load(model).predict(frame, workers=1, device="cpu")
+    assert got["id"].tolist() == frame["id"].tolist()
+    assert got["smiles"].tolist() == frame["smiles"].tolist()
+    assert got["error"].tolist() == expected["error"].tolist()
+    assert (got["error"] != "").sum() == report.errors >= 4  # the messy file's bad rows
+    members = molpred.load(model).ensemble_size
+    value_columns = ["NR-AR", "SR-MMP"] + (["NR-AR_std", "SR-MMP_std"] if members > 1 else [])
+    assert [c for c in got.columns if c.startswith(("NR-AR", "SR-MMP"))] == [
+        c for c in expected.columns if c.startswith(("NR-AR", "SR-MMP"))]
+    for c in value_columns:
+        a = pd.to_numeric(got[c], errors="coerce").to_numpy()
+        b = expected[c].to_numpy(dtype=float)
+        assert np.array_equal(np.isnan(a), np.isnan(b)), c
+        np.testing.assert_allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-5, atol=1e-6)
+    assert pd.to_numeric(got["qed"], errors="coerce").notna().sum() == ROWS - report.errors
+
+
+def test_predict_rows_refuses_outside_a_worker():
+    with pytest.raises(RuntimeError, match="predicting_pool"):
+        predict_rows(["CCO"], FeaturizerConfig(), 256, "fp32")
