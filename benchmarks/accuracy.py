@@ -52,6 +52,8 @@ def export_default_predictions(out: Path, dest: Path, records: list[dict]) -> in
             continue
         source = out / "predictions" / r["dataset"] / r["model"] / f"seed{r['seed']}.csv"
         target = dest / r["dataset"] / f"seed{r['seed']}.csv"
+        if not source.exists():  # a fresh clone has only the committed copy (target)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         copied += 1

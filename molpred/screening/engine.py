@@ -1,9 +1,11 @@
 """Streaming screen: read a library in chunks, featurize in parallel, predict, write.
 
 Memory is bounded by the chunk size, not the library size: each chunk of ``chunk_size`` rows
-is read (``molpred.data.iter_table_chunks``), featurized in a process pool shared by all
-chunks (chunk k+1 is featurizing while the model predicts chunk k), predicted in batches
-under ``torch.inference_mode``, optionally given drug-likeness columns
+is read (``molpred.data.iter_table_chunks``) and sent to a process pool shared by all chunks
+(chunk k+1 is submitted before chunk k is collected). On the CPU the pool's workers
+featurize and predict (:mod:`molpred.screening.workers`); with a GPU they featurize and
+this process predicts in batches under ``torch.inference_mode``. Each chunk is optionally
+given drug-likeness columns
 (:mod:`molpred.chem.druglike`), filtered and ranked (:mod:`molpred.screening.selection`),
 and saved as a checkpoint in ``OUTPUT.partial/`` (:mod:`molpred.screening.resume`), so a
 killed run can resume. At the end the checkpoints are streamed into the output
@@ -182,6 +184,8 @@ def screen(
     job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
                TopK(top, sort_by, ascending, errors_col) if top is not None else None,
                predict_in_pool=pool is not None and on_cpu)
+    if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
+        job.sink = _open_sink(store, output, column)
     try:
         pending = None  # (index, chunk, started work): the chunk featurizing in the pool
         source = itertools.chain([first] if first is not None else [], chunks)
@@ -197,11 +201,15 @@ def screen(
             pending = (index, chunk, started)
         if pending is not None:
             job.finish(store, *pending, progress)
+    except BaseException:
+        if job.sink is not None:
+            job.sink.close()
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         torch.set_num_threads(threads)
-    written = _publish(store, output, column, job.ranker)
+    written = _publish(store, output, column, job.ranker, job.sink)
     return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
                         time.perf_counter() - start, output, written,
                         sum(c.unmatched for c in store.counts), resumed)
@@ -251,6 +259,8 @@ class _Job:
     ranker: TopK | None
     predict_in_pool: bool = False
     """The pool's workers featurize and predict (CPU); otherwise they only featurize."""
+    sink: TableWriter | None = None
+    """The output being written in the work folder, chunk by chunk (no top-K selection)."""
 
     def start(self, smiles: Sequence[object], pool: Executor | None) -> tuple | None:
         """Submit the chunk's work (featurization, or featurization and prediction, and the
@@ -302,28 +312,41 @@ class _Job:
             kept = self.ranker.select(kept)
         counts = ChunkCounts(rows=len(result), errors=sum(1 for e in row_errors if e),
                              unmatched=unmatched, kept=len(kept))
-        store.save(index, kept.reset_index(drop=True), counts)
+        kept = kept.reset_index(drop=True)
+        store.save(index, kept, counts)
+        if self.sink is not None:
+            self.sink.write(kept)
         if progress is not None:
             progress(len(result))
 
 
-def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None) -> int:
-    """Write the checkpointed chunks (or their best rows) to ``output``; return its rows."""
+def _open_sink(store: ChunkStore, output: Path, column: str) -> TableWriter:
+    """Start the output in the work folder (moved into place by :func:`_publish`) with the
+    chunks an interrupted run already finished. Writing rows as their chunk finishes keeps
+    formatting and compression off the end of the run, where one core would do it alone."""
+    sink = TableWriter(store.staging_path(output), smiles_col=column)
+    for frame in store.frames():
+        sink.write(frame)
+    return sink
+
+
+def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
+             sink: TableWriter | None) -> int:
+    """Move the finished output into place (``sink``), or write the best rows of the
+    checkpointed chunks (``ranker``); return the output's rows."""
     written = 0
 
     def write(path: Path) -> None:
         nonlocal written
-        if ranker is not None:
-            for frame in store.frames():
-                ranker.add(frame)
-            best = ranker.best if ranker.best is not None else pd.DataFrame()
-            write_table(best, path, smiles_col=column)
-            written = len(best)
+        if sink is not None:
+            sink.close()
+            written = sink.rows_written
             return
-        with TableWriter(path, smiles_col=column) as writer:
-            for frame in store.frames():
-                writer.write(frame)
-            written = writer.rows_written
+        for frame in store.frames():
+            ranker.add(frame)
+        best = ranker.best if ranker.best is not None else pd.DataFrame()
+        write_table(best, path, smiles_col=column)
+        written = len(best)
 
     store.publish(output, write)
     return written

@@ -158,10 +158,15 @@ class ChunkStore:
         for index in range(self.done):
             yield pd.read_parquet(self._chunk_path(index))
 
+    def staging_path(self, output: Path) -> Path:
+        """Where the output is written before :meth:`publish` moves it into place: a file
+        of the same name in the work folder."""
+        return self.folder / Path(output).name
+
     def publish(self, output: Path, write: Callable[[Path], None]) -> None:
-        """Call ``write(tmp)`` to write the final result to a temporary file of the same
-        name in the work folder, move it over ``output`` and remove the work folder."""
-        tmp = self.folder / Path(output).name
+        """Call ``write(tmp)`` to finish the final result at :meth:`staging_path`, move it
+        over ``output`` and remove the work folder."""
+        tmp = self.staging_path(output)
         write(tmp)
         os.replace(tmp, output)
         # Renamed first (atomic), so a kill during the slow removal leaves only a trash
