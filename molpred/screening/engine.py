@@ -8,8 +8,9 @@ this process predicts in batches under ``torch.inference_mode``. Each chunk is o
 given drug-likeness columns
 (:mod:`molpred.chem.druglike`), filtered and ranked (:mod:`molpred.screening.selection`),
 and saved as a checkpoint in ``OUTPUT.partial/`` (:mod:`molpred.screening.resume`), so a
-killed run can resume. At the end the checkpoints are streamed into the output
-(``molpred.data.TableWriter``: CSV, CSV.gz, TSV, Parquet or SDF).
+killed run can resume. The output (``molpred.data.TableWriter``: CSV, CSV.gz, TSV, Parquet or
+SDF) is written in the work folder as chunks finish and moved into place at the end; with
+``top`` the best rows of all checkpoints are written at the end.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def screen(
             :func:`~molpred.inference.default_batch_size` (32 on the CPU, 256 on a GPU).
         device: ``auto``, ``cpu`` or ``cuda``.
         precision: ``fp32`` or ``bf16`` (see :data:`molpred.names.INFERENCE_PRECISIONS`).
-        workers: Featurization processes (default: all cores).
+        workers: Worker processes, which featurize and, on the CPU, predict (default: all
+            cores).
         progress: Called with the number of rows finished after each chunk.
         resume: Continue an interrupted run with the same arguments from its last finished
             chunk (its work folder must be intact); without it a leftover folder is replaced.
