@@ -49,3 +49,27 @@ def tox21_head(tmp_path_factory, tox21):
         return paths[rows]
 
     return make
+
+
+MESSY = Path(__file__).resolve().parent / "data" / "messy.csv"
+"""Valid SMILES, garbage, an empty cell, valence errors, salts, metals and a peptide."""
+
+
+@pytest.fixture(scope="session")
+def library_with_messy_rows(tmp_path_factory, tox21):
+    """``library_with_messy_rows(rows, at)``: a CSV of ``rows`` rows (``id``, ``smiles``):
+    real Tox21 molecules ``tox0, tox1, ...`` with the rows of ``tests/data/messy.csv``
+    inserted at row ``at`` (written once per ``(rows, at)``)."""
+    paths: dict[tuple[int, int], Path] = {}
+
+    def make(rows: int, at: int) -> Path:
+        if (rows, at) not in paths:
+            messy = pd.read_csv(MESSY, keep_default_na=False)
+            good = pd.DataFrame({"id": [f"tox{i}" for i in range(rows - len(messy))],
+                                 "smiles": tox21["smiles"].iloc[: rows - len(messy)].tolist()})
+            frame = pd.concat([good.iloc[:at], messy, good.iloc[at:]], ignore_index=True)
+            paths[rows, at] = tmp_path_factory.mktemp("library") / "library.csv"
+            frame.to_csv(paths[rows, at], index=False)
+        return paths[rows, at]
+
+    return make

@@ -17,7 +17,6 @@ from molpred.exceptions import InputError
 from molpred.screening import resume as resume_module
 from molpred.screening.resume import MANIFEST, TRASH_INFIX, work_folder
 
-MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 ROWS, CHUNK = 3000, 100
 
 
@@ -33,15 +32,9 @@ def model(tmp_path_factory, tox21) -> Path:
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, tox21) -> Path:
+def library(library_with_messy_rows) -> Path:
     """3,000 real Tox21 molecules (ids tox0..) with the messy rows mixed in at row 1,234."""
-    messy = pd.read_csv(MESSY, keep_default_na=False)
-    rows = pd.DataFrame({"id": [f"tox{i}" for i in range(ROWS - len(messy))],
-                         "smiles": tox21["smiles"].iloc[: ROWS - len(messy)].tolist()})
-    frame = pd.concat([rows.iloc[:1234], messy, rows.iloc[1234:]], ignore_index=True)
-    path = tmp_path_factory.mktemp("library") / "library.csv"
-    frame.to_csv(path, index=False)
-    return path
+    return library_with_messy_rows(ROWS, 1234)
 
 
 @pytest.fixture(scope="module")

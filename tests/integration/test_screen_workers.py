@@ -12,21 +12,14 @@ import molpred
 from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.screening.workers import predict_rows
 
-MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 ROWS = 2600  # over PARALLEL_THRESHOLD (2,000), so the screen uses a pool
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, tox21) -> Path:
+def library(library_with_messy_rows) -> Path:
     """2,600 rows: real Tox21 molecules with the messy rows (garbage, empty, valence errors)
     at row 700, so they fall inside a worker's slice."""
-    messy = pd.read_csv(MESSY, keep_default_na=False)
-    good = pd.DataFrame({"id": [f"m{i}" for i in range(ROWS - len(messy))],
-                         "smiles": tox21["smiles"].iloc[: ROWS - len(messy)].tolist()})
-    frame = pd.concat([good.iloc[:700], messy, good.iloc[700:]], ignore_index=True)
-    path = tmp_path_factory.mktemp("workers") / "library.csv"
-    frame.to_csv(path, index=False)
-    return path
+    return library_with_messy_rows(ROWS, 700)
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["dmpnn", "dmpnn-ensemble2"])
