@@ -1,0 +1,33 @@
+"""The benchmark table: mean ± std over seeds, and the best figure of a row in bold, the
+peer's (Chemprop) included."""
+
+from molpred.benchmarking.report import markdown_table, summarize
+
+
+def _records(dataset, model, metric, scores):
+    return [{"dataset": dataset, "model": model, "seed": k, "metric": metric, "test": s,
+             "train_seconds": 10.0} for k, s in enumerate(scores)]
+
+
+def _row(table: str, dataset: str) -> list[str]:
+    line = next(r for r in table.splitlines() if r.startswith(f"| {dataset} |"))
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def test_best_in_bold_counts_the_peer():
+    records = (_records("delaney", "dmpnn", "rmse", [0.8, 0.9, 1.0])
+               + _records("delaney", "mlp", "rmse", [1.5, 1.6, 1.7])
+               + _records("freesolv", "dmpnn", "rmse", [1.7, 2.3, 1.4])
+               + _records("bbbp", "dmpnn", "roc_auc", [0.93, 0.94, 0.95]))
+    anchors = {"delaney": (0.893, 0.094, 3), "freesolv": (1.592, 0.0, 1), "bbbp": (0.96, 0.01, 3)}
+    table = markdown_table(summarize(records), anchors)
+    # columns: dataset, metric, dmpnn, mlp, Chemprop, train seconds
+    delaney = _row(table, "delaney")
+    assert delaney[2] == "0.900 ± 0.100" and delaney[4] == "**0.893 ± 0.094**"  # lower RMSE wins
+    freesolv = _row(table, "freesolv")
+    assert freesolv[2] == "1.800 ± 0.458" and freesolv[4] == "**1.592 ± 0.000 (n=1)**"
+    bbbp = _row(table, "bbbp")
+    assert bbbp[4] == "**0.960 ± 0.010**" and not bbbp[2].startswith("**")
+    records += _records("bbbp", "mlp", "roc_auc", [0.97, 0.98, 0.99])
+    bbbp = _row(markdown_table(summarize(records), anchors), "bbbp")
+    assert bbbp[3] == "**0.980 ± 0.010**" and bbbp[4] == "0.960 ± 0.010"
