@@ -23,6 +23,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from molpred.featurizers.featurize import FeaturizerConfig, featurize_rows
 from molpred.inference import predict_members
@@ -45,6 +46,7 @@ def predicting_pool(model: MoleculeModel | Ensemble, workers: int) -> ProcessPoo
 def _init_worker(model: MoleculeModel | Ensemble) -> None:
     global _MODEL
     torch.set_num_threads(1)  # the pool has one process per core
+    threadpool_limits(1)  # NumPy's BLAS too (molpred.models.cpu_gemm)
     _MODEL = model.eval()
 
 
