@@ -39,7 +39,13 @@ from molpred.names import EXTRA_FEATURES
 
 PARALLEL_THRESHOLD = 2000
 """Below this many rows a process pool costs more than it saves."""
-_CHUNK = 512
+SLICE_ROWS = 512
+"""Rows per task sent to a process pool (featurization, prediction, drug-likeness)."""
+
+
+def slices(rows: Sequence, size: int = SLICE_ROWS) -> list[Sequence]:
+    """``rows`` cut into consecutive pieces of at most ``size``, in order."""
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,7 @@ def featurize_smiles(
     if executor is not None:
         return collect_featurized(start_featurization(smiles, config, executor), progress)
     if workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
-        chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
+        chunks = slices(smiles)
         return collect_featurized((featurize_rows(c, config) for c in chunks), progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return collect_featurized(start_featurization(smiles, config, pool), progress)
@@ -189,7 +195,7 @@ def start_featurization(
     """Submit the featurization of ``smiles`` to ``executor`` now; collect later with
     :func:`collect_featurized`. Lets a streaming screen featurize the next chunk while the
     model predicts the current one."""
-    chunks = [smiles[i : i + _CHUNK] for i in range(0, len(smiles), _CHUNK)]
+    chunks = slices(smiles)
     return executor.map(featurize_rows, chunks, [config] * len(chunks))
 
 

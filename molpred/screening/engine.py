@@ -35,6 +35,7 @@ from molpred.featurizers.featurize import (
     collect_featurized,
     default_workers,
     featurize_smiles,
+    slices,
     start_featurization,
     usable_cores,
 )
@@ -49,9 +50,6 @@ from molpred.screening.resume import (
 )
 from molpred.screening.selection import RowFilter, TopK
 from molpred.screening.workers import collect_predictions, predicting_pool, start_prediction
-
-_SLICE = 512
-"""Rows per drug-likeness task sent to the pool."""
 
 
 @dataclass
@@ -272,8 +270,8 @@ class _Job:
         config = self.predictor.model.config.featurizer_config
         described = None
         if self.druglike:
-            slices = [smiles[i: i + _SLICE] for i in range(0, len(smiles), _SLICE)]
-            described = pool.map(druglike_table, slices, [config.standardize] * len(slices))
+            parts = slices(smiles)
+            described = pool.map(druglike_table, parts, [config.standardize] * len(parts))
         if self.predict_in_pool:
             return start_prediction(smiles, config, self.batch_size, self.precision, pool), described
         return start_featurization(smiles, config, pool), described

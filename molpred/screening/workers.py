@@ -25,14 +25,10 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from molpred.featurizers.featurize import FeaturizerConfig, featurize_rows
+from molpred.featurizers.featurize import FeaturizerConfig, featurize_rows, slices
 from molpred.inference import predict_members
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import MoleculeModel
-
-SLICE_ROWS = 512
-"""Rows per pool task: two forward batches of 256, small enough to keep both cores busy
-to the end of a chunk."""
 
 _MODEL: MoleculeModel | Ensemble | None = None
 """The model of this worker process, set by :func:`_init_worker`."""
@@ -75,11 +71,12 @@ PredictedSlices = Iterator[tuple[np.ndarray, list[str]]]
 
 def start_prediction(smiles: Sequence[object], config: FeaturizerConfig, batch_size: int,
                      precision: str, pool: Executor) -> PredictedSlices:
-    """Submit ``smiles`` to a :func:`predicting_pool` now, in slices of :data:`SLICE_ROWS`;
-    collect later with :func:`collect_predictions`."""
-    slices = [smiles[i: i + SLICE_ROWS] for i in range(0, len(smiles), SLICE_ROWS)]
-    n = len(slices)
-    return pool.map(predict_rows, slices, [config] * n, [batch_size] * n, [precision] * n)
+    """Submit ``smiles`` to a :func:`predicting_pool` now, in slices of
+    :data:`~molpred.featurizers.featurize.SLICE_ROWS`; collect later with
+    :func:`collect_predictions`."""
+    parts = slices(smiles)
+    n = len(parts)
+    return pool.map(predict_rows, parts, [config] * n, [batch_size] * n, [precision] * n)
 
 
 def collect_predictions(results: PredictedSlices, members: int, tasks: int
