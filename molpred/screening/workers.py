@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from molpred import allocator
 from molpred.featurizers.featurize import FeaturizerConfig, featurize_rows, slices
 from molpred.inference import predict_members
 from molpred.models.ensemble import Ensemble
@@ -43,6 +44,7 @@ def _init_worker(model: MoleculeModel | Ensemble) -> None:
     global _MODEL
     torch.set_num_threads(1)  # the pool has one process per core
     threadpool_limits(1)  # NumPy's BLAS too (molpred.models.cpu_gemm)
+    allocator.reuse_freed_memory()  # no page faults for each batch's buffers
     _MODEL = model.eval()
 
 
