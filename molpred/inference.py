@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from torch_geometric.data import Data
 
 from molpred.exceptions import InputError
 from molpred.featurizers.collate import collate
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
 from molpred.names import INFERENCE_PRECISIONS
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
 
 def resolve_device(device: str = "auto") -> torch.device:

@@ -114,7 +114,7 @@ class Predictor:
         """
         frame, column = _as_frame(molecules, smiles_col)
         data, errors = featurize_smiles(frame[column].tolist(), self.model.config.featurizer_config,
-                                        workers=workers)
+                                        workers=workers, arrays=True)
         return self._assemble(frame, data, errors, batch_size, device, precision)
 
     def predict_featurized(
@@ -122,7 +122,8 @@ class Predictor:
         device: str = "auto", precision: str = "fp32",
     ) -> pd.DataFrame:
         """:meth:`predict` for rows already featurized with this model's featurizer (one
-        ``Data | None`` and one error per row of ``frame``); used by the streaming screen."""
+        ``Data``, array dict or ``None`` and one error per row of ``frame``); used by the
+        streaming screen."""
         return self._assemble(frame.reset_index(drop=True), data, errors, batch_size, device,
                               precision)
 

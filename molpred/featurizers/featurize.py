@@ -23,11 +23,11 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from rdkit import Chem
-from torch_geometric.data import Data
 
 from molpred.chem.parse import parse_smiles
 from molpred.chem.standardize import Standardizer
@@ -36,6 +36,9 @@ from molpred.featurizers.graph import graph_arrays
 from molpred.featurizers.tokens import smiles_tokens
 from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, rdkit2d
 from molpred.names import EXTRA_FEATURES
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
 PARALLEL_THRESHOLD = 2000
 """Below this many rows a process pool costs more than it saves."""
@@ -109,6 +112,8 @@ def mol_arrays(mol: Chem.Mol, config: FeaturizerConfig) -> dict[str, np.ndarray]
 
 def to_data(arrays: dict[str, np.ndarray]) -> Data:
     """Wrap the arrays of :func:`mol_arrays` in a ``Data`` (zero-copy)."""
+    from torch_geometric.data import Data  # here, not at import: PyG takes ~2.7 s to import
+
     tensors = {k: torch.from_numpy(v) for k, v in arrays.items()}
     if "x" not in tensors:
         tensors["num_nodes"] = 0
@@ -160,6 +165,7 @@ def featurize_smiles(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     executor: Executor | None = None,
+    arrays: bool = False,
 ) -> tuple[list[Data | None], list[str]]:
     """Featurize many SMILES, in input order, using a process pool for large inputs.
 
@@ -171,19 +177,24 @@ def featurize_smiles(
         progress: Called with the number of rows finished after each chunk.
         executor: A process pool to reuse across calls (streaming screens); when given,
             ``workers`` is ignored and the pool is left open.
+        arrays: Give the array dicts of :func:`mol_arrays` instead of ``Data`` objects
+            (what inference batches, :func:`molpred.featurizers.collate.collate`; it spares
+            importing torch-geometric).
 
     Returns:
-        ``(data, errors)``, both of length ``len(smiles)``: ``data[i]`` is a ``Data`` or
-        ``None``; ``errors[i]`` is ``""`` or the reason row ``i`` was rejected.
+        ``(data, errors)``, both of length ``len(smiles)``: ``data[i]`` is a ``Data`` (or
+        with ``arrays`` a dict of arrays) or ``None``; ``errors[i]`` is ``""`` or the reason
+        row ``i`` was rejected.
     """
     workers = default_workers() if workers is None else max(1, workers)
     if executor is not None:
-        return collect_featurized(start_featurization(smiles, config, executor), progress)
+        return collect_featurized(start_featurization(smiles, config, executor), progress,
+                                  arrays)
     if workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
         chunks = slices(smiles)
-        return collect_featurized((featurize_rows(c, config) for c in chunks), progress)
+        return collect_featurized((featurize_rows(c, config) for c in chunks), progress, arrays)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return collect_featurized(start_featurization(smiles, config, pool), progress)
+        return collect_featurized(start_featurization(smiles, config, pool), progress, arrays)
 
 
 FeaturizedChunks = Iterator[list[tuple[dict[str, np.ndarray] | None, str]]]
@@ -200,14 +211,16 @@ def start_featurization(
 
 
 def collect_featurized(
-    results: FeaturizedChunks, progress: Callable[[int], None] | None = None
+    results: FeaturizedChunks, progress: Callable[[int], None] | None = None,
+    arrays: bool = False,
 ) -> tuple[list[Data | None], list[str]]:
-    """Gather featurized chunks in order into ``(data, errors)`` (see :func:`featurize_smiles`)."""
-    data: list[Data | None] = []
+    """Gather featurized chunks in order into ``(data, errors)`` (see :func:`featurize_smiles`;
+    with ``arrays`` the array dicts are kept as they are)."""
+    data: list = []
     errors: list[str] = []
     for chunk_result in results:
-        for arrays, error in chunk_result:
-            data.append(None if arrays is None else to_data(arrays))
+        for item, error in chunk_result:
+            data.append(item if item is None or arrays else to_data(item))
             errors.append(error)
         if progress is not None:
             progress(len(chunk_result))

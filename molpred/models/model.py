@@ -8,16 +8,18 @@ scaler live in registered buffers, so they are saved in the safetensors file wit
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.data import Batch
 
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.encoders import ENCODERS
 from molpred.models.head import PredictionHead
+
+if TYPE_CHECKING:  # PyG is imported only where its layers are used (start-up time)
+    from torch_geometric.data import Batch
 
 TASK_TYPES = ("classification", "regression")
 

@@ -286,9 +286,9 @@ class _Job:
             return predictor.table(chunk, *predictor.summarize(members), row_errors), row_errors
         config = predictor.model.config.featurizer_config
         if started is not None:
-            data, row_errors = collect_featurized(started[0])
+            data, row_errors = collect_featurized(started[0], arrays=True)
         else:
-            data, row_errors = featurize_smiles(smiles, config, workers=1)
+            data, row_errors = featurize_smiles(smiles, config, workers=1, arrays=True)
         result = predictor.predict_featurized(chunk, data, row_errors, self.batch_size,
                                               self.device, self.precision)
         return result, row_errors

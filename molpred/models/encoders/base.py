@@ -8,14 +8,16 @@ adding an encoder means one module with a class decorated ``@ENCODERS.register("
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TYPE_CHECKING
 
 from torch import Tensor, nn
-from torch_geometric.data import Batch
 
 from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.names import ENCODER_MODULES
 from molpred.registry import Registry
+
+if TYPE_CHECKING:  # PyG is imported only where its layers are used (start-up time)
+    from torch_geometric.data import Batch
 
 
 class Encoder(nn.Module):

@@ -20,12 +20,16 @@ their own ``padding`` and a molecule embeds identically alone or next to longer 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor, nn
-from torch_geometric.data import Batch
 
 from molpred.featurizers.tokens import PAD_ID, UNK_ID, VOCAB_SIZE
 from molpred.models.encoders.base import ENCODERS, Encoder
+
+if TYPE_CHECKING:  # PyG is imported only where its layers are used (start-up time)
+    from torch_geometric.data import Batch
 
 
 @ENCODERS.register("cnn")

@@ -21,15 +21,19 @@ faster there than PyTorch's MKL.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor, nn
-from torch_geometric.data import Batch
-from torch_geometric.nn import global_add_pool, global_mean_pool
 
 from molpred.featurizers.atom import ATOM_FEATURE_DIM
 from molpred.featurizers.bond import BOND_FEATURE_DIM
 from molpred.models import cpu_gemm as gemm
 from molpred.models.encoders.base import ENCODERS, Encoder
+from molpred.models.pooling import mean_pool, sum_pool
+
+if TYPE_CHECKING:  # PyG is imported only where its layers are used (start-up time)
+    from torch_geometric.data import Batch
 
 _POOLS = ("mean", "sum", "norm")
 
@@ -91,8 +95,8 @@ class DMPNNEncoder(Encoder):
         atom_message = h.new_zeros(num_atoms, hidden).index_add_(0, dst, h)
         atoms = self.dropout(self.act(gemm.linear(torch.cat([x, atom_message], dim=1), self.W_o)))
         if self.pool == "mean":
-            return global_mean_pool(atoms, batch.batch, size=batch.num_graphs)
-        pooled = global_add_pool(atoms, batch.batch, size=batch.num_graphs)
+            return mean_pool(atoms, batch.batch, batch.num_graphs)
+        pooled = sum_pool(atoms, batch.batch, batch.num_graphs)
         return pooled / 100.0 if self.pool == "norm" else pooled
 
     def __repr__(self) -> str:

@@ -6,11 +6,15 @@ A strong, fast baseline (cf. the random forest on ECFP4 in MoleculeNet, Wu et al
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from torch import Tensor, nn
-from torch_geometric.data import Batch
 
 from molpred.featurizers.vector import ECFP_BITS
 from molpred.models.encoders.base import ENCODERS, Encoder
+
+if TYPE_CHECKING:  # PyG is imported only where its layers are used (start-up time)
+    from torch_geometric.data import Batch
 
 
 @ENCODERS.register("mlp")
