@@ -8,7 +8,7 @@ scaler live in registered buffers, so they are saved in the safetensors file wit
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn

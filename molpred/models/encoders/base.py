@@ -8,7 +8,7 @@ adding an encoder means one module with a class decorated ``@ENCODERS.register("
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from torch import Tensor, nn
 
