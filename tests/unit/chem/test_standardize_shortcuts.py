@@ -1,5 +1,5 @@
-"""The Standardizer's shortcuts (one fragment: no chooser; no charge: no uncharger) change
-nothing: the same molecules, atom for atom, as RDKit's full normalize -> largest fragment ->
+"""The Standardizer's shortcuts (uncharged and no neutral normalization pattern: no
+normalizer; one fragment: no chooser; no charge: no uncharger) change nothing: the same molecules, atom for atom, as RDKit's full normalize -> largest fragment ->
 uncharge pipeline, on real Tox21 and HIV molecules and on salts, zwitterions and metals."""
 
 import gzip
@@ -24,6 +24,14 @@ EDGE_CASES = [
     "[Pt](Cl)(Cl)(N)N",
     "C1CC1.O",
     "CCO",
+    "CS(=O)(=O)C",  # sulfone, uncharged: not a sulfoxide
+    "CP(C)(C)=O",  # phosphine oxide, uncharged
+    "CN=[N+]=[N-]",  # azide, charged form
+    "C=[N+]=[N-]",  # diazomethane, charged form
+    "[O-][n+]1ccccc1",  # pyridine N-oxide, charged form
+    "CC(=O)Nc1ccc(O)cc1.CCO",  # two uncharged fragments: chooser only
+    # an iron-sulfur complex (dative bonds): the chooser changes even one fragment
+    "C1C[N+]23CCC[N+]4(C1)CC[S-]1[Fe+2]24([SH+]CC3)[S-]2CC[N+]34CCC[N+]5(CCC3)CC[SH+][Fe+2]1254",
 ]
 
 
@@ -65,3 +73,19 @@ def test_shortcuts_give_the_full_pipelines_molecules(data_dir):
             assert np.array_equal(a[key], b[key]), (s, key)
         compared += 1
     assert compared > 1000
+
+
+def test_a_plain_uncharged_molecule_skips_the_normalizer():
+    standardizer = Standardizer()
+
+    class Untouchable:
+        def normalize(self, mol):
+            raise AssertionError("the normalizer ran")
+
+        uncharge = choose = normalize
+
+    standardizer._normalizer = standardizer._uncharger = Untouchable()
+    out = standardizer(Chem.MolFromSmiles("CC(=O)Nc1ccc(O)cc1"))  # paracetamol
+    assert Chem.MolToSmiles(out) == "CC(=O)Nc1ccc(O)cc1"
+    with pytest.raises(ValueError, match="normalizer ran"):
+        standardizer(Chem.MolFromSmiles("CS(C)=O"))  # sulfoxide: must be normalized
