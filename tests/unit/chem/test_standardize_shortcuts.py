@@ -1,6 +1,7 @@
-"""The Standardizer's shortcuts (uncharged and no neutral normalization pattern: no
-normalizer; one fragment: no chooser; no charge: no uncharger) change nothing: the same molecules, atom for atom, as RDKit's full normalize -> largest fragment ->
-uncharge pipeline, on real Tox21 and HIV molecules and on salts, zwitterions and metals."""
+"""The Standardizer's shortcuts (uncharged and no neutral normalization pattern: no normalizer;
+one fragment: no chooser; no charge: no uncharger) change nothing: the same molecules, atom for
+atom, as RDKit's full normalize -> largest fragment -> uncharge pipeline, on real Tox21 and HIV
+molecules and on salts, zwitterions and metals."""
 
 import gzip
 
