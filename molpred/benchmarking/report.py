@@ -18,8 +18,9 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str
     """Group run records into ``{dataset: {model: cell}}``.
 
     Each cell holds ``metric``, ``n`` (seeds), ``seeds``, ``scores`` (test), ``mean``, ``std``
-    (sample standard deviation over seeds, 0 for one seed) and ``train_seconds`` (mean wall
-    time of training, featurization excluded).
+    (sample standard deviation over seeds, 0 for one seed), ``train_seconds`` (mean wall
+    time of training, all members of an ensemble, featurization excluded) and
+    ``ensemble_size`` (members per run, 1 for a single model).
     """
     table: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for r in records:
@@ -34,6 +35,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str
                 "scores": scores, "mean": statistics.fmean(scores),
                 "std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
                 "train_seconds": statistics.fmean(r["train_seconds"] for r in runs),
+                "ensemble_size": max(r.get("ensemble_size", 1) for r in runs),
             }
     return summary
 
@@ -94,6 +96,8 @@ def markdown_table(summary: dict, anchors: Anchors | None = None) -> str:
                 row.append("–")
                 continue
             text = f"{c['mean']:.3f} ± {c['std']:.3f}" + ("" if c["n"] == 3 else f" (n={c['n']})")
+            if c.get("ensemble_size", 1) > 1:
+                text += f" (ensemble of {c['ensemble_size']})"
             row.append(f"**{text}**" if m == best else text)
         if anchors:
             text = (f"{anchor[0]:.3f} ± {anchor[1]:.3f}" + ("" if anchor[2] == 3 else f" (n={anchor[2]})")

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from molpred.models.encoders import ENCODERS
+from molpred.names import DEFAULT_MODEL
 from molpred.training.api import train_prepared
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings
@@ -54,7 +55,9 @@ def run_benchmark(
         log: Progress messages.
         configs: Per-dataset settings chosen on validation data (``shared/BENCHMARKS.md``
             allows a committed per-dataset config): ``{"standardize": bool,
-            "extra_features": ["rdkit2d"]}``.
+            "extra_features": ["rdkit2d"], "ensemble_size": int}``. ``standardize`` and
+            ``extra_features`` apply to every model; ``ensemble_size`` (default 1) to the
+            default model only, whose members are trained with torch seeds K, K+1, ...
 
     Returns:
         All run records found under ``out`` for the requested combinations.
@@ -74,6 +77,7 @@ def run_benchmark(
                 config = (configs or {}).get(dataset, {})
                 standardize = bool(config.get("standardize", True))
                 extra = tuple(config.get("extra_features", ()))
+                members = int(config.get("ensemble_size", 1)) if model == DEFAULT_MODEL else 1
                 feat = encoder.featurizer_config(extra_features=extra, standardize=standardize)
                 if feat not in cache:
                     t0 = time.perf_counter()
@@ -82,7 +86,7 @@ def run_benchmark(
                 prepared = cache[feat]
                 split = resolve_split(prepared, Path(splits_dir) / f"{dataset}.json", f"seed{seed}")
                 settings_k = FitSettings(**{**base.__dict__, "seed": seed})
-                result = train_prepared(prepared, split, model, settings_k)
+                result = train_prepared(prepared, split, model, settings_k, ensemble_size=members)
                 frame = predict_part(result.model, prepared, split["test"],
                                      label_prior(prepared.y[split["train"]], prepared.task_type))
                 pred_path = out / "predictions" / dataset / model / f"seed{seed}.csv"
@@ -99,6 +103,7 @@ def run_benchmark(
                     "settings": {k: v for k, v in settings_k.__dict__.items() if k != "progress"},
                     "encoder_params": result.model.config.encoder_params,
                     "standardize": standardize, "extra_features": list(extra),
+                    "ensemble_size": members, "members": m.get("members"),
                     "machine": {"cpu_threads": torch.get_num_threads(),
                                 "python": platform.python_version(), "torch": torch.__version__},
                 }

@@ -31,3 +31,15 @@ def test_best_in_bold_counts_the_peer():
     records += _records("bbbp", "mlp", "roc_auc", [0.97, 0.98, 0.99])
     bbbp = _row(markdown_table(summarize(records), anchors), "bbbp")
     assert bbbp[3] == "**0.980 ± 0.010**" and bbbp[4] == "0.960 ± 0.010"
+
+
+def test_an_ensemble_cell_says_so():
+    records = _records("bbbp", "dmpnn", "roc_auc", [0.93, 0.94, 0.95])
+    for r in records:
+        r["ensemble_size"] = 3
+    records += _records("bbbp", "mlp", "roc_auc", [0.90, 0.91, 0.92])  # older records: no key
+    summary = summarize(records)
+    assert summary["bbbp"]["dmpnn"]["ensemble_size"] == 3
+    assert summary["bbbp"]["mlp"]["ensemble_size"] == 1
+    bbbp = _row(markdown_table(summary), "bbbp")
+    assert bbbp[2] == "**0.940 ± 0.010 (ensemble of 3)**" and bbbp[3] == "0.910 ± 0.010"
