@@ -47,20 +47,20 @@ def main() -> None:
     seconds: dict[str, list[float]] = {k: [] for k in
                                        ("parse", "standardize", "features", "batching", "forward")}
 
-    def timed(step, work):
+    def timed(step, work, items):
         start = time.perf_counter()
-        out = work()
+        out = [work(item) for item in items]
         seconds[step].append(time.perf_counter() - start)
         return out
 
     for _ in range(a.passes):
-        mols = timed("parse", lambda: [Chem.MolFromSmiles(s) for s in smiles])
-        mols = timed("standardize", lambda: [standardize(m) for m in mols if m is not None])
-        arrays = timed("features", lambda: [graph_arrays(m) for m in mols])
-        batches = timed("batching", lambda: [collate(arrays[i:i + CPU_BATCH_SIZE])
-                                              for i in range(0, len(arrays), CPU_BATCH_SIZE)])
+        mols = timed("parse", Chem.MolFromSmiles, smiles)
+        mols = timed("standardize", standardize, [m for m in mols if m is not None])
+        arrays = timed("features", graph_arrays, mols)
+        starts = range(0, len(arrays), CPU_BATCH_SIZE)
+        batches = timed("batching", lambda i: collate(arrays[i:i + CPU_BATCH_SIZE]), starts)  # noqa: B023
         with torch.inference_mode():
-            timed("forward", lambda: [model(b) for b in batches])
+            timed("forward", model, batches)
     print(f"{len(smiles)} molecules, {np.mean([m.GetNumAtoms() for m in mols]):.1f} heavy atoms "
           f"on average, {a.passes} passes, ms per molecule:")
     for step, values in seconds.items():

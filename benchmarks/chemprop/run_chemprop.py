@@ -53,9 +53,15 @@ def run_one(chemprop: str, shared: Path, name: str, seed: int, out: Path) -> dic
         cmd = [chemprop, "train", "-i", str(tmp / "data.csv"), "--task-type", task_type,
                "--splits-file", str(tmp / "split.json"), "--pytorch-seed", str(seed),
                "-o", str(tmp / "model")]
+        log_path = out / name / f"seed{seed}_train.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(log_path, "w") as log:  # Chemprop's own output, kept for failures too
+            done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=log)
         seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"chemprop train failed on {name} seed{seed} "
+                               f"(exit {done.returncode}); its output: {log_path}")
         model = next((tmp / "model").rglob("best*.pt"))
         test = frame.iloc[parts["test"]]
         test.iloc[:, [0]].to_csv(tmp / "test.csv", index=False)
@@ -92,7 +98,11 @@ def main() -> None:
             path = a.out / name / f"seed{seed}.json"
             if path.exists():
                 continue
-            result = run_one(a.chemprop, a.shared.resolve(), name, seed, a.out)
+            try:
+                result = run_one(a.chemprop, a.shared.resolve(), name, seed, a.out)
+            except RuntimeError as exc:  # the other datasets and seeds still run
+                print(exc, file=sys.stderr, flush=True)
+                continue
             path.write_text(json.dumps(result, indent=2))
             print(json.dumps(result), flush=True)
 
