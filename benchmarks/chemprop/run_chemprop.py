@@ -59,10 +59,7 @@ def run_one(chemprop: str, shared: Path, name: str, seed: int, out: Path) -> dic
         with open(log_path, "w") as log:  # Chemprop's own output, kept for failures too
             done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=log)
         seconds = time.perf_counter() - start
-        if done.returncode != 0:
-            raise RuntimeError(f"chemprop train failed on {name} seed{seed} "
-                               f"(exit {done.returncode}); its output: {log_path}")
-        model = next((tmp / "model").rglob("best*.pt"))
+        model = _trained_model(tmp / "model", done.returncode, log_path, f"{name} seed{seed}")
         test = frame.iloc[parts["test"]]
         test.iloc[:, [0]].to_csv(tmp / "test.csv", index=False)
         subprocess.run([chemprop, "predict", "-i", str(tmp / "test.csv"), "--model-paths",
@@ -70,6 +67,9 @@ def run_one(chemprop: str, shared: Path, name: str, seed: int, out: Path) -> dic
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         preds = pd.read_csv(tmp / "preds.csv")
         tasks = list(frame.columns[1:])
+        if not set(tasks) <= set(preds.columns):  # a .ckpt names its outputs pred_0, pred_1, ...
+            numbered = [f"pred_{k}" for k in range(len(tasks))]
+            preds = preds.rename(columns=dict(zip(numbered, tasks, strict=True)))
         scored = preds[tasks].copy()
         scored.insert(0, "row", parts["test"])
         pred_path = out / name / f"seed{seed}_test_predictions.csv"
@@ -81,8 +81,27 @@ def run_one(chemprop: str, shared: Path, name: str, seed: int, out: Path) -> dic
     score = json.loads(res.stdout)
     return {"dataset": name, "seed": seed, "metric": score["metric"], "test": score["score"],
             "train_wall_seconds": round(seconds, 1), "command": " ".join(cmd[1:]),
-            "chemprop": subprocess.run([chemprop, "--version"], capture_output=True,
+            "model_file": model.name, "chemprop": subprocess.run([chemprop, "--version"], capture_output=True,
                                        text=True).stdout.strip()}
+
+
+def _trained_model(folder: Path, returncode: int, log_path: Path, what: str) -> Path:
+    """The model ``chemprop train`` chose on val: ``best*.pt``, or, when Chemprop trained to
+    the end and then crashed scoring the test part (its ``evaluate_and_save_predictions``
+    fails on a task with no test label, as on toxcast), the best-validation checkpoint
+    ``best-epoch=*.ckpt`` it saved before (the same weights; test predictions are made
+    with ``chemprop predict`` and scored with score.py anyway).
+
+    Raises:
+        RuntimeError: if training failed otherwise; the message names the log.
+    """
+    if returncode == 0:
+        return next(folder.rglob("best*.pt"))
+    checkpoints = sorted(folder.rglob("best-epoch=*.ckpt"))
+    if checkpoints and "evaluate_and_save_predictions" in log_path.read_text(errors="replace"):
+        return checkpoints[-1]
+    raise RuntimeError(f"chemprop train failed on {what} (exit {returncode}); its output: "
+                       f"{log_path}")
 
 
 def main() -> None:
