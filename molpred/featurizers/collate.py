@@ -42,19 +42,9 @@ class MoleculeBatch:
         for key, value in tensors.items():
             setattr(self, key, value)
 
-    def keys(self) -> tuple[str, ...]:
-        """Names of the tensor attributes."""
-        return self._keys
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
-
     def to(self, device: torch.device | str) -> MoleculeBatch:
-        """The same batch with every tensor on ``device`` (``self`` if already there)."""
-        moved = {k: getattr(self, k).to(device) for k in self._keys}
-        if all(moved[k] is getattr(self, k) for k in self._keys):
-            return self
-        return MoleculeBatch(self.num_graphs, **moved)
+        """The same batch with every tensor on ``device``."""
+        return MoleculeBatch(self.num_graphs, **{k: getattr(self, k).to(device) for k in self._keys})
 
 
 def collate(items: Sequence[Data | Mapping[str, np.ndarray]]) -> MoleculeBatch:
