@@ -59,6 +59,9 @@ class Standardizer:
         self._normalizer = rdMolStandardize.Normalizer()
         self._fragment_chooser = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
         self._uncharger = rdMolStandardize.Uncharger()
+        self._tools = {"normalize": self._normalizer.normalize,
+                       "largest fragment": self._fragment_chooser.choose,
+                       "uncharge": self._uncharger.uncharge}
 
     def __call__(self, mol: Chem.Mol) -> Chem.Mol:
         steps = ("normalize", "largest fragment", "uncharge")
@@ -75,11 +78,8 @@ class Standardizer:
         return Chem.Mol(mol) if mol is given else mol
 
     def _run(self, step: str, mol: Chem.Mol) -> Chem.Mol:
-        tool = {"normalize": self._normalizer.normalize,
-                "largest fragment": self._fragment_chooser.choose,
-                "uncharge": self._uncharger.uncharge}[step]
         try:
-            out = tool(mol)
+            out = self._tools[step](mol)
         except Exception as exc:  # RDKit raises several C++-mapped types
             raise ValueError(f"standardization failed at step '{step}': {exc}") from exc
         if out is None:
