@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +38,13 @@ def read_dataset(shared: Path, name: str) -> pd.DataFrame:
     raise SystemExit(f"no {name}.csv(.gz) in {shared / 'datasets'}")
 
 
-def run_one(chemprop: str, shared: Path, name: str, seed: int, out: Path) -> dict:
+def run_one(chemprop: str, shared: Path, name: str, seed: int, out: Path,
+            wrap: Callable[[list[str]], list[str]] = list) -> dict:
+    """Train Chemprop on split ``seedK`` of ``name``, predict and score its test part.
+
+    ``wrap`` may prefix the training command (e.g. with ``taskset``); the wall time is that
+    of the wrapped ``chemprop train``.
+    """
     frame = read_dataset(shared, name)
     split_file = json.loads((shared / "benchmarks" / "splits" / f"{name}.json").read_text())
     invalid = set(split_file["invalid"])
@@ -57,7 +64,7 @@ def run_one(chemprop: str, shared: Path, name: str, seed: int, out: Path) -> dic
         log_path.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         with open(log_path, "w") as log:  # Chemprop's own output, kept for failures too
-            done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=log)
+            done = subprocess.run(wrap(cmd), stdout=subprocess.DEVNULL, stderr=log)
         seconds = time.perf_counter() - start
         model = _trained_model(tmp / "model", done.returncode, log_path, f"{name} seed{seed}")
         test = frame.iloc[parts["test"]]
