@@ -57,6 +57,20 @@ def _check_columns(path: Path, columns: Sequence[str], names: Sequence[str]) -> 
             )
 
 
+def _smiles_column(path: Path, columns: Sequence[str], smiles_col: str | None) -> str:
+    """``smiles_col``, else the default SMILES column of ``columns``.
+
+    Raises:
+        InputError: naming ``path``, when the file has no columns (e.g. its first line, the
+            header, is empty).
+    """
+    if smiles_col is not None:
+        return smiles_col
+    if not columns:
+        raise InputError(f"{path}: the file has no columns (its first line, the header, is empty)")
+    return default_smiles_column(columns)
+
+
 def read_delimited(path: Path, sep: str, **kwargs: Any) -> Any:
     """``pandas.read_csv`` with its errors turned into one-line InputErrors.
 
@@ -139,10 +153,7 @@ def read_table(
     else:
         frame = _read_parquet(path)
     frame = frame.reset_index(drop=True)
-    if smiles_col is None:
-        if len(frame.columns) == 0:
-            raise InputError(f"{path}: the file has no columns")
-        smiles_col = default_smiles_column(frame.columns)
+    smiles_col = _smiles_column(path, list(frame.columns), smiles_col)
     targets = list(targets or [])
     _check_columns(path, list(frame.columns), [smiles_col, *targets])
     if smiles_col in targets or len(set(targets)) != len(targets):
@@ -206,7 +217,7 @@ def iter_table_chunks(
     else:
         columns = sdf_columns(path, gz)
         chunks = _row_chunks(sdf_rows(path, gz), columns, chunk_size)
-    _check_columns(path, columns, [smiles_col or default_smiles_column(columns)])
+    _check_columns(path, columns, [_smiles_column(path, columns, smiles_col)])
     return chunks
 
 
