@@ -7,7 +7,9 @@ or printed, so nothing here can look at test. Resumable: one JSON file per
 dataset, variant and seed under OUT/DATASET/VARIANT/seedK.json.
 
 Variants: ``default``; ``rdkit2d`` (RDKit 2D descriptors into the head);
-``ensembleN`` (N members with seeds K..K+N-1, the mean predicts); ``rdkit2d+ensembleN``.
+``ensembleN`` (N members with seeds K..K+N-1, the mean predicts); ``balanced`` (each task's
+positives weighted by its negatives/positives ratio, ``--class-weight balanced``); and their
+combinations joined by ``+``, e.g. ``rdkit2d+balanced``.
 
     MOLPRED_DATA_DIR=../shared/datasets OMP_NUM_THREADS=1 python benchmarks/select_on_val.py \
         --dataset bbbp --variants default,rdkit2d,ensemble3 --seeds 0,1,2 \
@@ -30,23 +32,27 @@ from molpred.training.prepare import prepare_dataset
 from molpred.training.splitting import resolve_split
 
 
-def parse_variant(name: str) -> tuple[tuple[str, ...], int]:
-    """``"rdkit2d+ensemble3"`` -> ``(("rdkit2d",), 3)``; ``"default"`` -> ``((), 1)``.
+def parse_variant(name: str) -> tuple[tuple[str, ...], int, str]:
+    """``"rdkit2d+ensemble3"`` -> ``(("rdkit2d",), 3, "none")``; ``"default"`` ->
+    ``((), 1, "none")``; ``"balanced"`` -> ``((), 1, "balanced")`` (extra features, ensemble
+    size, class weighting).
 
     Raises:
         ValueError: for an unknown part.
     """
-    extra, size = [], 1
+    extra, size, class_weight = [], 1, "none"
     for part in name.split("+"):
         if part == "default":
             continue
-        if part in ("rdkit2d", "ecfp"):
+        if part == "balanced":
+            class_weight = "balanced"
+        elif part in ("rdkit2d", "ecfp"):
             extra.append(part)
         elif m := re.fullmatch(r"ensemble(\d+)", part):
             size = int(m.group(1))
         else:
             raise ValueError(f"unknown variant part {part!r} in {name!r}")
-    return tuple(extra), size
+    return tuple(extra), size, class_weight
 
 
 def main() -> None:
@@ -64,7 +70,7 @@ def main() -> None:
     prepared_by_features = {}
     summary = {}
     for variant in a.variants.split(","):
-        extra, size = parse_variant(variant)
+        extra, size, class_weight = parse_variant(variant)
         scores = []
         for seed in seeds:
             path = a.out / a.dataset / variant / f"seed{seed}.json"
@@ -76,11 +82,12 @@ def main() -> None:
                 prepared = prepared_by_features[feat]
                 split = resolve_split(prepared, splits, f"seed{seed}")
                 result = train_prepared(prepared, split, DEFAULT_MODEL, FitSettings(
-                    seed=seed, device="cpu"), ensemble_size=size)
+                    seed=seed, device="cpu", class_weight=class_weight), ensemble_size=size)
                 m = result.metrics
                 record = {"dataset": a.dataset, "variant": variant, "seed": seed,
                           "model": DEFAULT_MODEL, "extra_features": list(extra),
-                          "ensemble_size": size, "metric": m["val"]["metric"],
+                          "ensemble_size": size, "class_weight": class_weight,
+                          "standardize": a.standardize == "yes", "metric": m["val"]["metric"],
                           "val": m["val"]["score"], "best_epoch": m["best_epoch"],
                           "train_seconds": m["train_seconds"], "members": m.get("members")}
                 path.parent.mkdir(parents=True, exist_ok=True)
