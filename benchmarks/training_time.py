@@ -34,10 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "chemprop"))
 from run_chemprop import run_one  # noqa: E402  (Chemprop's command, split mapping and scoring)
 from screening_scale import measure  # noqa: E402  (wall time and process-tree memory)
 
+ONE_CORE = ["OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1",
+            "MOLPRED_NUM_WORKERS=1"]
+"""Environment of both tools' runs: one thread, one featurization worker."""
+
 
 def one_core_env() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1", "MOLPRED_NUM_WORKERS": "1"}
+    return {**os.environ, **dict(v.split("=", 1) for v in ONE_CORE)}
 
 
 def pinned(cmd: list[str]) -> list[str]:
@@ -93,11 +96,10 @@ def main() -> None:
                 if tool == "molpred":
                     record = molpred_run(a.dataset, shared, config, a.seed)
                 else:
-                    with tempfile.TemporaryDirectory() as tmp:
-                        os.environ.update(one_core_env())
+                    with tempfile.TemporaryDirectory() as tmp:  # one core, as molpred's run
                         record = {"tool": "chemprop", **run_one(
                             a.chemprop, shared, a.dataset, a.seed, Path(tmp),
-                            wrap=pinned)}
+                            wrap=lambda cmd: ["env", *ONE_CORE, *pinned(cmd)])}
                 path.write_text(json.dumps(record, indent=2))
                 print(path.name, json.dumps(record), flush=True)
             runs[tool].append(json.loads(path.read_text()))
