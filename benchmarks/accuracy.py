@@ -23,7 +23,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from molpred.benchmarking import measured_anchors, parse_anchors, run_benchmark, write_report
+from molpred.benchmarking import (
+    load_configs,
+    measured_anchors,
+    parse_anchors,
+    run_benchmark,
+    write_report,
+)
 from molpred.names import DEFAULT_MODEL
 from molpred.training.fit import FitSettings
 
@@ -79,7 +85,7 @@ def main() -> None:
     ap.add_argument("--report-only", action="store_true",
                     help="train nothing: rebuild the report from every finished run under OUT/runs")
     a = ap.parse_args()
-    configs = {p.stem: json.loads(p.read_text()) for p in sorted(a.configs.glob("*.json"))}
+    configs = load_configs(a.configs)
     if a.report_only:
         records = [json.loads(p.read_text()) for p in sorted((a.out / "runs").glob("*/*/seed*.json"))]
     else:

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
 from molpred.names import DEFAULT_MODEL
 from molpred.training.api import train_prepared
@@ -26,6 +27,40 @@ from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.splitting import resolve_split
+
+CONFIG_KEYS = frozenset({"standardize", "extra_features", "ensemble_size", "why", "command"})
+"""Keys a per-dataset config may hold: three settings, and why and how they were chosen."""
+
+
+def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
+    """Per-dataset benchmark configs: ``folder/DATASET.json`` -> ``{DATASET: config}``.
+
+    Each file holds the settings chosen for one dataset on validation data only
+    (``standardize``, ``extra_features``, ``ensemble_size``; see :func:`run_benchmark`) and
+    says ``why`` and by which ``command``; molpred's own are in ``benchmarks/configs/``.
+    ``None`` gives no configs.
+
+    Raises:
+        InputError: if the folder does not exist, or a file is not a JSON object of the keys in
+            :data:`CONFIG_KEYS` (the message names the file).
+    """
+    if folder is None:
+        return {}
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"config folder {folder} does not exist")
+    configs = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            config = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{path}: not a readable JSON config ({exc})") from None
+        if not isinstance(config, dict) or not set(config) <= CONFIG_KEYS:
+            unknown = sorted(set(config) - CONFIG_KEYS) if isinstance(config, dict) else []
+            raise InputError(f"{path}: a config is a JSON object with keys among "
+                             f"{sorted(CONFIG_KEYS)}" + (f"; unknown: {unknown}" if unknown else ""))
+        configs[path.stem] = config
+    return configs
 
 
 def run_file(out: Path, dataset: str, model: str, seed: int) -> Path:

@@ -28,3 +28,21 @@ def test_benchmark_writes_report_and_resumes(tmp_path, data_dir):
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
     assert run.stat().st_mtime_ns == stamp  # resumed: the finished run was not redone
+
+
+def test_benchmark_applies_per_dataset_configs(tmp_path, data_dir):
+    splits_dir = tmp_path / "splits"
+    splits_dir.mkdir()
+    source = json.loads((SHARED_BENCHMARKS / "splits" / "delaney.json").read_text())
+    (splits_dir / "delaney.json").write_text(json.dumps({"splits": {"seed0": source["splits"]["seed0"]}}))
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "delaney.json").write_text(json.dumps(
+        {"standardize": False, "extra_features": ["rdkit2d"], "why": "test", "command": "test"}))
+    out = tmp_path / "results"
+    result = CliRunner().invoke(app, [
+        "benchmark", "delaney", "--models", "mlp", "--seeds", "0", "--splits-dir", str(splits_dir),
+        "--configs", str(configs), "--out", str(out), "--epochs", "1", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "runs" / "delaney" / "mlp" / "seed0.json").read_text())
+    assert record["extra_features"] == ["rdkit2d"] and record["standardize"] is False

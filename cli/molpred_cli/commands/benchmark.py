@@ -28,6 +28,11 @@ def benchmark(
     anchors: Annotated[Path | None, typer.Option(
         help="anchors.md with Chemprop figures to compare against (default: beside --splits-dir).",
         dir_okay=False, show_default=False)] = None,
+    configs: Annotated[Path | None, typer.Option(
+        help="Folder of per-dataset settings chosen on validation data (DATASET.json with "
+        "standardize, extra_features, ensemble_size), e.g. molpred's benchmarks/configs. "
+        "Default: none, every dataset with the plain defaults.",
+        exists=True, file_okay=False, show_default=False)] = None,
     epochs: Annotated[int, typer.Option(help="Maximum epochs per run (early stopping on val).",
                                         min=1)] = 50,
     device: opt.DeviceOpt = opt.Device.auto,
@@ -37,8 +42,9 @@ def benchmark(
     mean ± std over seeds).
 
     Example: molpred benchmark tox21 bbbp --models dmpnn,mlp --splits-dir ../shared/benchmarks/splits
+    --configs benchmarks/configs
     """
-    from molpred.benchmarking import parse_anchors, run_benchmark, write_report
+    from molpred.benchmarking import load_configs, parse_anchors, run_benchmark, write_report
     from molpred.training.fit import FitSettings
 
     ui.quiet_training_logs()
@@ -46,7 +52,8 @@ def benchmark(
         datasets, opt.comma_list(models) or [DEFAULT_MODEL],
         [int(s) for s in opt.comma_list(seeds) or ["0"]], splits_dir, out,
         FitSettings(epochs=epochs, device=device.value),
-        log=lambda msg: ui.err_console.print(msg, highlight=False, markup=False))
+        log=lambda msg: ui.err_console.print(msg, highlight=False, markup=False),
+        configs=load_configs(configs))
     anchors_md = anchors or splits_dir.parent / "anchors.md"
     peers = parse_anchors(anchors_md) if anchors_md.is_file() else None
     write_report(records, out, peers)

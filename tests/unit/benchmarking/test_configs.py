@@ -1,0 +1,34 @@
+"""Per-dataset benchmark configs: the committed ones load, a broken or foreign file is refused
+with its name."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from molpred.benchmarking import load_configs
+from molpred.exceptions import InputError
+
+COMMITTED = Path(__file__).resolve().parents[3] / "benchmarks" / "configs"
+
+
+def test_committed_configs_load_with_their_reasons():
+    configs = load_configs(COMMITTED)
+    assert configs["tox21"]["extra_features"] == ["rdkit2d"]
+    assert configs["clintox"]["standardize"] is False
+    assert all(config["why"] and config["command"] for config in configs.values())
+    assert load_configs(None) == {}
+
+
+def test_unknown_key_is_refused_naming_the_file(tmp_path):
+    (tmp_path / "bbbp.json").write_text(json.dumps({"extra_feature": ["rdkit2d"]}))
+    with pytest.raises(InputError, match=r"bbbp\.json.*unknown: \['extra_feature'\]"):
+        load_configs(tmp_path)
+
+
+def test_broken_json_and_missing_folder_are_refused(tmp_path):
+    (tmp_path / "tox21.json").write_text('{"standardize": fal')
+    with pytest.raises(InputError, match=r"tox21\.json: not a readable JSON config"):
+        load_configs(tmp_path)
+    with pytest.raises(InputError, match="does not exist"):
+        load_configs(tmp_path / "nowhere")
