@@ -6,9 +6,11 @@ Trains the default model in a few variants on the canonical splits and records e
 or printed, so nothing here can look at test. Resumable: one JSON file per
 dataset, variant and seed under OUT/DATASET/VARIANT/seedK.json.
 
-Variants: ``default``; ``rdkit2d`` (RDKit 2D descriptors into the head);
-``ensembleN`` (N members with seeds K..K+N-1, the mean predicts); ``balanced`` (each task's
-positives weighted by its negatives/positives ratio, ``--class-weight balanced``); and their
+Variants: ``default``; ``rdkit2d`` or ``ecfp`` (RDKit 2D descriptors or 2048-bit ECFP4
+into the head); ``ensembleN`` (N members with seeds K..K+N-1, the mean predicts);
+``balanced`` (each task's positives weighted by its negatives/positives ratio,
+``--class-weight balanced``); ``raw`` (SMILES featurized as given, without RDKit
+standardization; ``--standardize no`` does the same for every variant); and their
 combinations joined by ``+``, e.g. ``rdkit2d+balanced``.
 
     MOLPRED_DATA_DIR=../shared/datasets OMP_NUM_THREADS=1 python benchmarks/select_on_val.py \
@@ -32,19 +34,21 @@ from molpred.training.prepare import prepare_dataset
 from molpred.training.splitting import resolve_split
 
 
-def parse_variant(name: str) -> tuple[tuple[str, ...], int, str]:
-    """``"rdkit2d+ensemble3"`` -> ``(("rdkit2d",), 3, "none")``; ``"default"`` ->
-    ``((), 1, "none")``; ``"balanced"`` -> ``((), 1, "balanced")`` (extra features, ensemble
-    size, class weighting).
+def parse_variant(name: str) -> tuple[tuple[str, ...], int, str, bool]:
+    """``"rdkit2d+ensemble3"`` -> ``(("rdkit2d",), 3, "none", True)``; ``"default"`` ->
+    ``((), 1, "none", True)``; ``"balanced+raw"`` -> ``((), 1, "balanced", False)`` (extra
+    features, ensemble size, class weighting, standardize).
 
     Raises:
         ValueError: for an unknown part.
     """
-    extra, size, class_weight = [], 1, "none"
+    extra, size, class_weight, standardize = [], 1, "none", True
     for part in name.split("+"):
         if part == "default":
             continue
-        if part == "balanced":
+        if part == "raw":
+            standardize = False
+        elif part == "balanced":
             class_weight = "balanced"
         elif part in ("rdkit2d", "ecfp"):
             extra.append(part)
@@ -52,7 +56,7 @@ def parse_variant(name: str) -> tuple[tuple[str, ...], int, str]:
             size = int(m.group(1))
         else:
             raise ValueError(f"unknown variant part {part!r} in {name!r}")
-    return tuple(extra), size, class_weight
+    return tuple(extra), size, class_weight, standardize
 
 
 def main() -> None:
@@ -70,13 +74,13 @@ def main() -> None:
     prepared_by_features = {}
     summary = {}
     for variant in a.variants.split(","):
-        extra, size, class_weight = parse_variant(variant)
+        extra, size, class_weight, standardize = parse_variant(variant)
+        standardize = standardize and a.standardize == "yes"
         scores = []
         for seed in seeds:
             path = a.out / a.dataset / variant / f"seed{seed}.json"
             if not path.exists():
-                feat = encoder.featurizer_config(extra_features=extra,
-                                                 standardize=a.standardize == "yes")
+                feat = encoder.featurizer_config(extra_features=extra, standardize=standardize)
                 if feat not in prepared_by_features:
                     prepared_by_features[feat] = prepare_dataset(a.dataset, feat)
                 prepared = prepared_by_features[feat]
@@ -87,7 +91,7 @@ def main() -> None:
                 record = {"dataset": a.dataset, "variant": variant, "seed": seed,
                           "model": DEFAULT_MODEL, "extra_features": list(extra),
                           "ensemble_size": size, "class_weight": class_weight,
-                          "standardize": a.standardize == "yes", "metric": m["val"]["metric"],
+                          "standardize": standardize, "metric": m["val"]["metric"],
                           "val": m["val"]["score"], "best_epoch": m["best_epoch"],
                           "train_seconds": m["train_seconds"], "members": m.get("members")}
                 path.parent.mkdir(parents=True, exist_ok=True)
