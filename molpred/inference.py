@@ -23,7 +23,7 @@ def resolve_device(device: str = "auto") -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; ``"cpu"``/``"cuda"``/``"cuda:1"`` as given.
 
     Raises:
-        InputError: if CUDA is requested but not available.
+        InputError: if CUDA is requested but not available, or ``device`` is not a device name.
     """
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -90,6 +90,9 @@ def predict_members(
         ``float64 [M, len(data), T]`` for M members (1 for a single model): probabilities
         of class 1 (classification) or values in the dataset's units (regression); NaN for
         ``None`` rows.
+
+    Raises:
+        InputError: for an unknown ``precision``.
     """
     device = torch.device(device) if isinstance(device, str) else device
     autocast = inference_autocast(device, precision)

@@ -36,12 +36,17 @@ class Predictor:
         path: Where it was loaded from.
 
     Attributes:
+        model: The network or ensemble, as given.
+        config: The parsed ``config.json``, as given.
+        path: Where the model was loaded from (``None`` for an in-memory model).
         tasks: Task names (output columns).
         ensemble_size: Members (1 for a single model). Ensembles predict the members' mean
             and add a ``TASK_std`` column (the members' standard deviation, same units)
             after each task column.
         task_type: ``"classification"`` (outputs are probabilities of class 1) or
             ``"regression"`` (outputs in the dataset's units, see ``units``).
+        units: Unit of the regression outputs, e.g. ``"log(mol/L)"`` for ESOL solubility;
+            ``None`` for classification or when the training data gave no unit.
     """
 
     def __init__(self, model: MoleculeModel | Ensemble, config: dict, path: Path | None = None) -> None:
@@ -110,7 +115,10 @@ class Predictor:
             ``error`` (``""`` when fine, else why RDKit rejected the row).
 
         Raises:
-            InputError: if ``smiles_col`` is not a column of the DataFrame.
+            InputError: if ``smiles_col`` is not a column of the DataFrame, the DataFrame has
+                no columns, ``device`` is unknown or unavailable (``cuda`` without a GPU),
+                ``precision`` is unknown, or ``MOLPRED_NUM_WORKERS`` is not a positive integer.
+                A SMILES RDKit cannot read is not an error: its row says why in ``error``.
         """
         frame, column = _as_frame(molecules, smiles_col)
         data, errors = featurize_smiles(frame[column].tolist(), self.model.config.featurizer_config,
@@ -121,9 +129,23 @@ class Predictor:
         self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str], batch_size: int = 256,
         device: str = "auto", precision: str = "fp32",
     ) -> pd.DataFrame:
-        """:meth:`predict` for rows already featurized with this model's featurizer (one
-        ``Data``, array dict or ``None`` and one error per row of ``frame``); used by the
-        streaming screen."""
+        """:meth:`predict` for rows already featurized with this model's featurizer; used by
+        the streaming screen.
+
+        Args:
+            frame: The input rows, whose columns are copied to the output.
+            data: One entry per row of ``frame``: a graph ``Data``, the array dict of
+                :func:`~molpred.featurizers.featurize.mol_arrays`, or ``None`` for a row that
+                failed.
+            errors: One message per row, ``""`` for a featurized row.
+            batch_size, device, precision: As for :meth:`predict`.
+
+        Returns:
+            The table :meth:`predict` returns, one row per row of ``frame``.
+
+        Raises:
+            InputError: for an unknown or unavailable ``device`` or an unknown ``precision``.
+        """
         return self._assemble(frame.reset_index(drop=True), data, errors, batch_size, device,
                               precision)
 

@@ -96,6 +96,11 @@ def run_benchmark(
 
     Returns:
         All run records found under ``out`` for the requested combinations.
+
+    Raises:
+        UnknownNameError: for an unknown encoder.
+        DatasetError: for an unknown dataset or an unreadable dataset file.
+        InputError: for a missing split file or a split key it lacks.
     """
     out = Path(out)
     base = settings or FitSettings()

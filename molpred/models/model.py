@@ -37,6 +37,9 @@ class ModelConfig:
         featurizer: :class:`FeaturizerConfig` as a dict.
         extra_features: Names of molecule-level features fed to the head (``rdkit2d``, ``ecfp``).
         units: Units of regression targets (e.g. ``"log(mol/L)"``), or ``None``.
+
+    Raises:
+        InputError: for a task type other than ``classification``/``regression``, or no tasks.
     """
 
     encoder: str
@@ -55,10 +58,12 @@ class ModelConfig:
             raise InputError("a model needs at least one task")
 
     def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-serializable values (what ``config.json`` stores)."""
         return asdict(self)
 
     @property
     def featurizer_config(self) -> FeaturizerConfig:
+        """The featurizer settings the model was trained with, as a :class:`FeaturizerConfig`."""
         return FeaturizerConfig.from_dict(self.featurizer)
 
     @classmethod
@@ -73,7 +78,22 @@ class ModelConfig:
         standardize: bool = True,
         units: str | None = None,
     ) -> ModelConfig:
-        """Config with the encoder's defaults, overridden by ``encoder_params``."""
+        """Config with the encoder's defaults, overridden by ``encoder_params``.
+
+        Args:
+            encoder: Registered encoder name (case-insensitive).
+            tasks: Task names, length T.
+            task_type: ``classification`` or ``regression``.
+            encoder_params, head_params: Overrides of the encoder's and the head's defaults
+                (the head takes the encoder's ``hidden_size`` and ``dropout`` unless given).
+            extra_features: Molecule-level features for the head (``rdkit2d``, ``ecfp``).
+            standardize: Whether molecules are standardized with RDKit before featurizing.
+            units: Unit of the regression targets, or ``None``.
+
+        Raises:
+            UnknownNameError: for an unknown encoder.
+            InputError: for a bad task type, no tasks, or an unknown extra feature.
+        """
         encoder_cls = ENCODERS.get(encoder)
         params = {**encoder_cls.defaults, **(encoder_params or {})}
         head = {"hidden_size": params.get("hidden_size", 300), "dropout": params.get("dropout", 0.0),
@@ -120,7 +140,8 @@ class MoleculeModel(nn.Module):
         return self.head(embedding)
 
     def transform_output(self, raw: Tensor) -> Tensor:
-        """Raw outputs -> probabilities of class 1, or values in the dataset's units."""
+        """Raw outputs ``float32 [num_graphs, T]`` -> probabilities of class 1 (sigmoid), or
+        values in the dataset's units (de-standardized), same shape and dtype."""
         if self.is_classification:
             return torch.sigmoid(raw)
         return raw * self.target_std + self.target_mean

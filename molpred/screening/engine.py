@@ -143,8 +143,11 @@ def screen(
     Raises:
         InputError: missing input, unknown column or format, output = input, a bad filter
             or sort column, ``top`` without ``sort_by`` (or the reverse), or ``resume`` with
-            a work folder from a run with other arguments. All are raised before the first
-            chunk is predicted.
+            a work folder from a run with other arguments, an unknown or unavailable device,
+            an unknown precision, or an input that already has the drug-likeness columns
+            the screen adds. All are raised before the first chunk is predicted.
+        ModelFileError: if ``model`` is neither a molpred model directory nor a readable
+            model file.
     """
     start = time.perf_counter()
     check_precision(precision)  # before any work

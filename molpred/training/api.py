@@ -57,12 +57,33 @@ def train_prepared(
 
     ``prepared.featurizer`` must match what ``model`` needs (see ``Encoder.featurizer_config``).
     With ``ensemble_size`` M > 1, members are trained with seeds ``settings.seed + k``
-    (k = 0..M-1) on the same split and predictions are their mean.
+    (k = 0..M-1) on the same split and predictions are their mean (a deep ensemble,
+    Lakshminarayanan et al. 2017).
+
+    Args:
+        prepared: The featurized dataset (:func:`~molpred.training.prepare.prepare_dataset`).
+        split: ``{"train": rows, "val": rows, "test": rows}``, each an ``int64 [n]`` array of
+            0-based row indices into ``prepared`` (``test`` may be empty or absent).
+        model: Encoder name (see ``molpred.models.encoders.ENCODERS``).
+        settings: Optimization settings (default :class:`FitSettings`).
+        encoder_params, head_params: Overrides of the encoder's and the head's defaults,
+            e.g. ``{"hidden_size": 300, "depth": 3}``.
+        out: Save the trained model directory here (``None``: do not save).
+        split_info: Extra provenance written to the saved model's training record (e.g. the
+            split file and key).
+        ensemble_size: Members M (1 = a single model).
+
+    Returns:
+        A :class:`TrainResult`: the model (or ensemble), its ``metrics`` (validation and test
+        scores, best epoch, epochs run, training seconds of wall time, row counts) and the
+        saved directory.
 
     Raises:
-        InputError: if ``ensemble_size`` < 1, ``settings.class_weight`` is not ``none``
-            for a regression dataset (class weighting applies to classification only), or
-            the split has no usable train/val rows.
+        InputError: if ``ensemble_size`` < 1, ``settings`` are invalid (e.g. an unknown
+            precision or device), ``settings.class_weight`` is not ``none`` for a regression
+            dataset (class weighting applies to classification only), or the split has no
+            usable train/val rows.
+        UnknownNameError: for an unknown encoder name.
     """
     if ensemble_size < 1:
         raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
@@ -151,7 +172,8 @@ def train(
             of its tasks).
         task_type: ``classification`` or ``regression``; default from the dataset card or
             inferred (0/1 labels -> classification).
-        model: Encoder name (``dmpnn`` default, ``mlp``; see ``molpred.models.ENCODERS``).
+        model: Encoder name: ``dmpnn`` (default), ``gcn``, ``gin``, ``gat``, ``attentivefp``,
+            ``transformer``, ``cnn`` or ``mlp`` (see ``molpred.models.encoders.ENCODERS``).
         out: Save the model directory here (``config.json``, ``model.safetensors``,
             ``metrics.json``).
         splits, split_key: A split file and the key of the split to use (e.g. ``seed0``);
@@ -173,12 +195,18 @@ def train(
         device: ``auto`` (CUDA if present), ``cpu`` or ``cuda``.
         workers: Featurization processes (default: all cores).
         progress: Show a per-epoch progress bar.
+        featurize_progress: Called with the number of molecules featurized so far, as
+            featurization advances (e.g. to drive a progress bar).
 
     Returns:
         A :class:`TrainResult`.
 
     Raises:
-        molpred.exceptions.MolpredError: for unknown datasets/columns/models and bad splits.
+        DatasetError: for an unknown dataset name or a missing, corrupt or unreadable file.
+        UnknownNameError: for an unknown encoder.
+        InputError: for missing columns, labels that do not fit ``task_type``, a missing or
+            unusable split file or key, invalid optimization settings, or
+            ``ensemble_size`` < 1. All are :class:`~molpred.exceptions.MolpredError`.
     """
     from molpred.models.encoders import ENCODERS
 

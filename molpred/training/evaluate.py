@@ -20,6 +20,11 @@ ALL_ROWS = "all"
 def label_prior(y: np.ndarray, task_type: str) -> np.ndarray:
     """Per-task fallback prediction: positive rate or mean label, ``float64 [T]``.
 
+    Args:
+        y: Training labels, ``float [N, T]``, NaN where a label is missing.
+        task_type: ``classification`` (the prior is the positive rate; 0.5 for a task with no
+            label) or ``regression`` (the mean label, in the task's units; 0.0 without labels).
+
     Used only for rows RDKit cannot read, so that every row of a benchmark part has a score
     (the reference scorer refuses missing predictions); such rows are flagged in ``error``.
     """
@@ -33,6 +38,15 @@ def predict_part(
     device: str = "auto", batch_size: int = 256,
 ) -> pd.DataFrame:
     """Predictions for ``rows`` in ``score.py`` format.
+
+    Args:
+        model: Trained model or ensemble (an ensemble predicts its members' mean).
+        prepared: The featurized dataset ``rows`` index into.
+        rows: 0-based row indices into ``prepared``, ``int64 [n]``.
+        prior: Fallback prediction per task, ``float64 [T]`` (:func:`label_prior`), used for
+            rows RDKit could not read.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        batch_size: Molecules per forward pass.
 
     Returns:
         DataFrame with ``row`` (0-based data row), one float column per task, and ``error``
@@ -73,10 +87,17 @@ def evaluate(
         predictions_out: Write the predictions (``row`` + one column per task + ``error``)
             as CSV, in the format ``score.py`` reads.
         device: ``auto``, ``cpu`` or ``cuda``.
+        workers: Featurization processes (default: one per usable core).
 
     Returns:
         ``score_predictions`` output plus ``"part"``, ``"rows"`` (number scored) and
         ``"invalid_rows"`` (rows scored with the prior because RDKit rejected them).
+
+    Raises:
+        ModelFileError: if ``model`` is a path that does not hold a molpred model.
+        DatasetError: for an unknown dataset name or an unreadable dataset file.
+        InputError: if ``data`` lacks a column for one of the model's tasks, the SMILES column
+            is missing, or the split file or key is unusable.
     """
     from molpred.models.checkpoint import load_model
     from molpred.training.splitting import resolve_split

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import lightning as L
 import numpy as np
@@ -30,7 +30,9 @@ class FitSettings:
         epochs: Maximum epochs.
         patience: Stop after this many epochs without a better validation score.
         batch_size: Molecules per step.
-        lr: Peak learning rate of the warm-up/decay schedule.
+        lr: Peak learning rate of the warm-up/decay schedule (Chemprop's Noam-like
+            schedule: linear warm-up from lr/10 over 2 epochs, then exponential decay to
+            lr/10 at the last epoch; see :class:`~molpred.training.module.MoleculeLightningModule`).
         weight_decay: Adam L2 penalty.
         seed: Seeds Python, NumPy and torch (weights, shuffling, dropout).
         device: ``auto``, ``cpu`` or ``cuda``.
@@ -58,7 +60,6 @@ class FitSettings:
     devices: int = 1
     num_nodes: int = 1
     strategy: str = "auto"
-    extra: dict = field(default_factory=dict)
 
 
 MAX_POS_WEIGHT = 50.0
@@ -99,6 +100,17 @@ class FitResult:
     Under data-parallel training (``strategy="ddp"``) every process returns a FitResult with
     the same model, scores and history; ``global_rank`` tells them apart, and only rank 0
     should save or print anything.
+
+    Attributes:
+        model: The network holding the weights of the best validation epoch.
+        best_epoch: That epoch, 1-based.
+        best_val_score: Its validation score: mean ROC-AUC over tasks (classification) or
+            RMSE in the targets' units (regression), as ``score.py`` computes them.
+        epochs_run: Epochs trained before early stopping or the epoch limit.
+        train_losses: Mean training loss of each epoch run, in order.
+        val_scores: Validation score after each epoch run, in order.
+        seconds: Wall-clock training time in seconds (featurization not included).
+        global_rank: This process's rank under data-parallel training (0 otherwise).
     """
 
     model: MoleculeModel
@@ -126,8 +138,20 @@ def fit_model(
     Rows that did not featurize are skipped. Returns the model holding the weights of the
     best validation epoch (``val_score`` = ROC-AUC or RMSE as in ``score.py``).
 
+    Args:
+        prepared: The featurized dataset.
+        split: ``{"train": rows, "val": rows, ...}``, each an ``int64 [n]`` array of 0-based
+            row indices into ``prepared``.
+        config: Architecture, tasks and featurization of the model to build.
+        settings: Optimization settings; ``settings.seed`` seeds weights, shuffling and
+            dropout.
+
+    Returns:
+        A :class:`FitResult`.
+
     Raises:
-        InputError: if the train or val part has no usable molecule.
+        InputError: if the train or val part has no usable molecule, or ``settings`` are
+            invalid (unknown precision, class weighting, strategy or device).
     """
     check_settings(settings)
     L.seed_everything(settings.seed, workers=True, verbose=False)

@@ -47,10 +47,13 @@ class PreparedDataset:
 
     @property
     def name(self) -> str:
+        """The registry name (``tox21``), or the file name without its suffixes."""
         return self.card.name if self.card else Path(self.source).name.split(".")[0]
 
     @property
     def units(self) -> str | None:
+        """Unit of the regression targets from the dataset card (e.g. ``"log(mol/L)"`` for
+        ESOL); ``None`` for classification and for files, which carry no unit."""
         return self.card.units if self.card else None
 
     @property
@@ -73,8 +76,20 @@ def load_labelled(
 ) -> tuple[MoleculeTable, DatasetCard | None, str]:
     """Read a dataset with targets and settle its task type.
 
+    Args:
+        source: Dataset name (``tox21``) or path to a CSV/TSV/SMI/SDF/Parquet file.
+        smiles_col: SMILES column of a file (default: a column named ``smiles``, else the first).
+        targets: Target columns of a file (a registry dataset uses all of its tasks).
+        task_type: ``classification`` or ``regression``; default from the dataset card, else
+            ``classification`` when every label is 0 or 1.
+
+    Returns:
+        ``(table, card, task_type)``; ``card`` is ``None`` for a file.
+
     Raises:
-        InputError: if a file is given without ``targets``, or classification labels are not 0/1.
+        DatasetError: for an unknown dataset name, or a missing, corrupt or unreadable file.
+        InputError: if a file is given without ``targets``, a named column is missing, or
+            classification labels are not 0/1.
     """
     table, card = load_dataset(source, smiles_col=smiles_col, targets=targets)
     if not table.targets:
@@ -107,6 +122,13 @@ def prepare_dataset(
         task_type: Override; default from the dataset card or inferred from the labels.
         workers: Featurization processes (default: all cores).
         progress: Called with rows done.
+
+    Returns:
+        A :class:`PreparedDataset` with one ``Data`` (or ``None`` and an error) per input row.
+
+    Raises:
+        DatasetError, InputError: as :func:`load_labelled`; a SMILES RDKit cannot read is not
+            an error (its row gets ``None`` and a reason in ``errors``).
     """
     table, card, kind = load_labelled(source, smiles_col, targets, task_type)
     y = table.y

@@ -39,6 +39,9 @@ class AttentiveFPEncoder(Encoder):
         dropout: Dropout probability (attention coefficients, states, before the output).
         num_timesteps: Molecule-level attention/GRU refinement steps (>= 1; the paper's T).
         atom_dim, bond_dim: Input feature widths (defaults: molpred's featurizer).
+
+    Raises:
+        ValueError: if ``depth`` or ``num_timesteps`` < 1.
     """
 
     needs_graph = True

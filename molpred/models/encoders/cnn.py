@@ -44,6 +44,10 @@ class CNNEncoder(Encoder):
         kernel_size: Odd convolution width in tokens.
         vocab_size: Number of token ids the embedding knows (the vocabulary size when the
             model was built; ids added to the vocabulary later are read as ``<unk>``).
+
+    Raises:
+        ValueError: if ``kernel_size`` is not a positive odd number, ``vocab_size`` does not
+            exceed the unknown-token id, or ``depth`` < 1.
     """
 
     needs_tokens = True

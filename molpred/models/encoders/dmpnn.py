@@ -48,6 +48,14 @@ class DMPNNEncoder(Encoder):
         dropout: Dropout probability on hidden states.
         pool: ``"mean"`` over atoms, ``"sum"``, or ``"norm"`` (sum / 100, Chemprop v2).
         atom_dim, bond_dim: Input feature widths (defaults: molpred's featurizer).
+
+    Reads ``batch.x`` (``float32 [num_atoms, atom_dim]``), ``batch.edge_index``
+    (``int64 [2, E]``, both directions of every bond, the reverse of edge ``e`` at
+    ``e ^ 1``), ``batch.edge_attr`` (``float32 [E, bond_dim]``) and ``batch.batch``
+    (``int64 [num_atoms]``, molecule of each atom).
+
+    Raises:
+        ValueError: if ``pool`` is not ``mean``, ``sum`` or ``norm``, or ``depth`` < 1.
     """
 
     needs_graph = True

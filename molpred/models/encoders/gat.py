@@ -39,6 +39,10 @@ class GATEncoder(ResidualGraphEncoder):
         norm: ``"batch"`` (BatchNorm over atoms), ``"layer"`` (LayerNorm per atom) or ``"none"``.
         pool: Molecule readout: ``"mean"``, ``"sum"``, ``"max"`` or ``"mean+max"``.
         atom_dim, bond_dim: Input feature widths (defaults: molpred's featurizer).
+
+    Raises:
+        ValueError: if ``hidden_size`` is not a multiple of ``heads``, ``norm`` or ``pool`` is
+            unknown, or ``depth`` < 1.
     """
 
     repr_fields = ("hidden_size", "depth", "heads", "norm", "pool")

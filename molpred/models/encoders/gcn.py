@@ -40,6 +40,9 @@ class GCNEncoder(ResidualGraphEncoder):
             (concatenated; max keeps the signal of a single strongly activated atom, e.g. a
             toxicophore, that a mean over a large molecule dilutes).
         atom_dim: Input atom feature width (default: molpred's featurizer).
+
+    Raises:
+        ValueError: if ``norm`` or ``pool`` is unknown, or ``depth`` < 1.
     """
 
     conv_uses_edge_attr = False

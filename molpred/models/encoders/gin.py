@@ -43,6 +43,9 @@ class GINEncoder(ResidualGraphEncoder):
         pool: Molecule readout: ``"mean"``, ``"sum"`` (Xu et al.), ``"max"`` or ``"mean+max"``.
         jk: Jumping knowledge over layer outputs: ``"last"``, ``"cat"`` or ``"max"``.
         atom_dim, bond_dim: Input feature widths (defaults: molpred's featurizer).
+
+    Raises:
+        ValueError: if ``jk``, ``norm`` or ``pool`` is unknown, or ``depth`` < 1.
     """
 
     repr_fields = (*ResidualGraphEncoder.repr_fields, "jk")

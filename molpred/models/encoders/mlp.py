@@ -26,6 +26,9 @@ class MLPEncoder(Encoder):
         depth: Number of hidden layers (>= 1).
         dropout: Dropout probability after each layer.
         in_dim: Fingerprint length (2048).
+
+    Raises:
+        ValueError: if ``depth`` < 1.
     """
 
     needs_fingerprint = True

@@ -56,6 +56,9 @@ class ResidualGraphEncoder(Encoder):
         pool: Molecule readout: ``"mean"``, ``"sum"``, ``"max"`` or ``"mean+max"``.
         atom_dim: Input atom feature width.
         bond_dim: Input bond feature width, passed to :meth:`_make_conv`.
+
+    Raises:
+        ValueError: if ``norm`` or ``pool`` is unknown, or ``depth`` < 1.
     """
 
     needs_graph = True

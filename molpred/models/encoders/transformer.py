@@ -92,6 +92,10 @@ class GPSEncoder(Encoder):
         heads: Attention heads per layer.
         walk_length: Random-walk steps K of the structural encoding (>= 1).
         atom_dim, bond_dim: Input feature widths (defaults: molpred's featurizer).
+
+    Raises:
+        ValueError: if ``hidden_size`` is not a multiple of ``heads``, or ``heads``, ``depth``
+            or ``walk_length`` < 1.
     """
 
     needs_graph = True
