@@ -31,6 +31,7 @@ import pandas as pd
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import default_workers
+from molpred.inference import check_precision
 from molpred.predictor import Predictor, load
 from molpred.screening.engine import ScreenReport, _check_paths
 
@@ -146,11 +147,13 @@ def screen_ray(
 
     Raises:
         InputError: Ray is not installed (``pip install 'molpred[distributed]'``), missing
-            input, unknown column or format, output = input, ``device="cuda"`` on a cluster
-            without GPUs, or ``num_actors < 1``.
+            input, unknown column or format, output = input, an unknown ``precision``,
+            ``device="cuda"`` on a cluster without GPUs, or ``num_actors < 1``.
+        ModelFileError: if ``model`` is not a readable molpred model.
     """
     start = time.perf_counter()
     _check_paths(Path(input), Path(output))  # the local engine's checks, before any work
+    check_precision(precision)  # here, not first inside every actor
     ray = _import_ray()
     predictor = model if isinstance(model, Predictor) else load(model)
     if num_actors is not None and num_actors < 1:

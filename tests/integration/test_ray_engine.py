@@ -117,3 +117,6 @@ def test_ray_checks_the_output_before_starting_ray(model_dir, library, tmp_path,
     assert "\n" not in str(info.value) and not ray.is_initialized()
     with pytest.raises(InputError, match="differ"):
         screen_ray(model_dir, library, library)
+    with pytest.raises(InputError, match="unknown precision 'fp8'"):
+        screen_ray(model_dir, library, tmp_path / "out.csv", precision="fp8")
+    assert not ray.is_initialized()
