@@ -33,11 +33,15 @@ class Device(str, Enum):
 
 
 class TaskType(str, Enum):
+    """Binary classification per task (0/1 labels) or regression (values in their units)."""
+
     classification = "classification"
     regression = "regression"
 
 
 class SplitMethod(str, Enum):
+    """How rows are split when no split file is given: Bemis-Murcko scaffold or random."""
+
     scaffold = "scaffold"
     random = "random"
 
@@ -55,6 +59,8 @@ Strategy = choices("Strategy", STRATEGIES)
 
 
 class Part(str, Enum):
+    """Part of a split to score."""
+
     train = "train"
     val = "val"
     test = "test"

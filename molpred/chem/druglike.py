@@ -18,6 +18,10 @@ column                   dtype    meaning (RDKit function)
 =======================  =======  =========================================================
 
 Rows whose SMILES RDKit rejects get missing values (NaN / ``<NA>``), never an exception.
+
+Sources: rule of five, Lipinski et al., Adv. Drug Deliv. Rev. 1997, 23, 3; QED, Bickerton
+et al., Nat. Chem. 2012, 4, 90; cLogP, Wildman & Crippen, J. Chem. Inf. Comput. Sci. 1999,
+39, 868; TPSA, Ertl et al., J. Med. Chem. 2000, 43, 3714.
 """
 
 from __future__ import annotations

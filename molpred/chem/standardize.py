@@ -1,6 +1,8 @@
 """Molecule standardization with RDKit's ``rdMolStandardize``.
 
-The default pipeline follows the usual ChEMBL/RDKit clean-up for property prediction:
+The default pipeline follows the usual ChEMBL/RDKit clean-up for property prediction
+(RDKit's ``MolStandardize``, a port of Matt Swain's MolVS; the same steps as the ChEMBL
+structure pipeline's standardize-then-get-parent, Bento et al., J. Cheminform. 2020, 12, 51):
 normalize functional groups (``rdMolStandardize.Normalize``), keep the largest organic
 fragment (``LargestFragmentChooser(preferOrganic=True)``, which strips salts and counter-ions)
 and neutralize charges where a neutral form exists (``Uncharger``).

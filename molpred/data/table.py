@@ -21,6 +21,9 @@ class MoleculeTable:
         frame: Every input column, in input order; index ``0..N-1``.
         smiles_col: Name of the SMILES column in ``frame``.
         targets: Names of the task columns (empty for prediction input).
+
+    Raises:
+        InputError: if ``smiles_col`` or a target is not a column of ``frame``.
     """
 
     frame: pd.DataFrame

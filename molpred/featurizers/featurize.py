@@ -64,6 +64,9 @@ class FeaturizerConfig:
         standardize: Run :class:`molpred.chem.Standardizer` after parsing.
         tokens: Compute the SMILES token ids as ``tokens`` (the ``cnn`` input). Configs saved
             before this field existed load with ``False``.
+
+    Raises:
+        InputError: for an extra feature other than ``rdkit2d`` and ``ecfp``.
     """
 
     graph: bool = True
@@ -87,12 +90,18 @@ class FeaturizerConfig:
         return sum(width[f] for f in self.extra_features)
 
     def to_dict(self) -> dict:
+        """The settings as JSON-serializable values (``extra_features`` as a list)."""
         d = asdict(self)
         d["extra_features"] = list(self.extra_features)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> FeaturizerConfig:
+        """Inverse of :meth:`to_dict`; keys missing from older configs take their defaults.
+
+        Raises:
+            InputError: for an unknown extra feature.
+        """
         return cls(**{**d, "extra_features": tuple(d.get("extra_features", ()))})
 
 
@@ -144,7 +153,11 @@ def featurize_rows(
 
 
 def default_workers() -> int:
-    """Number of featurization processes: ``MOLPRED_NUM_WORKERS`` or all usable cores."""
+    """Number of featurization processes: ``MOLPRED_NUM_WORKERS`` or all usable cores.
+
+    Raises:
+        InputError: if ``MOLPRED_NUM_WORKERS`` is set but not a whole number.
+    """
     env = os.environ.get("MOLPRED_NUM_WORKERS")
     if env:
         try:
@@ -185,6 +198,11 @@ def featurize_smiles(
         ``(data, errors)``, both of length ``len(smiles)``: ``data[i]`` is a ``Data`` (or
         with ``arrays`` a dict of arrays) or ``None``; ``errors[i]`` is ``""`` or the reason
         row ``i`` was rejected.
+
+    Raises:
+        InputError: if ``workers`` is ``None`` and ``MOLPRED_NUM_WORKERS`` is not a whole
+            number. A SMILES RDKit cannot read is not an error: its row gets ``None`` and a
+            reason.
     """
     workers = default_workers() if workers is None else max(1, workers)
     if executor is not None:

@@ -142,7 +142,12 @@ class ChunkStore:
         return len(self.counts)
 
     def save(self, index: int, frame: pd.DataFrame, counts: ChunkCounts) -> None:
-        """Store chunk ``index`` (must be :attr:`done`) atomically, then record it."""
+        """Store chunk ``index`` (must be :attr:`done`) atomically, then record it.
+
+        Raises:
+            ValueError: if ``index`` is not the next chunk (a programming error: chunks are
+                saved in input order).
+        """
         if index != self.done:
             raise ValueError(f"chunk {index} saved out of order (expected {self.done})")
         path = self._chunk_path(index)

@@ -35,6 +35,15 @@ class MoleculeLightningModule(L.LightningModule):
     score is computed on the whole val part, identically on every rank, so early stopping
     and :class:`KeepBestWeights` take the same decisions everywhere. The LR schedule counts
     the optimizer steps of one rank (``trainer.estimated_stepping_batches``).
+
+    Args:
+        model: The network to train.
+        lr: Peak learning rate (Adam).
+        warmup_epochs: Epochs of linear warm-up from ``lr / 10`` to ``lr``.
+        max_epochs: Epoch limit; the exponential decay reaches ``lr / 10`` at its end.
+        steps_per_epoch: Optimizer steps per epoch (batches of one rank).
+        weight_decay: Adam L2 penalty.
+        pos_weight: See above.
     """
 
     def __init__(
@@ -109,6 +118,9 @@ class MoleculeLightningModule(L.LightningModule):
         self.log("val_score", float(score), prog_bar=True, sync_dist=False, rank_zero_only=False)
 
     def configure_optimizers(self):
+        """Adam (Kingma & Ba 2015) with the per-step Noam-like schedule of the module
+        docstring (after Vaswani et al. 2017, as Chemprop uses it): factor 0.1 -> 1 over the
+        warm-up steps, then ``exp``-decay to 0.1 at the last step."""
         opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         steps_per_epoch = self.steps_per_epoch
         if self._trainer is not None and self.trainer.max_epochs:  # per rank under DDP
