@@ -117,7 +117,7 @@ class Predictor:
         Raises:
             InputError: if ``smiles_col`` is not a column of the DataFrame, the DataFrame has
                 no columns, ``device`` is unknown or unavailable (``cuda`` without a GPU),
-                ``precision`` is unknown, or ``MOLPRED_NUM_WORKERS`` is not a positive integer.
+                ``precision`` is unknown, or ``MOLPRED_NUM_WORKERS`` is not a whole number.
                 A SMILES RDKit cannot read is not an error: its row says why in ``error``.
         """
         frame, column = _as_frame(molecules, smiles_col)

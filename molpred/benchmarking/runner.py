@@ -21,7 +21,7 @@ import torch
 
 from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
-from molpred.names import DEFAULT_MODEL
+from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
 from molpred.training.api import train_prepared
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings
@@ -42,7 +42,9 @@ def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
 
     Raises:
         InputError: if the folder does not exist, or a file is not a JSON object of the keys in
-            :data:`CONFIG_KEYS` (the message names the file).
+            :data:`CONFIG_KEYS` with ``standardize`` a boolean, ``extra_features`` a list of
+            feature names and ``ensemble_size`` a whole number >= 1 (the message names the
+            file).
     """
     if folder is None:
         return {}
@@ -59,8 +61,46 @@ def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
             unknown = sorted(set(config) - CONFIG_KEYS) if isinstance(config, dict) else []
             raise InputError(f"{path}: a config is a JSON object with keys among "
                              f"{sorted(CONFIG_KEYS)}" + (f"; unknown: {unknown}" if unknown else ""))
+        problem = _config_problem(config)
+        if problem:
+            raise InputError(f"{path}: {problem}")
         configs[path.stem] = config
     return configs
+
+
+def _config_problem(config: dict[str, Any]) -> str | None:
+    """What is wrong with a config's setting values, or ``None``."""
+    if not isinstance(config.get("standardize", True), bool):
+        return f"standardize must be true or false, not {config['standardize']!r}"
+    extra = config.get("extra_features", [])
+    if not isinstance(extra, list) or any(f not in EXTRA_FEATURES for f in extra):
+        return (f"extra_features must be a list drawn from {list(EXTRA_FEATURES)}, "
+                f"not {extra!r}")
+    size = config.get("ensemble_size", 1)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        return f"ensemble_size must be a whole number >= 1, not {size!r}"
+    return None
+
+
+def _settings_of(config: dict[str, Any], model: str) -> dict[str, Any]:
+    """The run settings a dataset config gives ``model``, as run records store them."""
+    return {"standardize": bool(config.get("standardize", True)),
+            "extra_features": list(config.get("extra_features", ())),
+            "ensemble_size": int(config.get("ensemble_size", 1)) if model == DEFAULT_MODEL else 1}
+
+
+def _check_resumed(path: Path, record: dict[str, Any], wanted: dict[str, Any]) -> None:
+    """Refuse to reuse a finished run made with other per-dataset settings (fields an older
+    record lacks are not compared).
+
+    Raises:
+        InputError: naming the run file and the settings that differ.
+    """
+    differ = {k: (record[k], v) for k, v in wanted.items() if k in record and record[k] != v}
+    if differ:
+        detail = ", ".join(f"{k} {old!r} there, {new!r} now" for k, (old, new) in differ.items())
+        raise InputError(f"{path} was run with other settings ({detail}); move it away or use "
+                         "another --out")
 
 
 def run_file(out: Path, dataset: str, model: str, seed: int) -> Path:
@@ -100,7 +140,8 @@ def run_benchmark(
     Raises:
         UnknownNameError: for an unknown encoder.
         DatasetError: for an unknown dataset or an unreadable dataset file.
-        InputError: for a missing split file or a split key it lacks.
+        InputError: for a missing split file or a split key it lacks, or a finished run
+            under ``out`` made with other per-dataset settings than ``configs`` gives.
     """
     out = Path(out)
     base = settings or FitSettings()
@@ -111,13 +152,15 @@ def run_benchmark(
             encoder = ENCODERS.get(model)
             for seed in seeds:
                 path = run_file(out, dataset, model, seed)
+                wanted = _settings_of((configs or {}).get(dataset, {}), model)
                 if path.exists():
-                    records.append(json.loads(path.read_text()))
+                    record = json.loads(path.read_text())
+                    _check_resumed(path, record, wanted)
+                    records.append(record)
                     continue
-                config = (configs or {}).get(dataset, {})
-                standardize = bool(config.get("standardize", True))
-                extra = tuple(config.get("extra_features", ()))
-                members = int(config.get("ensemble_size", 1)) if model == DEFAULT_MODEL else 1
+                standardize = wanted["standardize"]
+                extra = tuple(wanted["extra_features"])
+                members = wanted["ensemble_size"]
                 feat = encoder.featurizer_config(extra_features=extra, standardize=standardize)
                 if feat not in cache:
                     t0 = time.perf_counter()

@@ -103,7 +103,7 @@ class FitResult:
 
     Attributes:
         model: The network holding the weights of the best validation epoch.
-        best_epoch: That epoch, 1-based.
+        best_epoch: That epoch, 0-based (``epochs_run - 1`` is the last epoch run).
         best_val_score: Its validation score: mean ROC-AUC over tasks (classification) or
             RMSE in the targets' units (regression), as ``score.py`` computes them.
         epochs_run: Epochs trained before early stopping or the epoch limit.

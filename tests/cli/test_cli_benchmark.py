@@ -46,3 +46,10 @@ def test_benchmark_applies_per_dataset_configs(tmp_path, data_dir):
     assert result.exit_code == 0, result.output
     record = json.loads((out / "runs" / "delaney" / "mlp" / "seed0.json").read_text())
     assert record["extra_features"] == ["rdkit2d"] and record["standardize"] is False
+    # resuming into the same folder without the configs would mix settings: refused
+    again = CliRunner().invoke(app, [
+        "benchmark", "delaney", "--models", "mlp", "--seeds", "0", "--splits-dir", str(splits_dir),
+        "--out", str(out), "--epochs", "1", "--device", "cpu"])
+    assert again.exit_code != 0
+    assert "seed0.json was run with other settings" in again.output
+    assert "standardize False there, True now" in again.output

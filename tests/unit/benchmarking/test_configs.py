@@ -32,3 +32,16 @@ def test_broken_json_and_missing_folder_are_refused(tmp_path):
         load_configs(tmp_path)
     with pytest.raises(InputError, match="does not exist"):
         load_configs(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(("config", "fragment"), [
+    ({"standardize": "false"}, "standardize must be true or false"),
+    ({"extra_features": "rdkit2d"}, "extra_features must be a list"),
+    ({"extra_features": ["rdkit3d"]}, "extra_features must be a list"),
+    ({"ensemble_size": 0}, "ensemble_size must be a whole number"),
+    ({"ensemble_size": True}, "ensemble_size must be a whole number"),
+])
+def test_bad_setting_values_are_refused_naming_the_file(tmp_path, config, fragment):
+    (tmp_path / "clintox.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match=rf"clintox\.json: {fragment}"):
+        load_configs(tmp_path)
