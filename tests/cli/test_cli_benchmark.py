@@ -8,11 +8,17 @@ from typer.testing import CliRunner
 from molpred_cli.app import app
 
 
-def test_benchmark_writes_report_and_resumes(tmp_path, data_dir):
+def _delaney_seed0_splits(tmp_path):
+    """A split folder holding the canonical delaney split seed0 only."""
     splits_dir = tmp_path / "splits"
     splits_dir.mkdir()
     source = json.loads((SHARED_BENCHMARKS / "splits" / "delaney.json").read_text())
     (splits_dir / "delaney.json").write_text(json.dumps({"splits": {"seed0": source["splits"]["seed0"]}}))
+    return splits_dir
+
+
+def test_benchmark_writes_report_and_resumes(tmp_path, data_dir):
+    splits_dir = _delaney_seed0_splits(tmp_path)
     out = tmp_path / "results"
     args = ["benchmark", "delaney", "--models", "mlp", "--seeds", "0", "--splits-dir",
             str(splits_dir), "--out", str(out), "--epochs", "2", "--device", "cpu"]
@@ -31,10 +37,7 @@ def test_benchmark_writes_report_and_resumes(tmp_path, data_dir):
 
 
 def test_benchmark_applies_per_dataset_configs(tmp_path, data_dir):
-    splits_dir = tmp_path / "splits"
-    splits_dir.mkdir()
-    source = json.loads((SHARED_BENCHMARKS / "splits" / "delaney.json").read_text())
-    (splits_dir / "delaney.json").write_text(json.dumps({"splits": {"seed0": source["splits"]["seed0"]}}))
+    splits_dir = _delaney_seed0_splits(tmp_path)
     configs = tmp_path / "configs"
     configs.mkdir()
     (configs / "delaney.json").write_text(json.dumps(
