@@ -207,10 +207,8 @@ def iter_table_chunks(
         columns = list(read_delimited(path, sep, nrows=0).columns)
         chunks = _csv_chunks(path, sep, chunk_size)
     elif kind == "parquet":
-        import pyarrow.parquet as pq
-
-        columns = list(pq.read_schema(path).names)
-        chunks = _parquet_chunks(path, chunk_size)
+        columns = _parquet_columns(path)
+        chunks = _parquet_chunks(path, columns, chunk_size)
     elif kind == "smi":
         columns = [SDF_SMILES, SDF_NAME]
         chunks = _row_chunks(_smi_rows(path, gz), columns, chunk_size)
@@ -219,6 +217,33 @@ def iter_table_chunks(
         chunks = _row_chunks(sdf_rows(path, gz), columns, chunk_size)
     _check_columns(path, columns, [_smiles_column(path, columns, smiles_col)])
     return chunks
+
+
+def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a whole molecule file with every value kept as the text it was written as.
+
+    What prediction reads: unlike :func:`read_table`, which parses numbers and NA spellings for
+    training targets, nothing is converted, so the columns a user passes through come out
+    exactly as they went in (an id ``007`` stays ``007``, a note ``NA`` stays ``NA``). The
+    same formats as :func:`read_table`.
+
+    Args:
+        path: The file.
+        smiles_col: SMILES column; default: a column named ``smiles``, ``canonical_smiles`` or
+            ``isomeric_smiles`` (any case), else the first column.
+
+    Returns:
+        ``(frame, smiles_col)``: every row in file order (index ``0..N-1``), all columns of
+        dtype str, and the SMILES column used.
+
+    Raises:
+        InputError: naming the file: missing, unknown format, unreadable content, or an
+            unknown column.
+    """
+    chunks = list(iter_table_chunks(path, smiles_col=smiles_col, chunk_size=100_000))
+    frame = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
+    column = _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
+    return frame.reset_index(drop=True), column
 
 
 def _csv_chunks(path: Path, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -238,19 +263,38 @@ def _csv_chunks(path: Path, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]
             yield chunk
 
 
-def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{path}: cannot read as Parquet: {' '.join(str(exc).split())}") from None
+
+
+def _parquet_chunks(path: Path, columns: list[str], chunk_size: int) -> Iterator[pd.DataFrame]:
+    """String chunks of a Parquet file; a file without rows yields one empty chunk with its
+    columns, as the other formats do."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     start = 0
-    with pq.ParquetFile(path) as source:
-        for batch in source.iter_batches(batch_size=chunk_size):
-            chunk = batch.to_pandas()
-            for col in chunk.columns:
-                values = chunk[col].astype(object)
-                chunk[col] = values.where(values.notna(), "").map(str).astype(str)
-            chunk.index = pd.RangeIndex(start, start + len(chunk))
-            start += len(chunk)
-            yield chunk
+    try:
+        with pq.ParquetFile(path) as source:
+            for batch in source.iter_batches(batch_size=chunk_size):
+                chunk = batch.to_pandas()
+                for col in chunk.columns:
+                    values = chunk[col].astype(object)
+                    chunk[col] = values.where(values.notna(), "").map(str).astype(str)
+                chunk.index = pd.RangeIndex(start, start + len(chunk))
+                start += len(chunk)
+                yield chunk
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{path}: cannot read rows after row {start} as Parquet: "
+                         f"{' '.join(str(exc).split())}") from None
+    if start == 0:
+        yield _frame([], list(columns), 0)
 
 
 def _row_chunks(rows: Iterator[Any], columns: list[str], chunk_size: int
@@ -278,4 +322,4 @@ def _frame(rows: list[Any], columns: list[str], start: int) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["iter_table_chunks", "read_delimited", "read_table"]
+__all__ = ["iter_table_chunks", "read_delimited", "read_table", "read_text_table"]

@@ -153,7 +153,7 @@ def screen(
     check_precision(precision)  # before any work
     predictor = model if isinstance(model, Predictor) else load(model)
     input, output = Path(input), Path(output)
-    _check_paths(input, output)
+    check_output_path(input, output)
     if (top is None) != (sort_by is None):
         raise InputError("--top and --sort-by go together: give both (e.g. --top 100 "
                          "--sort-by SR-MMP) or neither")
@@ -218,7 +218,7 @@ def screen(
                         sum(c.unmatched for c in store.counts), resumed)
 
 
-def _check_paths(input: Path, output: Path) -> None:
+def check_output_path(input: Path, output: Path) -> None:
     """Refuse, before any work, an output that is the input, of unknown format, or whose
     folder is missing."""
     if output.resolve() == input.resolve():

@@ -33,7 +33,7 @@ from molpred.exceptions import InputError
 from molpred.featurizers.featurize import default_workers
 from molpred.inference import check_precision
 from molpred.predictor import Predictor, load
-from molpred.screening.engine import ScreenReport, _check_paths
+from molpred.screening.engine import ScreenReport, check_output_path
 
 RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
 _ROW, _SMILES = "row", "smiles"
@@ -152,7 +152,7 @@ def screen_ray(
         ModelFileError: if ``model`` is not a readable molpred model.
     """
     start = time.perf_counter()
-    _check_paths(Path(input), Path(output))  # the local engine's checks, before any work
+    check_output_path(Path(input), Path(output))  # the local engine's checks, before any work
     check_precision(precision)  # here, not first inside every actor
     ray = _import_ray()
     predictor = model if isinstance(model, Predictor) else load(model)

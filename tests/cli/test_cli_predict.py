@@ -33,6 +33,17 @@ def test_predict_file_to_csv_keeps_rows_in_order(cli, model_dir, library, tmp_pa
     assert bad.sum() == 3 and preds.loc[~bad, "p_np"].astype(float).between(0, 1).all()
 
 
+def test_predict_file_passes_other_columns_through_as_written(cli, model_dir, tmp_path):
+    src, dst = tmp_path / "mols.csv", tmp_path / "preds.csv"
+    src.write_text(f"id,smiles,note\n007,{ASPIRIN},NA\n010,{BENZENE},\n")
+    result = cli("predict", "-m", model_dir, "-i", src, "-o", dst)
+    assert result.exit_code == 0, result.output
+    preds = pd.read_csv(dst, dtype=str, keep_default_na=False)
+    assert preds["id"].tolist() == ["007", "010"]  # not parsed to 7 and 10
+    assert preds["note"].tolist() == ["NA", ""]  # "NA" is the user's text, not a missing value
+    assert (preds["error"] == "").all()
+
+
 def test_predict_table_shows_first_50_rows(cli, model_dir, library, tmp_path):
     src = tmp_path / "mols.csv"
     library.to_csv(src, index=False)

@@ -38,13 +38,12 @@ def predict(
     if bool(smiles) == (input is not None):
         raise InputError("give SMILES as arguments or a file with --input/-i, not both"
                          if smiles else "no molecules: give SMILES as arguments or --input FILE")
-    from molpred.data import read_table, write_table
+    from molpred.data import read_text_table, write_table
     from molpred.predictor import load
 
     predictor = load(model)
     if input is not None:
-        table = read_table(input, smiles_col)
-        molecules, column = table.frame, table.smiles_col
+        molecules, column = read_text_table(input, smiles_col)  # other columns pass through as text
     else:
         molecules, column = list(smiles), "smiles"
     frame = predictor.predict(molecules, smiles_col=column, batch_size=batch_size,

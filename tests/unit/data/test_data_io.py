@@ -184,6 +184,21 @@ def test_iter_chunks_checks_column_before_reading(tmp_path, frame):
         iter_table_chunks(path, smiles_col="SMILES")  # raised at call time, not on next()
 
 
+def test_iter_chunks_refuses_a_corrupt_parquet_file_naming_it(tmp_path, frame):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"this is not parquet" * 10)
+    with pytest.raises(InputError, match=r"broken\.parquet: cannot read as Parquet"):
+        iter_table_chunks(path)
+
+
+def test_iter_chunks_of_a_parquet_file_without_rows_keeps_its_columns(tmp_path, frame):
+    path = tmp_path / "empty.parquet"
+    frame.iloc[:0].to_parquet(path, index=False)
+    chunks = list(iter_table_chunks(path))
+    assert len(chunks) == 1 and len(chunks[0]) == 0
+    assert list(chunks[0].columns) == list(frame.columns)
+
+
 # ----------------------------------------------------------------- writing
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".tsv", ".parquet"])
 def test_writer_round_trip_in_chunks(tmp_path, frame, suffix):
