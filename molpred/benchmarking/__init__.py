@@ -7,7 +7,7 @@ from molpred.benchmarking.report import (
     summarize,
     write_report,
 )
-from molpred.benchmarking.runner import load_configs, run_benchmark
+from molpred.benchmarking.runner import finished_run, load_configs, run_benchmark
 
-__all__ = ["load_configs", "markdown_table", "measured_anchors", "parse_anchors", "run_benchmark",
+__all__ = ["finished_run", "load_configs", "markdown_table", "measured_anchors", "parse_anchors", "run_benchmark",
            "summarize", "write_report"]

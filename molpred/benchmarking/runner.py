@@ -89,18 +89,44 @@ def _settings_of(config: dict[str, Any], model: str) -> dict[str, Any]:
             "ensemble_size": int(config.get("ensemble_size", 1)) if model == DEFAULT_MODEL else 1}
 
 
-def _check_resumed(path: Path, record: dict[str, Any], wanted: dict[str, Any]) -> None:
-    """Refuse to reuse a finished run made with other per-dataset settings (fields an older
-    record lacks are not compared).
+TRAINING_KEYS = ("epochs", "patience", "batch_size", "lr", "weight_decay", "precision",
+                 "class_weight")
+"""Optimization settings a finished run must share with the current one to be reused."""
+
+
+def finished_run(path: Path, config: dict[str, Any], model: str,
+                 settings: FitSettings) -> dict[str, Any]:
+    """The record of a finished run, if it may be reused for ``config`` and ``settings``.
+
+    A run is reused only when it was made with the same per-dataset settings (``config``:
+    standardization, extra features, ensemble size) and the same optimization settings
+    (:data:`TRAINING_KEYS`); fields an older record lacks are not compared, nor are the seed
+    (part of the file name) and the device.
+
+    Args:
+        path: The run's result file (``OUT/runs/DATASET/MODEL/seedK.json``).
+        config: The dataset's per-dataset config (``{}`` for none).
+        model: The encoder name (the ensemble size applies to the default model only).
+        settings: The optimization settings of the run being asked for.
+
+    Returns:
+        The run record.
 
     Raises:
         InputError: naming the run file and the settings that differ.
     """
-    differ = {k: (record[k], v) for k, v in wanted.items() if k in record and record[k] != v}
+    record = json.loads(path.read_text())
+    stored = record.get("settings", {})
+    wanted = _settings_of(config, model)
+    have = {**{k: record[k] for k in wanted if k in record},
+            **{k: stored[k] for k in TRAINING_KEYS if k in stored}}
+    want = {**wanted, **{k: getattr(settings, k) for k in TRAINING_KEYS}}
+    differ = {k: (have[k], want[k]) for k in have if have[k] != want[k]}
     if differ:
         detail = ", ".join(f"{k} {old!r} there, {new!r} now" for k, (old, new) in differ.items())
         raise InputError(f"{path} was run with other settings ({detail}); move it away or use "
                          "another --out")
+    return record
 
 
 def run_file(out: Path, dataset: str, model: str, seed: int) -> Path:
@@ -141,7 +167,8 @@ def run_benchmark(
         UnknownNameError: for an unknown encoder.
         DatasetError: for an unknown dataset or an unreadable dataset file.
         InputError: for a missing split file or a split key it lacks, or a finished run
-            under ``out`` made with other per-dataset settings than ``configs`` gives.
+            under ``out`` made with other per-dataset settings than ``configs`` gives or
+            other optimization settings (:data:`TRAINING_KEYS`) than ``settings``.
     """
     out = Path(out)
     base = settings or FitSettings()
@@ -152,12 +179,12 @@ def run_benchmark(
             encoder = ENCODERS.get(model)
             for seed in seeds:
                 path = run_file(out, dataset, model, seed)
-                wanted = _settings_of((configs or {}).get(dataset, {}), model)
+                config = (configs or {}).get(dataset, {})
+                settings_k = FitSettings(**{**base.__dict__, "seed": seed})
                 if path.exists():
-                    record = json.loads(path.read_text())
-                    _check_resumed(path, record, wanted)
-                    records.append(record)
+                    records.append(finished_run(path, config, model, settings_k))
                     continue
+                wanted = _settings_of(config, model)
                 standardize = wanted["standardize"]
                 extra = tuple(wanted["extra_features"])
                 members = wanted["ensemble_size"]
@@ -168,7 +195,6 @@ def run_benchmark(
                     log(f"{dataset}: featurized for {model} in {time.perf_counter() - t0:.1f} s")
                 prepared = cache[feat]
                 split = resolve_split(prepared, Path(splits_dir) / f"{dataset}.json", f"seed{seed}")
-                settings_k = FitSettings(**{**base.__dict__, "seed": seed})
                 result = train_prepared(prepared, split, model, settings_k, ensemble_size=members)
                 frame = predict_part(result.model, prepared, split["test"],
                                      label_prior(prepared.y[split["train"]], prepared.task_type))

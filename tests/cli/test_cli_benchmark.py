@@ -34,6 +34,9 @@ def test_benchmark_writes_report_and_resumes(tmp_path, data_dir):
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
     assert run.stat().st_mtime_ns == stamp  # resumed: the finished run was not redone
+    longer = CliRunner().invoke(app, [*args[:-4], "--epochs", "3", "--device", "cpu"])
+    assert longer.exit_code != 0  # a run trained for 2 epochs is no answer to --epochs 3
+    assert "epochs 2 there, 3 now" in longer.output
 
 
 def test_benchmark_applies_per_dataset_configs(tmp_path, data_dir):

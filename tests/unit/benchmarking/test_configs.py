@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from molpred.benchmarking import load_configs
+from molpred.benchmarking import finished_run, load_configs
 from molpred.exceptions import InputError
+from molpred.training.fit import FitSettings
 
-COMMITTED = Path(__file__).resolve().parents[3] / "benchmarks" / "configs"
+BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
+COMMITTED = BENCHMARKS / "configs"
 
 
 def test_committed_configs_load_with_their_reasons():
@@ -45,3 +47,22 @@ def test_bad_setting_values_are_refused_naming_the_file(tmp_path, config, fragme
     (tmp_path / "clintox.json").write_text(json.dumps(config))
     with pytest.raises(InputError, match=rf"clintox\.json: {fragment}"):
         load_configs(tmp_path)
+
+
+def test_every_committed_run_is_reusable_under_the_committed_configs():
+    """README's resumable benchmark command would reuse, not refuse, every committed run:
+    each was made with its dataset's committed config and the default optimization settings."""
+    configs = load_configs(COMMITTED)
+    runs = sorted((BENCHMARKS / "results" / "accuracy" / "runs").glob("*/*/seed*.json"))
+    assert len(runs) >= 100
+    for path in runs:
+        dataset, model, seed = path.parts[-3], path.parts[-2], int(path.stem[4:])
+        record = finished_run(path, configs.get(dataset, {}), model, FitSettings(seed=seed))
+        assert (record["dataset"], record["model"], record["seed"]) == (dataset, model, seed)
+
+
+def test_a_run_with_other_optimization_settings_is_refused(tmp_path):
+    source = BENCHMARKS / "results" / "accuracy" / "runs" / "delaney" / "mlp" / "seed0.json"
+    with pytest.raises(InputError, match=r"seed0\.json was run with other settings "
+                                         r"\(epochs 50 there, 20 now\)"):
+        finished_run(source, {}, "mlp", FitSettings(epochs=20))
