@@ -9,5 +9,5 @@ from molpred.benchmarking.report import (
 )
 from molpred.benchmarking.runner import finished_run, load_configs, run_benchmark
 
-__all__ = ["finished_run", "load_configs", "markdown_table", "measured_anchors", "parse_anchors", "run_benchmark",
-           "summarize", "write_report"]
+__all__ = ["finished_run", "load_configs", "markdown_table", "measured_anchors", "parse_anchors",
+           "run_benchmark", "summarize", "write_report"]
