@@ -52,7 +52,7 @@ class MoleculeTable:
 
         Raises:
             InputError: naming the column, the row (1-based, header excluded) and the value of
-                the first target cell that is not a number.
+                the first target cell that is not a number or is infinite.
         """
         out = np.empty((len(self.frame), len(self.targets)), dtype=np.float32)
         for j, col in enumerate(self.targets):
@@ -61,9 +61,14 @@ class MoleculeTable:
 
 
 def _numeric_column(values: pd.Series, col: str) -> np.ndarray:
-    """One target column as float64 with NaN for missing cells."""
+    """One target column as float64 with NaN for missing cells.
+
+    Raises:
+        InputError: naming the column, the 1-based row and the value of the first cell that
+            is not a number or is infinite (``inf``, ``-Infinity``, ``1e999``).
+    """
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return _finite(values.to_numpy(dtype=np.float64, na_value=np.nan), values, col)
     text = values.astype(object).where(values.notna(), None)
     text = text.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
     numbers = pd.to_numeric(text, errors="coerce")
@@ -74,4 +79,14 @@ def _numeric_column(values: pd.Series, col: str) -> np.ndarray:
             f"target column {col!r}, row {row + 1}: {text.iloc[row]!r} is not a number "
             "(leave the cell empty for a missing label)"
         )
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    return _finite(numbers.to_numpy(dtype=np.float64, na_value=np.nan), values, col)
+
+
+def _finite(numbers: np.ndarray, values: pd.Series, col: str) -> np.ndarray:
+    """``numbers``, unless a cell is infinite (a label no loss or scaler can use)."""
+    infinite = np.flatnonzero(np.isinf(numbers))
+    if infinite.size:
+        row = int(infinite[0])
+        raise InputError(f"target column {col!r}, row {row + 1}: {values.iloc[row]!r} is "
+                         "infinite; a label must be a finite number (or an empty cell)")
+    return numbers

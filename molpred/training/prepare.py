@@ -97,10 +97,16 @@ def load_labelled(
     y = table.y
     kind = task_type or (card.task_type if card else infer_task_type(y))
     if kind == "classification":
-        known = y[~np.isnan(y)]
-        if known.size and not np.isin(known, (0.0, 1.0)).all():
-            bad = sorted(set(np.unique(known)) - {0.0, 1.0})[:3]
-            raise InputError(f"{source}: classification targets must be 0/1, found {bad}")
+        bad = ~np.isnan(y) & ~np.isin(y, (0.0, 1.0))
+        if bad.any():
+            row, task = (int(i) for i in np.argwhere(bad)[0])
+            others = int(bad.sum()) - 1
+            col = table.targets[task]
+            raise InputError(
+                f"{source}: classification targets must be 0/1; target column {col!r}, "
+                f"row {row + 1} holds {table.frame[col].iloc[row]}"
+                + (f" ({others} more such cells)" if others else "")
+                + "; continuous values need task type regression")
     return table, card, kind
 
 

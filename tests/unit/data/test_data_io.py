@@ -90,6 +90,25 @@ def test_non_numeric_target_names_row_and_column(tmp_path, drugs):
         _ = table.y
 
 
+@pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e999"])
+def test_infinite_target_names_row_and_column(tmp_path, drugs, cell):
+    path = tmp_path / "labels.csv"
+    path.write_text(f"smiles,logS\n{drugs['ethanol']},1.1\n{drugs['aspirin']},{cell}\n")
+    table = read_table(path, targets=["logS"])
+    with pytest.raises(InputError, match=r"'logS', row 2: .* is infinite"):
+        _ = table.y
+
+
+def test_classification_label_that_is_not_0_or_1_names_row_and_column(tmp_path, drugs):
+    from molpred.training.prepare import load_labelled
+
+    path = tmp_path / "labels.csv"
+    path.write_text(f"smiles,toxic,active\n{drugs['ethanol']},0,1\n{drugs['benzene']},1,\n"
+                    f"{drugs['aspirin']},1,2\n{drugs['caffeine']},0.5,0\n")
+    with pytest.raises(InputError, match=r"'active', row 3 holds 2\.0 \(1 more such cells\)"):
+        load_labelled(path, targets=["toxic", "active"], task_type="classification")
+
+
 # ----------------------------------------------------------------- SMILES files
 def test_read_smi_keeps_empty_line_as_row(tmp_path, drugs, bad_smiles):
     path = tmp_path / "drugs.smi"
