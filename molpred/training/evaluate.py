@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from molpred.inference import predict_data, resolve_device
-from molpred.models.ensemble import Ensemble
+from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
 from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
@@ -31,6 +31,20 @@ def label_prior(y: np.ndarray, task_type: str) -> np.ndarray:
     with np.errstate(all="ignore"):
         prior = np.nanmean(y, axis=0) if y.size else np.zeros(y.shape[1])
     return np.nan_to_num(prior, nan=0.5 if task_type == "classification" else 0.0)
+
+
+def model_prior(model: MoleculeModel | Ensemble) -> np.ndarray:
+    """Fallback prediction per task known to a trained model alone, ``float64 [T]``.
+
+    What :func:`evaluate` uses without a split file, when the model's training rows are not
+    known: the training-label mean the model stores for regression (its target scaler, in the
+    task's units; the members' mean for an ensemble), and 0.5 for classification, where the
+    model keeps no positive rate. Never derived from the labels being scored.
+    """
+    members = members_of(model)
+    if model.config.task_type == "classification":
+        return np.full(len(model.config.tasks), 0.5)
+    return np.mean([m.target_mean.detach().cpu().double().numpy() for m in members], axis=0)
 
 
 def predict_part(
@@ -91,7 +105,9 @@ def evaluate(
 
     Returns:
         ``score_predictions`` output plus ``"part"``, ``"rows"`` (number scored) and
-        ``"invalid_rows"`` (rows scored with the prior because RDKit rejected them).
+        ``"invalid_rows"`` (rows RDKit rejected, scored with a fallback prediction: the
+        training-label prior of the split's train part, or without ``splits``
+        :func:`model_prior`).
 
     Raises:
         ModelFileError: if ``model`` is a path that does not hold a molpred model.
@@ -116,12 +132,13 @@ def evaluate(
 
         raise InputError(f"{data} has no column for the model's task(s) {missing[:5]}")
     y = prepared.y[:, [prepared.tasks.index(t) for t in cfg.tasks]]
-    if splits is None:
-        rows, part_name, prior_rows = np.arange(len(prepared.data)), ALL_ROWS, np.arange(len(y))
+    if splits is None:  # the training rows are unknown: the model's own prior, not these labels
+        rows, part_name, prior = np.arange(len(prepared.data)), ALL_ROWS, model_prior(net)
     else:
         split = resolve_split(prepared, splits, split_key)
-        rows, part_name, prior_rows = split[part], part, split["train"]
-    frame = predict_part(net, prepared, rows, label_prior(y[prior_rows], cfg.task_type), device)
+        rows, part_name = split[part], part
+        prior = label_prior(y[split["train"]], cfg.task_type)
+    frame = predict_part(net, prepared, rows, prior, device)
     result = score_predictions(y[rows], frame[cfg.tasks].to_numpy(), cfg.tasks, cfg.task_type)
     result.update(part=part_name, rows=int(len(rows)), invalid_rows=int((frame["error"] != "").sum()))
     if predictions_out is not None:

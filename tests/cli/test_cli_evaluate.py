@@ -37,3 +37,18 @@ def test_evaluate_unknown_target(cli, model_dir, small_csv, one_line_error):
 def test_evaluate_unknown_split_key(cli, model_dir, small_csv, split_file, one_line_error):
     one_line_error(cli("evaluate", "-m", model_dir, small_csv, "--splits", split_file,
                        "--split-key", "seed7"), "seed7")
+
+
+def test_evaluate_without_split_never_fills_a_bad_row_from_the_scored_labels(cli, model_dir,
+                                                                          tmp_path):
+    """A row RDKit rejects gets a fallback prediction; without a split file the training rows
+    are unknown, so it must not be the positive rate of the very labels being scored (here 0.75)."""
+    src, preds_path = tmp_path / "mols.csv", tmp_path / "preds.csv"
+    src.write_text("smiles,p_np\nCC(=O)Oc1ccccc1C(=O)O,1\nc1ccccc1,0\nCCO,1\nC1CC,1\n")
+    result = cli("evaluate", "-m", model_dir, src, "--predictions-out", preds_path,
+                 "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    preds = pd.read_csv(preds_path, keep_default_na=False)
+    bad = preds[preds["error"] != ""]
+    assert bad["row"].tolist() == [3] and "label prior" in bad["error"].iloc[0]
+    assert bad["p_np"].iloc[0] == 0.5
