@@ -69,7 +69,23 @@ def test_ensemble_test_score_is_that_of_the_mean(ensemble, tox21_slice):
     loaded, config = load_model(out)
     assert isinstance(loaded, Ensemble) and config["ensemble_size"] == 3
     scored = molpred.evaluate(out, tox21_slice, targets=TARGETS, workers=1)
-    assert scored["rows"] == 300 and 0.0 <= scored["score"] <= 1.0
+    assert scored["rows"] == 300
+    # the score is that of the members' mean, computed independently here
+    from molpred.featurizers.featurize import featurize_smiles
+    from molpred.training.metrics import score_predictions
+
+    table = pd.read_csv(tox21_slice)
+    data, _ = featurize_smiles(table["smiles"].tolist(), result.model.config.featurizer_config,
+                               workers=1)
+    members = predict_members(result.model, data)
+    mean = np.where(np.isnan(members.mean(0)), 0.5, members.mean(0))  # unreadable: 0.5
+    expected = score_predictions(table[TARGETS].to_numpy(dtype=float), mean, TARGETS,
+                                 "classification")["score"]
+    assert scored["score"] == pytest.approx(expected, abs=1e-9)
+    singles = [score_predictions(table[TARGETS].to_numpy(dtype=float),
+                                 np.where(np.isnan(m), 0.5, m), TARGETS, "classification")["score"]
+               for m in members]
+    assert all(abs(single - expected) > 1e-6 for single in singles)  # not one member's score
 
 
 def test_ensemble_file_with_a_bad_size_is_refused(ensemble, tmp_path):
@@ -107,10 +123,17 @@ def test_positive_weight_scales_only_the_positive_terms():
 
 
 def test_balanced_weighting_and_bf16_train_through_the_api(tox21_slice):
-    result = molpred.train(tox21_slice, targets=TARGETS, model="mlp", hidden_size=32, epochs=2,
-                           patience=2, split="random", class_weight="balanced",
-                           precision="bf16-mixed", workers=1)
-    assert np.isfinite(result.metrics["val"]["score"])
+    def weights(**kwargs):
+        result = molpred.train(tox21_slice, targets=TARGETS, model="mlp", hidden_size=32,
+                               epochs=2, patience=2, split="random", workers=1, **kwargs)
+        assert np.isfinite(result.metrics["val"]["score"])
+        return result.model.state_dict()
+
+    plain, again, balanced = weights(), weights(), weights(class_weight="balanced")
+    # the same seed reproduces itself, so a difference can only come from weighting the positives
+    assert all(torch.equal(plain[k], again[k]) for k in plain)
+    assert any(not torch.equal(plain[k], balanced[k]) for k in plain)
+    weights(class_weight="balanced", precision="bf16-mixed")
     with pytest.raises(InputError, match="precision"):
         molpred.train(tox21_slice, targets=TARGETS, precision="fp8")
     with pytest.raises(InputError, match="ensemble size"):
