@@ -42,17 +42,25 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str
 
 def parse_anchors(anchors_md: str | Path) -> Anchors:
     """Chemprop 2.3 ``{dataset: (mean, std, 3)}`` from the first table of ``anchors.md``
-    (rows ``| name | metric | s0 | s1 | s2 | mean ± std | ...``); unmeasured rows are skipped."""
+    (rows ``| name | metric | s0 | s1 | s2 | mean ± std | ...``); unmeasured rows are skipped.
+
+    Mean and std are recomputed from the three per-seed scores, the std as the sample standard
+    deviation (n - 1), as :func:`summarize` gives molpred's: anchors.md's own ``± std`` is the
+    population one (tox21: 0.0190 there, 0.0233 as the sample std of the same seeds).
+    """
     text = Path(anchors_md).read_text().split("## Random forest")[0]
-    pattern = r"^\| (\w+) \|[^|]+\|(?:[^|]*\|){3} ([\d.]+) ± ([\d.]+) \|"
-    return {m.group(1): (float(m.group(2)), float(m.group(3)), 3)
-            for m in re.finditer(pattern, text, re.M)}
+    pattern = r"^\| (\w+) \|[^|]+\| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| [\d.]+ ± [\d.]+ \|"
+    out: Anchors = {}
+    for m in re.finditer(pattern, text, re.M):
+        seeds = [float(m.group(k)) for k in (2, 3, 4)]
+        out[m.group(1)] = (statistics.fmean(seeds), statistics.stdev(seeds), 3)
+    return out
 
 
 def measured_anchors(folder: str | Path) -> Anchors:
     """Chemprop figures measured here by ``benchmarks/chemprop/run_chemprop.py``:
     ``folder/DATASET/seedK.json`` -> ``{dataset: (mean, std, n)}`` (sample std, as
-    :func:`summarize`; anchors.md quotes the population std)."""
+    :func:`summarize` and :func:`parse_anchors`)."""
     out: Anchors = {}
     for dataset_dir in sorted(p for p in Path(folder).glob("*") if p.is_dir()):
         scores = [json.loads(f.read_text())["test"] for f in sorted(dataset_dir.glob("seed*.json"))]

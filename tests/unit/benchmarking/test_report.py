@@ -43,3 +43,20 @@ def test_an_ensemble_cell_says_so():
     assert summary["bbbp"]["mlp"]["ensemble_size"] == 1
     bbbp = _row(markdown_table(summary), "bbbp")
     assert bbbp[2] == "**0.940 ± 0.010 (ensemble of 3)**" and bbbp[3] == "0.910 ± 0.010"
+
+
+def test_peer_std_is_the_sample_std_of_its_seeds(tmp_path):
+    """anchors.md quotes the population std; the table must use the sample std (n - 1), the
+    one molpred's cells use, so that the two columns compare like with like."""
+    from molpred.benchmarking.report import parse_anchors
+
+    anchors_md = tmp_path / "anchors.md"
+    anchors_md.write_text(
+        "| dataset | metric | seed0 | seed1 | seed2 | mean ± std | time |\n|---|---|---|---|---|---|---|\n"
+        "| tox21 | ROC-AUC | 0.7964 | 0.7848 | 0.8296 | 0.8036 ± 0.0190 | 11 min |\n"
+        "| lipo | RMSE logD | – | – | – | – | – |\n\n## Random forest\n"
+        "| bbbp | ROC-AUC | 0.9 | 0.8 | 0.9 | 0.867 ± 0.047 |\n")
+    parsed = parse_anchors(anchors_md)
+    assert set(parsed) == {"tox21"}  # unmeasured and baseline rows are not the peer's
+    mean, std, n = parsed["tox21"]
+    assert (round(mean, 4), round(std, 4), n) == (0.8036, 0.0233, 3)
