@@ -91,8 +91,9 @@ ModelDir = Annotated[Path, typer.Option(
     "--model", "-m", help="Folder of a trained model, as written by `molpred train --out`.",
     show_default=False, file_okay=False, rich_help_panel=MODEL)]
 SmilesCol = Annotated[str | None, typer.Option(
-    help="Name of the column holding the SMILES. Default: a column named `smiles` (any case), "
-         "else the first column.", rich_help_panel=DATA, show_default=False)]
+    help="Name of the column holding the SMILES. Default: a column named `smiles`, "
+         "`canonical_smiles` or `isomeric_smiles` (any case), else the first column.",
+    rich_help_panel=DATA, show_default=False)]
 Targets = Annotated[str | None, typer.Option(
     help="Comma-separated columns with the measured values to learn or score, e.g. "
          "`logS` or `NR-AR,SR-p53`. Needed for your own files; a dataset name brings its own.",
@@ -116,3 +117,19 @@ InferencePrecisionOpt = Annotated[InferencePrecision, typer.Option(
 Workers = Annotated[int | None, typer.Option(
     min=1, help="Processes that parse and featurize molecules. Default: all CPU cores "
                 "(or $MOLPRED_NUM_WORKERS).", show_default=False)]
+
+
+def seed_list(value: str) -> list[int]:
+    """``"0,1,2"`` -> ``[0, 1, 2]``; blank -> ``[0]``.
+
+    Raises:
+        InputError: if an item is not a whole number.
+    """
+    from molpred.exceptions import InputError
+
+    items = comma_list(value) or ["0"]
+    bad = [item for item in items if not item.lstrip("-").isdigit()]
+    if bad:
+        raise InputError(f"--seeds must be comma-separated whole numbers, e.g. 0,1,2; "
+                         f"not {', '.join(repr(b) for b in bad)}")
+    return [int(item) for item in items]

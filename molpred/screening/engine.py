@@ -125,7 +125,8 @@ def screen(
             chunk (its work folder must be intact); without it a leftover folder is replaced.
         druglike: Add the columns of :data:`molpred.chem.druglike.DRUGLIKE_COLUMNS` (QED,
             weight, cLogP, TPSA, HBD, HBA, rotatable bonds, rule-of-five violations),
-            computed on the standardized molecule; missing for rows RDKit rejects.
+            computed on the molecule the model sees (standardized unless the model was
+            trained without standardization); missing for rows RDKit rejects.
         filter: Keep only rows matching this expression over output columns, e.g.
             ``"SR-MMP < 0.3 and qed > 0.5"`` (see :class:`~molpred.screening.selection.RowFilter`).
         top: Keep only the ``top`` best rows by ``sort_by``, written best first; rows with

@@ -13,7 +13,7 @@ from molpred.models.encoders import ENCODERS
 from molpred_cli.app import main
 from molpred_cli.output import error_message
 
-COMMANDS = [[], ["train"], ["predict"], ["screen"], ["evaluate"], ["datasets"],
+COMMANDS = [[], ["train"], ["predict"], ["screen"], ["evaluate"], ["benchmark"], ["datasets"],
             ["datasets", "list"], ["datasets", "fetch"]]
 
 

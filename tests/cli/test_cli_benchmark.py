@@ -59,3 +59,12 @@ def test_benchmark_applies_per_dataset_configs(tmp_path, data_dir):
     assert again.exit_code != 0
     assert "seed0.json was run with other settings" in again.output
     assert "standardize False there, True now" in again.output
+
+
+def test_benchmark_seeds_that_are_not_numbers_are_a_one_line_error(tmp_path, data_dir):
+    splits_dir = _delaney_seed0_splits(tmp_path)
+    result = CliRunner().invoke(app, ["benchmark", "delaney", "--models", "mlp", "--seeds", "0,one",
+                                      "--splits-dir", str(splits_dir), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "--seeds must be comma-separated whole numbers" in result.output and "'one'" in result.output
+    assert not (tmp_path / "r").exists()  # refused before any training

@@ -50,7 +50,7 @@ def benchmark(
     ui.quiet_training_logs()
     records = run_benchmark(
         datasets, opt.comma_list(models) or [DEFAULT_MODEL],
-        [int(s) for s in opt.comma_list(seeds) or ["0"]], splits_dir, out,
+        opt.seed_list(seeds), splits_dir, out,
         FitSettings(epochs=epochs, device=device.value),
         log=lambda msg: ui.err_console.print(msg, highlight=False, markup=False),
         configs=load_configs(configs))

@@ -52,7 +52,11 @@ def screen(
              "the core's caches; 256 on a GPU].", min=1, show_default=False)] = None,
     device: opt.DeviceOpt = opt.Device.auto,
     precision: opt.InferencePrecisionOpt = opt.InferencePrecision["fp32"],
-    workers: opt.Workers = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Processes working on the library in parallel: on the CPU each parses, "
+        "featurizes and predicts its share of a chunk; with a GPU they parse and featurize "
+        "while the GPU predicts. Used when --chunk-size is at least 2,000; local engine only. "
+        "Default: all CPU cores (or $MOLPRED_NUM_WORKERS).", show_default=False)] = None,
     resume: Annotated[bool, opt.option(
         "Continue a screen that was interrupted (killed, crashed, machine restarted) from its "
         "last finished chunk instead of starting again. Give exactly the same arguments; a "
@@ -74,7 +78,8 @@ def screen(
         "With --top: keep the lowest values instead of the highest (e.g. the least likely "
         "toxic by a toxicity probability).", SELECT)] = False,
     druglike: Annotated[bool, opt.option(
-        "Add drug-likeness columns computed by RDKit on the standardized molecule: qed "
+        "Add drug-likeness columns computed by RDKit on the molecule the model sees (the "
+        "standardized one, unless the model was trained without standardization): qed "
         "(0-1), mol_weight (Da), clogp (Crippen), tpsa (Å²), hbd, hba (Lipinski N-H/O-H and "
         "N+O counts), rotatable_bonds, lipinski_violations (rule of five, 0-4). Usable in "
         "--filter and --sort-by; empty for rows that failed.", SELECT)] = False,
@@ -98,7 +103,8 @@ def screen(
     with ui.rows_progress("Screening", _count_rows(input)) as advance:
         if engine is Engine.ray:
             local_only = [name for name, used in (
-                ("--resume", resume), ("--filter", filter is not None),
+                ("--resume", resume), ("--workers", workers is not None),
+                ("--filter", filter is not None),
                 ("--top", top is not None), ("--sort-by", sort_by is not None),
                 ("--druglike", druglike)) if used]
             if local_only:
