@@ -75,7 +75,8 @@ def train_prepared(
 
     Returns:
         A :class:`TrainResult`: the model (or ensemble), its ``metrics`` (validation and test
-        scores, best epoch, epochs run, training seconds of wall time, row counts) and the
+        scores, best epoch, epochs run, training seconds of wall time, row counts, and the
+        rows RDKit rejected: ``invalid_rows``, 0-based, and ``invalid_reasons``, row -> why) and the
         saved directory.
 
     Raises:
@@ -115,6 +116,8 @@ def train_prepared(
         train_seconds=round(sum(f.seconds for f in fits), 2),
         rows={k: int(len(v)) for k, v in split.items()},
         invalid_rows=[i for i, d in enumerate(prepared.data) if d is None],
+        invalid_reasons={str(i): prepared.errors[i] for i, d in enumerate(prepared.data)
+                         if d is None},
     )
     if ensemble_size > 1:
         metrics["members"] = [

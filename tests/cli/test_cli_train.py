@@ -48,3 +48,24 @@ def test_train_unknown_column(cli, small_csv, one_line_error):
 
 def test_train_missing_file(cli, tmp_path, one_line_error):
     one_line_error(cli("train", tmp_path / "missing.csv", "--targets", "y"), "missing.csv")
+
+
+def test_train_names_the_rows_it_skipped_and_why(cli, small_csv, tmp_path):
+    """Unreadable rows are skipped, never silently: the first ones are named on stderr with
+    RDKit's reason, and metrics.json keeps every one."""
+    import pandas as pd
+
+    frame = pd.read_csv(small_csv)
+    frame.loc[[4, 9], "smiles"] = ["C1CC", "not a smiles"]
+    src, out = tmp_path / "with_bad_rows.csv", tmp_path / "model"
+    frame.to_csv(src, index=False)
+    result = cli("train", src, "--targets", "p_np", "--task", "classification", "--model", "mlp",
+                 "--split", "random", "--epochs", "1", "--device", "cpu", "--workers", "1",
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "2 unreadable molecules skipped" in result.stdout
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped row")]
+    assert [line.split(":")[0] for line in skipped] == ["skipped row 5", "skipped row 10"]
+    assert all("SMILES" in line or "RDKit" in line for line in skipped), skipped
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["invalid_rows"] == [4, 9] and set(metrics["invalid_reasons"]) == {"4", "9"}

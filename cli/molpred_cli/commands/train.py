@@ -101,5 +101,21 @@ def train(
                      f"{m['train_seconds']:.1f} s training, {len(m['invalid_rows']):,} "
                      f"unreadable molecules skipped\nmodel saved to {result.model_dir}",
                      highlight=False, markup=False)
+    _report_skipped(m["invalid_reasons"], result.model_dir)
     for part, score in scores.items():
         ui.plain(ui.score_line(part, score))
+
+
+SHOWN_SKIPPED = 5
+"""Unreadable rows listed after training; metrics.json lists them all."""
+
+
+def _report_skipped(reasons: dict[str, str], model_dir: Path) -> None:
+    """Name the first rows RDKit rejected (1-based, header excluded) and why, on stderr."""
+    for row, reason in list(reasons.items())[:SHOWN_SKIPPED]:
+        ui.err_console.print(f"skipped row {int(row) + 1}: {reason}", highlight=False,
+                             markup=False)
+    if len(reasons) > SHOWN_SKIPPED:
+        ui.err_console.print(f"... and {len(reasons) - SHOWN_SKIPPED:,} more: see "
+                             f"invalid_reasons in {model_dir / 'metrics.json'} (0-based rows)",
+                             highlight=False, markup=False)
