@@ -165,10 +165,11 @@ def run_benchmark(
 
     Raises:
         UnknownNameError: for an unknown encoder.
-        DatasetError: for an unknown dataset or an unreadable dataset file.
-        InputError: for a missing split file or a split key it lacks, or a finished run
-            under ``out`` made with other per-dataset settings than ``configs`` gives or
-            other optimization settings (:data:`TRAINING_KEYS`) than ``settings``.
+        DatasetError: for an unknown dataset, or one neither found locally nor downloaded.
+        InputError: for an unreadable dataset file, a missing split file or a split key it
+            lacks, or a finished run under ``out`` made with other per-dataset settings than
+            ``configs`` gives or other optimization settings (:data:`TRAINING_KEYS`) than
+            ``settings``.
     """
     out = Path(out)
     base = settings or FitSettings()

@@ -26,8 +26,9 @@ def load_dataset(
     Args:
         source: A dataset name (case-insensitive, see :func:`molpred.data.list_cards`) or a
             path. A ``Path`` is always a file; a string is a dataset name if a card has it.
-        smiles_col: SMILES column; default: the first column of a local copy or a file, the
-            card's ``smiles_column`` for a downloaded canonical file.
+        smiles_col: SMILES column; default: the first column of a local copy, the card's
+            ``smiles_column`` for a downloaded canonical file, and for a file a column named
+            ``smiles``, ``canonical_smiles`` or ``isomeric_smiles`` (any case), else its first.
         targets: Task columns; default: for a local copy (``$MOLPRED_DATA_DIR/NAME.csv[.gz]``)
             every column after the first, named as in that file; for a downloaded file the
             card's ``tasks``; for a path none (give them explicitly).

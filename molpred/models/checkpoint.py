@@ -3,7 +3,9 @@
 A model directory holds:
 
 * ``config.json`` — ``{"format": "molpred-model", "format_version": 1, "molpred_version",
-  "model": ModelConfig, "ensemble_size": M, "training": {...}}``;
+  "model": ModelConfig, "ensemble_size": M, "training": {...}}``, and for a model fed RDKit 2D
+  descriptors ``"descriptors": {"rdkit_version", "names"}`` (the descriptor list changes
+  between RDKit releases, so a model is refused under an RDKit that computes other ones);
 * ``model.safetensors`` — weights and scaler buffers (safetensors, Hugging Face); for an
   ensemble of M members the keys are prefixed ``members.K.``;
 * ``metrics.json`` — validation/test metrics written by training (optional).
@@ -18,10 +20,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rdkit import rdBase
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from molpred.exceptions import InputError, ModelFileError, UnknownNameError
+from molpred.featurizers.vector import DESCRIPTOR_NAMES
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import ModelConfig, MoleculeModel
 
@@ -63,6 +67,9 @@ def save_model(
         "ensemble_size": len(members_of(model)),
         "training": training or {},
     }
+    if "rdkit2d" in model.config.extra_features:
+        config["descriptors"] = {"rdkit_version": rdBase.rdkitVersion,
+                                 "names": list(DESCRIPTOR_NAMES)}
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2))
     if metrics is not None:
         (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2))
@@ -121,6 +128,7 @@ def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[st
         model = members[0] if size == 1 else Ensemble(members)
     except (TypeError, KeyError, InputError, UnknownNameError, ValueError) as exc:
         raise ModelFileError(f"{path / CONFIG_FILE} describes an unusable model: {exc}") from None
+    _check_descriptors(path, config)
     weights = path / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelFileError(f"{path} is incomplete: {WEIGHTS_FILE} is missing")
@@ -135,3 +143,26 @@ def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[st
         raise ModelFileError(f"{weights} does not match {CONFIG_FILE}: {first}") from None
     model.eval()
     return model, config
+
+
+def _check_descriptors(path: Path, config: dict[str, Any]) -> None:
+    """Refuse a model fed RDKit 2D descriptors other than the ones this RDKit computes (its
+    head would read misaligned features). Models saved before the list was recorded pass.
+
+    Raises:
+        ModelFileError: naming both RDKit versions and the first descriptors that differ.
+    """
+    saved = config.get("descriptors")
+    if saved is None:
+        return
+    names = saved.get("names") if isinstance(saved, dict) else None
+    if not isinstance(names, list):
+        raise ModelFileError(f"{path / CONFIG_FILE} has an unreadable descriptors entry")
+    if names != list(DESCRIPTOR_NAMES):
+        missing = [n for n in names if n not in DESCRIPTOR_NAMES][:3]
+        added = [n for n in DESCRIPTOR_NAMES if n not in names][:3]
+        raise ModelFileError(
+            f"{path} was trained on the {len(names)} RDKit 2D descriptors of RDKit "
+            f"{saved.get('rdkit_version')}; this RDKit {rdBase.rdkitVersion} computes "
+            f"{len(DESCRIPTOR_NAMES)} (missing here: {missing or 'none'}; new here: "
+            f"{added or 'none'}; or another order): install rdkit=={saved.get('rdkit_version')}")

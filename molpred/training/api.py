@@ -170,7 +170,8 @@ def train(
     Args:
         data: A registry dataset name (``tox21``; read from ``MOLPRED_DATA_DIR`` or the
             download cache) or a CSV/TSV/SMI/SDF/Parquet file.
-        smiles_col: SMILES column of a file (default: its first column).
+        smiles_col: SMILES column of a file (default: a column named ``smiles``,
+            ``canonical_smiles`` or ``isomeric_smiles``, any case, else its first column).
         targets: Target columns of a file (required for files; a registry dataset uses all
             of its tasks).
         task_type: ``classification`` or ``regression``; default from the dataset card or
@@ -205,11 +206,12 @@ def train(
         A :class:`TrainResult`.
 
     Raises:
-        DatasetError: for an unknown dataset name or a missing, corrupt or unreadable file.
+        DatasetError: for an unknown dataset name, a missing file, or a dataset that can be
+            neither found locally nor downloaded.
         UnknownNameError: for an unknown encoder.
-        InputError: for missing columns, labels that do not fit ``task_type``, a missing or
-            unusable split file or key, invalid optimization settings, or
-            ``ensemble_size`` < 1. All are :class:`~molpred.exceptions.MolpredError`.
+        InputError: for a file that cannot be read (corrupt, unknown format), missing
+            columns, labels that do not fit ``task_type``, a missing or unusable split file
+            or key, invalid optimization settings, or ``ensemble_size`` < 1. All are :class:`~molpred.exceptions.MolpredError`.
     """
     from molpred.models.encoders import ENCODERS
 

@@ -111,8 +111,9 @@ def evaluate(
 
     Raises:
         ModelFileError: if ``model`` is a path that does not hold a molpred model.
-        DatasetError: for an unknown dataset name or an unreadable dataset file.
-        InputError: if ``data`` lacks a column for one of the model's tasks, the SMILES column
+        DatasetError: for an unknown dataset name or a missing file.
+        InputError: if ``data`` cannot be read (corrupt, unknown format),
+            lacks a column for one of the model's tasks, the SMILES column
             is missing, or the split file or key is unusable.
     """
     from molpred.models.checkpoint import load_model

@@ -87,8 +87,10 @@ def load_labelled(
         ``(table, card, task_type)``; ``card`` is ``None`` for a file.
 
     Raises:
-        DatasetError: for an unknown dataset name, or a missing, corrupt or unreadable file.
-        InputError: if a file is given without ``targets``, a named column is missing, or
+        DatasetError: for an unknown dataset name, a missing file, or a dataset that can be
+            neither found locally nor downloaded.
+        InputError: if a file cannot be read (corrupt, unknown format),
+            is given without ``targets``, a named column is missing, or
             classification labels are not 0/1.
     """
     table, card = load_dataset(source, smiles_col=smiles_col, targets=targets)
@@ -124,7 +126,8 @@ def prepare_dataset(
     Args:
         source: Dataset name (``tox21``) or path to a CSV/TSV/SMI/SDF/Parquet file.
         featurizer: What to compute per molecule.
-        smiles_col, targets: Columns, for files (defaults: first column; no default targets).
+        smiles_col, targets: Columns, for files (defaults: a column named ``smiles`` or
+            ``canonical_smiles``/``isomeric_smiles``, else the first; no default targets).
         task_type: Override; default from the dataset card or inferred from the labels.
         workers: Featurization processes (default: all cores).
         progress: Called with rows done.

@@ -80,3 +80,19 @@ def test_weights_that_do_not_fit_the_config_are_refused(saved):
     (path / CONFIG_FILE).write_text(json.dumps(config))
     with pytest.raises(ModelFileError, match="does not match"):
         load_model(path)
+
+
+def test_a_model_fed_other_rdkit_descriptors_is_refused(saved):
+    """The RDKit 2D descriptor list changes between RDKit releases; a model whose head was
+    trained on another list must be refused, not fed misaligned features."""
+    path, _ = saved
+    config = json.loads((path / CONFIG_FILE).read_text())
+    from rdkit import rdBase
+
+    assert config["descriptors"]["rdkit_version"] == rdBase.rdkitVersion
+    names = config["descriptors"]["names"]
+    config["descriptors"] = {"rdkit_version": "2023.09.1", "names": [*names[:-1], "BCUT2D_OLD"]}
+    (path / CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=r"RDKit 2023\.09\.1.*missing here: \['BCUT2D_OLD'\]"
+                                             r".*install rdkit==2023\.09\.1"):
+        load_model(path)
