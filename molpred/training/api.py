@@ -211,7 +211,8 @@ def train(
         UnknownNameError: for an unknown encoder.
         InputError: for a file that cannot be read (corrupt, unknown format), missing
             columns, labels that do not fit ``task_type``, a missing or unusable split file
-            or key, invalid optimization settings, or ``ensemble_size`` < 1. All are :class:`~molpred.exceptions.MolpredError`.
+            or key, invalid optimization settings, or ``ensemble_size`` < 1. All are
+            :class:`~molpred.exceptions.MolpredError`.
     """
     from molpred.models.encoders import ENCODERS
 
