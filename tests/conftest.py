@@ -7,20 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests_support import DATA_DIR, MESSY, SHARED_BENCHMARKS  # sets MOLPRED_DATA_DIR's default
 
-REPO = Path(__file__).resolve().parents[1]
-_DEFAULT_DATA = REPO.parent / "shared" / "datasets"
-os.environ.setdefault("MOLPRED_DATA_DIR", str(_DEFAULT_DATA))
 os.environ.setdefault("MOLPRED_NUM_WORKERS", "2")
-SHARED = Path(os.environ["MOLPRED_DATA_DIR"]).resolve().parent
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    path = Path(os.environ["MOLPRED_DATA_DIR"])
-    if not (path / "tox21.csv").exists():
-        pytest.skip(f"no MoleculeNet copy in {path}; set MOLPRED_DATA_DIR")
-    return path
+    if not (DATA_DIR / "tox21.csv").exists():
+        pytest.skip(f"no MoleculeNet copy in {DATA_DIR}; set MOLPRED_DATA_DIR")
+    return DATA_DIR
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +27,8 @@ def tox21(data_dir: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def splits_dir() -> Path:
-    path = SHARED / "benchmarks" / "splits"
-    if not path.exists():
+    path = SHARED_BENCHMARKS / "splits"
+    if not (path / "tox21.json").is_file():
         pytest.skip("no shared split files")
     return path
 
@@ -49,10 +45,6 @@ def tox21_head(tmp_path_factory, tox21):
         return paths[rows]
 
     return make
-
-
-MESSY = Path(__file__).resolve().parent / "data" / "messy.csv"
-"""Valid SMILES, garbage, an empty cell, valence errors, salts, metals and a peptide."""
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,18 @@ import csv
 import io
 
 import pandas as pd
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from tests_support import DATA_DIR
+
+
+def fuzz(examples: int) -> settings:
+    """Settings of a fuzz test: ``examples`` inputs, no per-input deadline (featurizing or
+    screening one input can take seconds), and fixtures of function scope allowed (they
+    are read-only paths here)."""
+    return settings(max_examples=examples, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow,
+                                           HealthCheck.function_scoped_fixture])
 
 _FALLBACK = ["CC(=O)Oc1ccccc1C(=O)O", "Cn1cnc2c1c(=O)n(C)c(=O)n2C", "CCCC(CCC)C(=O)[O-].[Na+]",
              "C[C@H](N)C(=O)O", "c1ccc2ccccc2c1", "[NH4+].[Cl-]", "O=S(=O)(O)CCN1CCOCC1"]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fuzz_strategies import csv_cells, csv_rows, pandas_rows, write_csv
-from hypothesis import HealthCheck, example, given, settings
+from fuzz_strategies import csv_cells, csv_rows, fuzz, pandas_rows, write_csv
+from hypothesis import example, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -32,13 +32,6 @@ from molpred_cli.app import app
 HEADER = b"id,smiles\n"
 STRUCTURE = b',"\r\n'
 """Bytes that change the row/field structure of a CSV file."""
-
-
-def fuzz(examples: int) -> settings:
-    """Settings of a fuzz test: ``examples`` inputs, no per-input deadline."""
-    return settings(max_examples=examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow,
-                                           HealthCheck.function_scoped_fixture])
 
 
 def _ids(n: int) -> list[str]:

@@ -7,19 +7,20 @@ import math
 
 import numpy as np
 import pytest
-from fuzz_strategies import TOKENS, any_smiles_text, long_strings, mutated_smiles, short_smiles_text
-from hypothesis import HealthCheck, example, given, settings
+from fuzz_strategies import (
+    TOKENS,
+    any_smiles_text,
+    fuzz,
+    long_strings,
+    mutated_smiles,
+    short_smiles_text,
+)
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from molpred.chem import Standardizer, parse_smiles
 from molpred.chem.parse import MAX_SMILES_LENGTH
 from molpred.featurizers import FeaturizerConfig, featurize_smiles
-
-
-def fuzz(examples: int) -> settings:
-    """Settings of a fuzz test: ``examples`` inputs, no per-input deadline."""
-    return settings(max_examples=examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
 
 ALL_FEATURES = FeaturizerConfig(graph=True, ecfp=True, extra_features=("rdkit2d", "ecfp"),
                                 tokens=True)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tests_support import MESSY
 
 import molpred
 from molpred.featurizers.featurize import featurize_smiles
@@ -14,8 +15,6 @@ from molpred.models import ModelConfig
 from molpred.models.encoders import ENCODERS
 from molpred.training.fit import FitSettings, fit_model
 from molpred.training.prepare import prepare_dataset
-
-MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 
 
 @pytest.fixture(scope="module")

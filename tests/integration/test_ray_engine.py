@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests_support import MESSY
 
 import molpred
 from molpred.exceptions import InputError
@@ -14,7 +15,6 @@ from molpred.screening.ray_engine import screen_ray
 
 pytest.importorskip("ray")
 
-MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 TASKS = ["NR-AR", "SR-MMP"]
 
 

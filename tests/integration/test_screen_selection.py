@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests_support import MESSY
 
 import molpred
 from molpred.chem.druglike import DRUGLIKE_COLUMNS
@@ -13,7 +14,6 @@ from molpred.exceptions import InputError
 from molpred.screening.resume import work_folder
 from molpred.screening.selection import RowFilter, TopK
 
-MESSY = Path(__file__).resolve().parents[1] / "data" / "messy.csv"
 TASKS = ["NR-AR", "SR-MMP"]
 
 

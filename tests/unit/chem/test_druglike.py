@@ -1,15 +1,14 @@
 """Drug-likeness columns on real molecules: known values, rule-of-five counts, failed rows."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from rdkit import Chem
+from tests_support import MESSY
 
 from molpred.chem.druglike import DRUGLIKE_COLUMNS, druglike_properties, druglike_table
 
-MESSY = Path(__file__).resolve().parents[2] / "data" / "messy.csv"
 ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
 
 
