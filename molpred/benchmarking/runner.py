@@ -23,7 +23,6 @@ from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
 from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
 from molpred.training.api import train_prepared
-from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.splitting import resolve_split
@@ -197,8 +196,7 @@ def run_benchmark(
                 prepared = cache[feat]
                 split = resolve_split(prepared, Path(splits_dir) / f"{dataset}.json", f"seed{seed}")
                 result = train_prepared(prepared, split, model, settings_k, ensemble_size=members)
-                frame = predict_part(result.model, prepared, split["test"],
-                                     label_prior(prepared.y[split["train"]], prepared.task_type))
+                frame = result.predictions["test"]  # what the test score was computed from
                 pred_path = out / "predictions" / dataset / model / f"seed{seed}.csv"
                 pred_path.parent.mkdir(parents=True, exist_ok=True)
                 frame.to_csv(pred_path, index=False)

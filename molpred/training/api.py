@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,15 @@ class TrainResult:
             is the sum over members.
         model_dir: Where the model was saved, or ``None`` (also on non-zero ranks of a
             data-parallel run).
+        predictions: ``{"val": frame, "test": frame}`` for the parts scored: the
+            :func:`~molpred.training.evaluate.predict_part` frames (``row``, one column per
+            task, ``error``) the scores were computed from, in ``score.py`` format.
     """
 
     model: MoleculeModel | Ensemble
     metrics: dict[str, Any]
     model_dir: Path | None
+    predictions: dict[str, Any] = field(default_factory=dict)
 
 
 def train_prepared(
@@ -103,10 +107,12 @@ def train_prepared(
     trained = fit.model if ensemble_size == 1 else Ensemble([f.model for f in fits])
     prior = label_prior(prepared.y[split["train"]], prepared.task_type)
     metrics: dict[str, Any] = {}
+    predictions = {}
     for part in ("val", "test"):
         if len(split.get(part, ())) == 0:
             continue
-        frame = predict_part(trained, prepared, split[part], prior, settings.device)
+        frame = predictions[part] = predict_part(trained, prepared, split[part], prior,
+                                                 settings.device)
         metrics[part] = score_predictions(
             prepared.y[split[part]], frame[prepared.tasks].to_numpy(), prepared.tasks,
             prepared.task_type,
@@ -129,7 +135,7 @@ def train_prepared(
         training = {**asdict(settings), "ensemble_size": ensemble_size, "dataset": prepared.source,
                     **(split_info or {})}
         model_dir = save_model(trained, out, training=training, metrics=metrics)
-    return TrainResult(trained, metrics, model_dir)
+    return TrainResult(trained, metrics, model_dir, predictions)
 
 
 def train(
