@@ -36,5 +36,9 @@ The first is the default."""
 CLASS_WEIGHTS = ("none", "balanced")
 """Per-task positive weighting of the classification loss (``--class-weight``)."""
 
+PARALLEL_THRESHOLD = 2000
+"""Below this many rows a process pool costs more than it saves: fewer molecules are
+featurized (and screened) in the calling process, whatever ``--workers`` says."""
+
 STRATEGIES = ("auto", "ddp")
 """Lightning strategies molpred supports (``--strategy``): one process, or data-parallel."""

@@ -100,7 +100,8 @@ class Predictor:
 
         Args:
             molecules: One SMILES, a list/Series of SMILES, or a DataFrame with a SMILES
-                column (``smiles_col``; default a column named ``smiles``, else the first).
+                column (``smiles_col``; default:
+                :func:`~molpred.data.formats.default_smiles_column`).
             batch_size: Molecules per forward pass.
             device: ``auto``, ``cpu`` or ``cuda``.
             workers: Featurization processes (default: all cores for large inputs).

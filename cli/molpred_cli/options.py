@@ -128,8 +128,8 @@ def seed_list(value: str) -> list[int]:
     from molpred.exceptions import InputError
 
     items = comma_list(value) or ["0"]
-    bad = [item for item in items if not item.lstrip("-").isdigit()]
+    bad = [item for item in items if not (item.isascii() and item.isdigit())]
     if bad:
-        raise InputError(f"--seeds must be comma-separated whole numbers, e.g. 0,1,2; "
+        raise InputError(f"--seeds must be comma-separated whole numbers >= 0, e.g. 0,1,2; "
                          f"not {', '.join(repr(b) for b in bad)}")
     return [int(item) for item in items]

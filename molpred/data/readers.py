@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def read_table(
 
     Args:
         path: The file.
-        smiles_col: SMILES column; default: a column named ``smiles`` (any case), else the first column.
+        smiles_col: SMILES column; default: :func:`~molpred.data.formats.default_smiles_column`.
         targets: Task columns to expose as :attr:`MoleculeTable.y`; default none.
 
     Returns:
@@ -162,11 +163,19 @@ def read_table(
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
+    with _parquet_errors(path):
         return pq.read_table(path).to_pandas()
+
+
+@contextmanager
+def _parquet_errors(path: Path) -> Iterator[None]:
+    """Turn pyarrow's errors on ``path`` into a one-line :class:`InputError` naming it."""
+    import pyarrow as pa
+
+    try:
+        yield
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"{path}: cannot read as Parquet: {' '.join(str(exc).split())}") from None
 
@@ -187,7 +196,7 @@ def iter_table_chunks(
     Args:
         path: The file.
         smiles_col: SMILES column, checked against the columns before the first chunk is read;
-            default: a column named ``smiles`` (any case), else the first column.
+            default: :func:`~molpred.data.formats.default_smiles_column`.
         chunk_size: Rows per chunk (> 0).
 
     Returns:
@@ -220,30 +229,31 @@ def iter_table_chunks(
 
 
 def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read a whole molecule file with every value kept as the text it was written as.
+    """Read a whole molecule file for prediction, keeping the other columns as written.
 
-    What prediction reads: unlike :func:`read_table`, which parses numbers and NA spellings for
-    training targets, nothing is converted, so the columns a user passes through come out
-    exactly as they went in (an id ``007`` stays ``007``, a note ``NA`` stays ``NA``). The
-    same formats as :func:`read_table`.
+    Unlike :func:`read_table`, which parses numbers and NA spellings for training targets,
+    text formats (CSV/TSV/TXT, SMILES, SDF) are read as strings with nothing converted, so an
+    id ``007`` stays ``007`` and a note ``NA`` stays ``NA``; Parquet keeps the column types
+    stored in the file.
 
     Args:
         path: The file.
-        smiles_col: SMILES column; default: a column named ``smiles``, ``canonical_smiles`` or
-            ``isomeric_smiles`` (any case), else the first column.
+        smiles_col: SMILES column; default: :func:`~molpred.data.formats.default_smiles_column`.
 
     Returns:
-        ``(frame, smiles_col)``: every row in file order (index ``0..N-1``), all columns of
-        dtype str, and the SMILES column used.
+        ``(frame, smiles_col)``: every row in file order (index ``0..N-1``) and the SMILES
+        column used.
 
     Raises:
         InputError: naming the file: missing, unknown format, unreadable content, or an
             unknown column.
     """
-    chunks = list(iter_table_chunks(path, smiles_col=smiles_col, chunk_size=100_000))
-    frame = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
-    column = _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
-    return frame.reset_index(drop=True), column
+    if detect_format(Path(path), READ_FORMATS)[0] == "parquet":
+        table = read_table(path, smiles_col)
+        return table.frame, table.smiles_col
+    frame = pd.concat(iter_table_chunks(path, smiles_col=smiles_col, chunk_size=100_000),
+                      ignore_index=True)
+    return frame, _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
 
 
 def _csv_chunks(path: Path, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -264,35 +274,27 @@ def _csv_chunks(path: Path, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]
 
 
 def _parquet_columns(path: Path) -> list[str]:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
+    with _parquet_errors(path):
         return list(pq.read_schema(path).names)
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"{path}: cannot read as Parquet: {' '.join(str(exc).split())}") from None
 
 
 def _parquet_chunks(path: Path, columns: list[str], chunk_size: int) -> Iterator[pd.DataFrame]:
     """String chunks of a Parquet file; a file without rows yields one empty chunk with its
     columns, as the other formats do."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     start = 0
-    try:
-        with pq.ParquetFile(path) as source:
-            for batch in source.iter_batches(batch_size=chunk_size):
-                chunk = batch.to_pandas()
-                for col in chunk.columns:
-                    values = chunk[col].astype(object)
-                    chunk[col] = values.where(values.notna(), "").map(str).astype(str)
-                chunk.index = pd.RangeIndex(start, start + len(chunk))
-                start += len(chunk)
-                yield chunk
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"{path}: cannot read rows after row {start} as Parquet: "
-                         f"{' '.join(str(exc).split())}") from None
+    with _parquet_errors(path), pq.ParquetFile(path) as source:
+        for batch in source.iter_batches(batch_size=chunk_size):
+            chunk = batch.to_pandas()
+            for col in chunk.columns:
+                values = chunk[col].astype(object)
+                chunk[col] = values.where(values.notna(), "").map(str).astype(str)
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
     if start == 0:
         yield _frame([], list(columns), 0)
 

@@ -83,10 +83,12 @@ def _numeric_column(values: pd.Series, col: str) -> np.ndarray:
 
 
 def _finite(numbers: np.ndarray, values: pd.Series, col: str) -> np.ndarray:
-    """``numbers``, unless a cell is infinite (a label no loss or scaler can use)."""
-    infinite = np.flatnonzero(np.isinf(numbers))
+    """``numbers``, unless a cell is infinite, or too large for the float32 labels (a label no
+    loss or scaler can use)."""
+    infinite = np.flatnonzero(np.abs(np.nan_to_num(numbers)) > np.finfo(np.float32).max)
     if infinite.size:
         row = int(infinite[0])
         raise InputError(f"target column {col!r}, row {row + 1}: {values.iloc[row]!r} is "
-                         "infinite; a label must be a finite number (or an empty cell)")
+                         "infinite (or beyond float32); a label must be a finite number (or an "
+                         "empty cell)")
     return numbers

@@ -35,13 +35,11 @@ from molpred.exceptions import InputError
 from molpred.featurizers.graph import graph_arrays
 from molpred.featurizers.tokens import smiles_tokens
 from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, rdkit2d
-from molpred.names import EXTRA_FEATURES
+from molpred.names import EXTRA_FEATURES, PARALLEL_THRESHOLD
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
 
-PARALLEL_THRESHOLD = 2000
-"""Below this many rows a process pool costs more than it saves."""
 SLICE_ROWS = 512
 """Rows per task sent to a process pool (featurization, prediction, drug-likeness)."""
 

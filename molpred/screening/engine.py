@@ -112,7 +112,7 @@ def screen(
         output: Output file; its suffix picks the format (``.csv``, ``.csv.gz``, ``.tsv``,
             ``.parquet``, ``.sdf``). Must differ from ``input``. Written at the end, in one
             move; until then finished chunks are kept in the work folder ``OUTPUT.partial/``.
-        smiles_col: SMILES column (default: a column named ``smiles``, else the first).
+        smiles_col: SMILES column (default: :func:`~molpred.data.formats.default_smiles_column`).
         chunk_size: Rows held in memory at a time.
         batch_size: Molecules per forward pass; default
             :func:`~molpred.inference.default_batch_size` (32 on the CPU, 256 on a GPU).

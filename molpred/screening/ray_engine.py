@@ -125,7 +125,7 @@ def screen_ray(
         input: CSV/TSV (plain or ``.gz``), ``.smi``, SDF or Parquet file (read on the driver).
         output: Output file (written on the driver); its suffix picks the format. Must
             differ from ``input``.
-        smiles_col: SMILES column (default: a column named ``smiles``, else the first).
+        smiles_col: SMILES column (default: :func:`~molpred.data.formats.default_smiles_column`).
         chunk_size: Rows per chunk held by the driver (and per object in the store).
         batch_size: Molecules per Ray Data batch and per forward pass.
         device: ``auto`` (one GPU per actor if the cluster has GPUs, else CPU), ``cpu`` or

@@ -64,7 +64,7 @@ def predict_part(
 
     Returns:
         DataFrame with ``row`` (0-based data row), one float column per task, and ``error``
-        (empty, or why the row fell back to the label prior).
+        (empty, or why the row fell back to ``prior``).
     """
     preds = predict_data(model, [prepared.data[i] for i in rows], batch_size, resolve_device(device))
     errors = [prepared.errors[i] for i in rows]
@@ -72,7 +72,7 @@ def predict_part(
     preds[bad] = prior
     frame = pd.DataFrame(preds, columns=model.config.tasks)
     frame.insert(0, "row", np.asarray(rows, dtype=np.int64))
-    frame["error"] = [f"{e}; predicted the label prior" if b else "" for e, b in zip(errors, bad)]
+    frame["error"] = [f"{e}; predicted the fallback prior" if b else "" for e, b in zip(errors, bad)]
     return frame
 
 
@@ -95,7 +95,7 @@ def evaluate(
         model: A model directory (or a loaded model or ensemble; ensembles are scored on
             the members' mean).
         data: Dataset name or file; for a file, ``targets`` default to the model's task names.
-        smiles_col: SMILES column of a file (default: a column named ``smiles``, else the first).
+        smiles_col: SMILES column of a file (default: :func:`~molpred.data.formats.default_smiles_column`).
         splits, split_key, part: Which rows to score (``part`` = ``train``/``val``/``test``);
             without ``splits`` every row is scored (``part`` is then ``"all"``).
         predictions_out: Write the predictions (``row`` + one column per task + ``error``)

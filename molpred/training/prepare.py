@@ -78,7 +78,7 @@ def load_labelled(
 
     Args:
         source: Dataset name (``tox21``) or path to a CSV/TSV/SMI/SDF/Parquet file.
-        smiles_col: SMILES column of a file (default: a column named ``smiles``, else the first).
+        smiles_col: SMILES column of a file (default: :func:`~molpred.data.formats.default_smiles_column`).
         targets: Target columns of a file (a registry dataset uses all of its tasks).
         task_type: ``classification`` or ``regression``; default from the dataset card, else
             ``classification`` when every label is 0 or 1.
@@ -104,10 +104,12 @@ def load_labelled(
             row, task = (int(i) for i in np.argwhere(bad)[0])
             others = int(bad.sum()) - 1
             col = table.targets[task]
+            cell = table.frame[col].iloc[row]
+            shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
             raise InputError(
                 f"{source}: classification targets must be 0/1; target column {col!r}, "
-                f"row {row + 1} holds {table.frame[col].iloc[row]}"
-                + (f" ({others} more such cells)" if others else "")
+                f"row {row + 1} holds {shown}"
+                + (f" ({others} more such cell{'s' if others > 1 else ''})" if others else "")
                 + "; continuous values need task type regression")
     return table, card, kind
 

@@ -50,5 +50,5 @@ def test_evaluate_without_split_never_fills_a_bad_row_from_the_scored_labels(cli
     assert result.exit_code == 0, result.output
     preds = pd.read_csv(preds_path, keep_default_na=False)
     bad = preds[preds["error"] != ""]
-    assert bad["row"].tolist() == [3] and "label prior" in bad["error"].iloc[0]
+    assert bad["row"].tolist() == [3] and "fallback prior" in bad["error"].iloc[0]
     assert bad["p_np"].iloc[0] == 0.5

@@ -44,6 +44,16 @@ def test_predict_file_passes_other_columns_through_as_written(cli, model_dir, tm
     assert (preds["error"] == "").all()
 
 
+def test_predict_parquet_keeps_the_column_types_stored_in_the_file(cli, model_dir, tmp_path):
+    src, dst = tmp_path / "mols.parquet", tmp_path / "preds.parquet"
+    pd.DataFrame({"id": [7, 10], "smiles": [ASPIRIN, BENZENE], "dose": [0.5, None]}).to_parquet(src)
+    result = cli("predict", "-m", model_dir, "-i", src, "-o", dst)
+    assert result.exit_code == 0, result.output
+    preds = pd.read_parquet(dst)
+    assert preds["id"].tolist() == [7, 10] and pd.api.types.is_integer_dtype(preds["id"])
+    assert preds["dose"].iloc[0] == 0.5 and pd.isna(preds["dose"].iloc[1])
+
+
 def test_predict_table_shows_first_50_rows(cli, model_dir, library, tmp_path):
     src = tmp_path / "mols.csv"
     library.to_csv(src, index=False)

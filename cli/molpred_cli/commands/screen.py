@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from molpred.names import PARALLEL_THRESHOLD
 from molpred_cli import options as opt
 from molpred_cli import output as ui
 
@@ -55,7 +56,8 @@ def screen(
     workers: Annotated[int | None, typer.Option(
         min=1, help="Processes working on the library in parallel: on the CPU each parses, "
         "featurizes and predicts its share of a chunk; with a GPU they parse and featurize "
-        "while the GPU predicts. Used when --chunk-size is at least 2,000; local engine only. "
+        "while the GPU predicts. Used when --chunk-size is at least "
+        f"{PARALLEL_THRESHOLD:,}; local engine only. "
         "Default: all CPU cores (or $MOLPRED_NUM_WORKERS).", show_default=False)] = None,
     resume: Annotated[bool, opt.option(
         "Continue a screen that was interrupted (killed, crashed, machine restarted) from its "
