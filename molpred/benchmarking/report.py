@@ -117,8 +117,8 @@ def markdown_table(summary: dict, anchors: Anchors | None = None) -> str:
 
 
 def bar_chart(summary: dict, path: str | Path, anchors: Anchors | None = None) -> Path:
-    """PNG bar chart: one panel per dataset, a bar per model (mean, error bar = std), with the
-    Chemprop figure as a dashed line where known. Needs matplotlib."""
+    """PNG bar chart: one panel per dataset (four to a row), a bar per model (mean, error bar =
+    std), with the Chemprop figure as a dashed line where known. Needs matplotlib."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -126,8 +126,12 @@ def bar_chart(summary: dict, path: str | Path, anchors: Anchors | None = None) -
 
     datasets = sorted(summary)
     models = sorted({m for d in summary.values() for m in d})
-    fig, axes = plt.subplots(1, len(datasets), figsize=(3.2 * len(datasets), 3.4), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets):
+    cols = min(4, len(datasets))
+    rows = math.ceil(len(datasets) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.4 * rows), squeeze=False)
+    for ax in axes.flat[len(datasets):]:
+        ax.set_visible(False)
+    for ax, dataset in zip(axes.flat, datasets):
         cells = summary[dataset]
         present = [m for m in models if m in cells]
         means = [cells[m]["mean"] for m in present]
