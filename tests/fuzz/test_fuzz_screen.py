@@ -175,6 +175,29 @@ def test_random_file_is_read_fully_or_refused_cleanly(fuzz_predictor, tmp_path, 
     assert hits[first].tolist() == reference[first].tolist()
 
 
+@fuzz(40)
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".parquet", ".sdf", ".sdf.gz"]))
+@example(data=b"PAR1" + b"\x00" * 8 + b"PAR1", suffix=".parquet")
+@example(data=b"\n\n\n$$$$\nCCO\n$$$$\n", suffix=".sdf")
+def test_random_parquet_or_sdf_file_is_read_or_refused_cleanly(fuzz_predictor, tmp_path, data,
+                                                               suffix):
+    """Random bytes are never a Parquet file: refused with an InputError naming it, never a
+    pyarrow traceback. As an SDF file they are records RDKit reads or rejects one by one:
+    every record a row with a prediction or a reason, or an InputError naming the file."""
+    name = "library" + suffix
+    src = _fresh(tmp_path, name, gzip.compress(data) if suffix.endswith(".gz") else data)
+    if suffix == ".parquet":
+        with pytest.raises(InputError, match=r"library\.parquet"):
+            _run_screen(fuzz_predictor, src, 3)
+        return
+    try:
+        hits = _run_screen(fuzz_predictor, src, 3)
+    except InputError as exc:
+        assert name in str(exc)
+        return
+    _check_results(hits)
+
+
 def test_corrupt_gzip_streams_are_input_errors(fuzz_predictor, tmp_path):
     """Regression: a flipped byte in a deflate block raised ``zlib.error`` (not an OSError)
     from the CSV reader, and every gzip/EOF error escaped the .smi reader unwrapped."""
