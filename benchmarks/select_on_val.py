@@ -24,6 +24,7 @@ import argparse
 import json
 import re
 import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from molpred.models.encoders import ENCODERS
@@ -34,16 +35,40 @@ from molpred.training.prepare import prepare_dataset
 from molpred.training.splitting import resolve_split
 
 
-def parse_variant(name: str) -> tuple[tuple[str, ...], int, str, bool]:
-    """``"rdkit2d+ensemble3"`` -> ``(("rdkit2d",), 3, "none", True)``; ``"default"`` ->
-    ``((), 1, "none", True)``; ``"balanced+raw"`` -> ``((), 1, "balanced", False)`` (extra
-    features, ensemble size, class weighting, standardize).
+@dataclass(frozen=True)
+class Variant:
+    """One variant of the default model: what it changes from the shipped defaults."""
+
+    extra_features: tuple[str, ...] = ()
+    ensemble_size: int = 1
+    class_weight: str = "none"
+    standardize: bool = True
+    encoder_params: dict = field(default_factory=dict)
+    head_params: dict = field(default_factory=dict)
+    epochs: int | None = None
+
+
+# One hyper-parameter per part: name prefix -> (where it goes, parameter, type).
+_HYPER = {"depth": ("encoder", "depth", int), "hidden": ("encoder", "hidden_size", int),
+          "dropout": ("encoder", "dropout", float), "ffn": ("head", "num_layers", int),
+          "epochs": ("fit", "epochs", int)}
+
+
+def parse_variant(name: str) -> Variant:
+    """``"rdkit2d+ensemble3"`` -> ``Variant(extra_features=("rdkit2d",), ensemble_size=3)``.
+
+    Parts: ``default``; ``raw``; ``balanced``; ``rdkit2d``/``ecfp``; ``ensembleN``; and one
+    hyper-parameter each: ``depthN`` and ``hiddenN`` (D-MPNN message-passing steps and
+    width), ``dropoutX`` (encoder dropout), ``ffnN`` (hidden layers of the prediction head),
+    ``epochsN`` (epoch budget; the learning-rate schedule stretches with it).
 
     Raises:
         ValueError: for an unknown part.
     """
     extra, size, class_weight, standardize = [], 1, "none", True
+    encoder, head, epochs = {}, {}, None
     for part in name.split("+"):
+        m = re.fullmatch(r"([a-z]+?)(\d+(?:\.\d+)?)", part)
         if part == "default":
             continue
         if part == "raw":
@@ -52,11 +77,20 @@ def parse_variant(name: str) -> tuple[tuple[str, ...], int, str, bool]:
             class_weight = "balanced"
         elif part in ("rdkit2d", "ecfp"):
             extra.append(part)
-        elif m := re.fullmatch(r"ensemble(\d+)", part):
-            size = int(m.group(1))
+        elif m and m.group(1) == "ensemble":
+            size = int(m.group(2))
+        elif m and m.group(1) in _HYPER:
+            where, key, kind = _HYPER[m.group(1)]
+            value = kind(m.group(2))
+            if where == "encoder":
+                encoder[key] = value
+            elif where == "head":
+                head[key] = value
+            else:
+                epochs = value
         else:
             raise ValueError(f"unknown variant part {part!r} in {name!r}")
-    return tuple(extra), size, class_weight, standardize
+    return Variant(tuple(extra), size, class_weight, standardize, encoder, head, epochs)
 
 
 def main() -> None:
@@ -74,23 +108,31 @@ def main() -> None:
     prepared_by_features = {}
     summary = {}
     for variant in a.variants.split(","):
-        extra, size, class_weight, standardize = parse_variant(variant)
-        standardize = standardize and a.standardize == "yes"
+        v = parse_variant(variant)
+        standardize = v.standardize and a.standardize == "yes"
+        fit = {"epochs": v.epochs} if v.epochs else {}
         scores = []
         for seed in seeds:
             path = a.out / a.dataset / variant / f"seed{seed}.json"
             if not path.exists():
-                feat = encoder.featurizer_config(extra_features=extra, standardize=standardize)
+                feat = encoder.featurizer_config(extra_features=v.extra_features,
+                                                 standardize=standardize)
                 if feat not in prepared_by_features:
                     prepared_by_features[feat] = prepare_dataset(a.dataset, feat)
                 prepared = prepared_by_features[feat]
                 split = resolve_split(prepared, splits, f"seed{seed}")
-                result = train_prepared(prepared, split, DEFAULT_MODEL, FitSettings(
-                    seed=seed, device="cpu", class_weight=class_weight), ensemble_size=size)
+                result = train_prepared(
+                    prepared, split, DEFAULT_MODEL,
+                    FitSettings(seed=seed, device="cpu", class_weight=v.class_weight, **fit),
+                    encoder_params=v.encoder_params, head_params=v.head_params,
+                    ensemble_size=v.ensemble_size)
                 m = result.metrics
                 record = {"dataset": a.dataset, "variant": variant, "seed": seed,
-                          "model": DEFAULT_MODEL, "extra_features": list(extra),
-                          "ensemble_size": size, "class_weight": class_weight,
+                          "model": DEFAULT_MODEL, "extra_features": list(v.extra_features),
+                          "ensemble_size": v.ensemble_size, "class_weight": v.class_weight,
+                          "encoder_params": result.model.config.encoder_params,
+                          "head_params": result.model.config.head_params,
+                          "epochs": FitSettings(**fit).epochs,
                           "standardize": standardize, "metric": m["val"]["metric"],
                           "val": m["val"]["score"], "best_epoch": m["best_epoch"],
                           "train_seconds": m["train_seconds"], "members": m.get("members")}
