@@ -10,6 +10,7 @@ benchmark resumes where it stopped.
 
 from __future__ import annotations
 
+import inspect
 import json
 import platform
 import time
@@ -21,29 +22,37 @@ import torch
 
 from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
+from molpred.models.head import PredictionHead
+from molpred.models.model import ModelConfig
 from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
 from molpred.training.api import train_prepared
 from molpred.training.fit import FitSettings
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.splitting import resolve_split
 
-CONFIG_KEYS = frozenset({"standardize", "extra_features", "ensemble_size", "why", "command"})
-"""Keys a per-dataset config may hold: three settings, and why and how they were chosen."""
+CONFIG_KEYS = frozenset({"standardize", "extra_features", "ensemble_size", "encoder_params",
+                         "head_params", "epochs", "why", "command"})
+"""Keys a per-dataset config may hold: its settings, and why and how they were chosen."""
+
+DEFAULT_MODEL_KEYS = ("ensemble_size", "encoder_params", "head_params", "epochs")
+"""Config settings that apply to the default model only (other encoders have other
+hyper-parameters); ``standardize`` and ``extra_features`` apply to every model."""
 
 
 def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
     """Per-dataset benchmark configs: ``folder/DATASET.json`` -> ``{DATASET: config}``.
 
     Each file holds the settings chosen for one dataset on validation data only
-    (``standardize``, ``extra_features``, ``ensemble_size``; see :func:`run_benchmark`) and
-    says ``why`` and by which ``command``; molpred's own are in ``benchmarks/configs/``.
+    (``standardize``, ``extra_features``, ``ensemble_size``, ``encoder_params``,
+    ``head_params``, ``epochs``; see :func:`run_benchmark`) and says ``why`` and by which
+    ``command``; molpred's own are in ``benchmarks/configs/``.
     ``None`` gives no configs.
 
     Raises:
         InputError: if the folder does not exist, or a file is not a JSON object of the keys in
             :data:`CONFIG_KEYS` with ``standardize`` a boolean, ``extra_features`` a list of
-            feature names and ``ensemble_size`` a whole number >= 1 (the message names the
-            file).
+            feature names, ``ensemble_size`` and ``epochs`` whole numbers >= 1, and
+            ``encoder_params``/``head_params`` JSON objects (the message names the file).
     """
     if folder is None:
         return {}
@@ -75,17 +84,44 @@ def _config_problem(config: dict[str, Any]) -> str | None:
     if not isinstance(extra, list) or any(f not in EXTRA_FEATURES for f in extra):
         return (f"extra_features must be a list drawn from {list(EXTRA_FEATURES)}, "
                 f"not {extra!r}")
-    size = config.get("ensemble_size", 1)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        return f"ensemble_size must be a whole number >= 1, not {size!r}"
+    for key in ("ensemble_size", "epochs"):
+        value = config.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return f"{key} must be a whole number >= 1, not {value!r}"
+    known = {"encoder_params": _parameters(ENCODERS.get(DEFAULT_MODEL)),
+             "head_params": _parameters(PredictionHead) - {"in_dim", "num_tasks"}}
+    for key, names in known.items():
+        params = config.get(key, {})
+        if not isinstance(params, dict):
+            return f"{key} must be a JSON object of hyper-parameters, not {params!r}"
+        if set(params) - names:
+            return (f"{key} of the default model ({DEFAULT_MODEL}) are among {sorted(names)}; "
+                    f"unknown: {sorted(set(params) - names)}")
     return None
 
 
+def _parameters(cls: type) -> set[str]:
+    """Keyword parameters of a class's constructor."""
+    return set(inspect.signature(cls.__init__).parameters) - {"self"}
+
+
 def _settings_of(config: dict[str, Any], model: str) -> dict[str, Any]:
-    """The run settings a dataset config gives ``model``, as run records store them."""
+    """The run settings a dataset config gives ``model``, as run records store them
+    (hyper-parameters resolved against the encoder's and the head's defaults)."""
+    own = config if model == DEFAULT_MODEL else {}
+    encoder_params, head_params = ModelConfig.resolve_params(
+        model, own.get("encoder_params"), own.get("head_params"))
     return {"standardize": bool(config.get("standardize", True)),
             "extra_features": list(config.get("extra_features", ())),
-            "ensemble_size": int(config.get("ensemble_size", 1)) if model == DEFAULT_MODEL else 1}
+            "ensemble_size": int(own.get("ensemble_size", 1)),
+            "encoder_params": encoder_params, "head_params": head_params}
+
+
+def _fit_settings_of(config: dict[str, Any], model: str, settings: FitSettings) -> FitSettings:
+    """``settings`` with the epoch budget a dataset config gives the default model."""
+    if model == DEFAULT_MODEL and "epochs" in config:
+        return FitSettings(**{**settings.__dict__, "epochs": config["epochs"]})
+    return settings
 
 
 TRAINING_KEYS = ("epochs", "patience", "batch_size", "lr", "weight_decay", "precision",
@@ -98,15 +134,16 @@ def finished_run(path: Path, config: dict[str, Any], model: str,
     """The record of a finished run, if it may be reused for ``config`` and ``settings``.
 
     A run is reused only when it was made with the same per-dataset settings (``config``:
-    standardization, extra features, ensemble size) and the same optimization settings
-    (:data:`TRAINING_KEYS`); fields an older record lacks are not compared, nor are the seed
-    (part of the file name) and the device.
+    standardization, extra features, ensemble size, encoder and head hyper-parameters, epoch
+    budget) and the same optimization settings (:data:`TRAINING_KEYS`); fields an older
+    record lacks are not compared, nor are the seed (part of the file name) and the device.
 
     Args:
         path: The run's result file (``OUT/runs/DATASET/MODEL/seedK.json``).
         config: The dataset's per-dataset config (``{}`` for none).
         model: The encoder name (the ensemble size applies to the default model only).
-        settings: The optimization settings of the run being asked for.
+        settings: The optimization settings of the run being asked for (``config``'s
+            ``epochs`` overrides theirs for the default model).
 
     Returns:
         The run record.
@@ -119,6 +156,7 @@ def finished_run(path: Path, config: dict[str, Any], model: str,
     wanted = _settings_of(config, model)
     have = {**{k: record[k] for k in wanted if k in record},
             **{k: stored[k] for k in TRAINING_KEYS if k in stored}}
+    settings = _fit_settings_of(config, model, settings)
     want = {**wanted, **{k: getattr(settings, k) for k in TRAINING_KEYS}}
     differ = {k: (have[k], want[k]) for k in have if have[k] != want[k]}
     if differ:
@@ -155,9 +193,12 @@ def run_benchmark(
         log: Progress messages.
         configs: Per-dataset settings chosen on validation data (``shared/BENCHMARKS.md``
             allows a committed per-dataset config): ``{"standardize": bool,
-            "extra_features": ["rdkit2d"], "ensemble_size": int}``. ``standardize`` and
-            ``extra_features`` apply to every model; ``ensemble_size`` (default 1) to the
-            default model only, whose members are trained with torch seeds K, K+1, ...
+            "extra_features": ["rdkit2d"], "ensemble_size": int, "encoder_params": {...},
+            "head_params": {...}, "epochs": int}``. ``standardize`` and ``extra_features``
+            apply to every model; the others (:data:`DEFAULT_MODEL_KEYS`) to the default
+            model only: ``ensemble_size`` (default 1) members trained with torch seeds K,
+            K+1, ..., hyper-parameters overriding the encoder's and the head's defaults, and
+            an epoch budget overriding ``settings``.
 
     Returns:
         All run records found under ``out`` for the requested combinations.
@@ -180,7 +221,8 @@ def run_benchmark(
             for seed in seeds:
                 path = run_file(out, dataset, model, seed)
                 config = (configs or {}).get(dataset, {})
-                settings_k = FitSettings(**{**base.__dict__, "seed": seed})
+                settings_k = _fit_settings_of(config, model,
+                                              FitSettings(**{**base.__dict__, "seed": seed}))
                 if path.exists():
                     records.append(finished_run(path, config, model, settings_k))
                     continue
@@ -195,7 +237,11 @@ def run_benchmark(
                     log(f"{dataset}: featurized for {model} in {time.perf_counter() - t0:.1f} s")
                 prepared = cache[feat]
                 split = resolve_split(prepared, Path(splits_dir) / f"{dataset}.json", f"seed{seed}")
-                result = train_prepared(prepared, split, model, settings_k, ensemble_size=members)
+                own = config if model == DEFAULT_MODEL else {}
+                result = train_prepared(prepared, split, model, settings_k,
+                                        encoder_params=own.get("encoder_params"),
+                                        head_params=own.get("head_params"),
+                                        ensemble_size=members)
                 frame = result.predictions["test"]  # what the test score was computed from
                 pred_path = out / "predictions" / dataset / model / f"seed{seed}.csv"
                 pred_path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,6 +256,7 @@ def run_benchmark(
                     "train_seconds": m["train_seconds"],
                     "settings": {k: v for k, v in settings_k.__dict__.items() if k != "progress"},
                     "encoder_params": result.model.config.encoder_params,
+                    "head_params": result.model.config.head_params,
                     "standardize": standardize, "extra_features": list(extra),
                     "ensemble_size": members, "members": m.get("members"),
                     "machine": {"cpu_threads": torch.get_num_threads(),

@@ -66,6 +66,26 @@ class ModelConfig:
         """The featurizer settings the model was trained with, as a :class:`FeaturizerConfig`."""
         return FeaturizerConfig.from_dict(self.featurizer)
 
+    @staticmethod
+    def resolve_params(
+        encoder: str,
+        encoder_params: dict[str, Any] | None = None,
+        head_params: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The encoder's and the head's full settings: defaults overridden by the given ones.
+
+        The head takes the encoder's ``hidden_size`` and ``dropout`` unless ``head_params``
+        gives its own (as Chemprop's feed-forward network follows its message width).
+
+        Raises:
+            UnknownNameError: for an unknown encoder.
+        """
+        encoder_cls = ENCODERS.get(encoder)
+        params = {**encoder_cls.defaults, **(encoder_params or {})}
+        head = {"hidden_size": params.get("hidden_size", 300), "dropout": params.get("dropout", 0.0),
+                **encoder_cls.head_defaults, **(head_params or {})}
+        return params, head
+
     @classmethod
     def build(
         cls,
@@ -94,11 +114,8 @@ class ModelConfig:
             UnknownNameError: for an unknown encoder.
             InputError: for a bad task type, no tasks, or an unknown extra feature.
         """
-        encoder_cls = ENCODERS.get(encoder)
-        params = {**encoder_cls.defaults, **(encoder_params or {})}
-        head = {"hidden_size": params.get("hidden_size", 300), "dropout": params.get("dropout", 0.0),
-                **encoder_cls.head_defaults, **(head_params or {})}
-        feat = encoder_cls.featurizer_config(tuple(extra_features), standardize)
+        params, head = cls.resolve_params(encoder, encoder_params, head_params)
+        feat = ENCODERS.get(encoder).featurizer_config(tuple(extra_features), standardize)
         return cls(encoder.lower(), params, head, list(tasks), task_type, feat.to_dict(),
                    list(extra_features), units)
 

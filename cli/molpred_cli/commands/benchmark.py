@@ -30,7 +30,8 @@ def benchmark(
         dir_okay=False, show_default=False)] = None,
     configs: Annotated[Path | None, typer.Option(
         help="Folder of per-dataset settings chosen on validation data (DATASET.json with "
-        "standardize, extra_features, ensemble_size), e.g. molpred's benchmarks/configs. "
+        "standardize, extra_features; for the default model also ensemble_size, "
+        "encoder_params, head_params, epochs), e.g. molpred's benchmarks/configs. "
         "Default: none, every dataset with the plain defaults.",
         exists=True, file_okay=False, show_default=False)] = None,
     epochs: Annotated[int, typer.Option(help="Maximum epochs per run (early stopping on val).",

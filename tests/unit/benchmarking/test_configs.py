@@ -42,6 +42,12 @@ def test_broken_json_and_missing_folder_are_refused(tmp_path):
     ({"extra_features": ["rdkit3d"]}, "extra_features must be a list"),
     ({"ensemble_size": 0}, "ensemble_size must be a whole number"),
     ({"ensemble_size": True}, "ensemble_size must be a whole number"),
+    ({"epochs": 0}, "epochs must be a whole number"),
+    ({"encoder_params": [3]}, "encoder_params must be a JSON object"),
+    ({"head_params": "deep"}, "head_params must be a JSON object"),
+    ({"encoder_params": {"depht": 5}}, r"encoder_params of the default model \(dmpnn\) are "
+                                       r"among .*'depth'.*unknown: \['depht'\]"),
+    ({"head_params": {"layers": 2}}, r"head_params .*unknown: \['layers'\]"),
 ])
 def test_bad_setting_values_are_refused_naming_the_file(tmp_path, config, fragment):
     (tmp_path / "clintox.json").write_text(json.dumps(config))
