@@ -32,6 +32,7 @@ from molpred.benchmarking import (
 )
 from molpred.names import DEFAULT_MODEL
 from molpred.training.fit import FitSettings
+from molpred.training.recommended import recommended_configs
 
 
 def check_with_reference_scorer(out: Path, shared: Path, records: list[dict]) -> float:
@@ -74,8 +75,9 @@ def main() -> None:
     ap.add_argument("--shared", default="../shared", type=Path)
     ap.add_argument("--out", default="benchmarks/results/accuracy", type=Path)
     ap.add_argument("--epochs", type=int, default=FitSettings.epochs)
-    ap.add_argument("--configs", default=Path(__file__).parent / "configs", type=Path,
-                    help="per-dataset settings chosen on val: CONFIGS/DATASET.json")
+    ap.add_argument("--configs", type=Path,
+                    help="per-dataset settings chosen on val: CONFIGS/DATASET.json (default: "
+                    "those the dataset cards recommend, datasets/NAME.json)")
     ap.add_argument("--chemprop-results", default=Path(__file__).parent / "results" / "chemprop",
                     type=Path, help="Chemprop runs measured here (benchmarks/chemprop/run_chemprop.py) "
                     "for datasets anchors.md leaves blank")
@@ -85,7 +87,7 @@ def main() -> None:
     ap.add_argument("--report-only", action="store_true",
                     help="train nothing: rebuild the report from every finished run under OUT/runs")
     a = ap.parse_args()
-    configs = load_configs(a.configs)
+    configs = load_configs(a.configs) if a.configs else recommended_configs()
     if a.report_only:
         records = [json.loads(p.read_text()) for p in sorted((a.out / "runs").glob("*/*/seed*.json"))]
     else:

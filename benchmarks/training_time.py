@@ -4,8 +4,8 @@
 Wall time of the whole training command on ``tox21`` split ``seed0`` (reading, featurizing,
 training to the early-stopping point, scoring val and test), on one core as in anchors.md:
 ``OMP_NUM_THREADS=1``, one featurization worker, and the process pinned to one CPU with
-``taskset`` when it exists. molpred trains its benchmark configuration for the dataset
-(``benchmarks/configs/DATASET.json``: RDKit 2D descriptors into the head on Tox21).
+``taskset`` when it exists. ``molpred train`` applies the settings the dataset's card
+recommends (``datasets/NAME.json``: RDKit 2D descriptors into the head on Tox21).
 
 With ``--chemprop``, Chemprop 2.3.1's default ``chemprop train`` runs on the same split in the
 same session, alternating with molpred (molpred, Chemprop, molpred, ...), as anchors.md runs
@@ -48,15 +48,11 @@ def pinned(cmd: list[str]) -> list[str]:
     return ["taskset", "-c", "0", *cmd] if shutil.which("taskset") else cmd
 
 
-def molpred_run(dataset: str, shared: Path, config: dict, seed: int) -> dict:
+def molpred_run(dataset: str, shared: Path, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [str(Path(sys.executable).parent / "molpred"), "train", dataset, "--splits",
                str(shared / "benchmarks" / "splits" / f"{dataset}.json"), "--split-key", f"seed{seed}",
                "--device", "cpu", "--workers", "1", "--seed", str(seed), "--out", str(Path(tmp) / "m")]
-        if config.get("extra_features"):
-            cmd += ["--extra-features", ",".join(config["extra_features"])]
-        if config.get("standardize") is False:
-            cmd.append("--no-standardize")
         result = measure(pinned(cmd), env=one_core_env())
         metrics = json.loads((Path(tmp) / "m" / "metrics.json").read_text())
     shown = [c if not c.startswith(tempfile.gettempdir()) else "OUT" for c in cmd[1:]]
@@ -80,12 +76,9 @@ def main() -> None:
     ap.add_argument("--shared", default="../shared", type=Path)
     ap.add_argument("--chemprop", help="chemprop executable: measure Chemprop here, alternately")
     ap.add_argument("--repeats", type=int, default=2, help="runs of each tool")
-    ap.add_argument("--configs", default=Path(__file__).parent / "configs", type=Path)
     ap.add_argument("--out", default=Path(__file__).parent / "results" / "training_time", type=Path)
     a = ap.parse_args()
     shared = a.shared.resolve()
-    config_file = a.configs / f"{a.dataset}.json"
-    config = json.loads(config_file.read_text()) if config_file.exists() else {}
     a.out.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[dict]] = {"molpred": [], "chemprop": []}
     for k in range(a.repeats):
@@ -94,7 +87,7 @@ def main() -> None:
             path = a.out / f"{a.dataset}_seed{a.seed}_{tool}_run{k}.json"
             if not path.exists():
                 if tool == "molpred":
-                    record = molpred_run(a.dataset, shared, config, a.seed)
+                    record = molpred_run(a.dataset, shared, a.seed)
                 else:
                     with tempfile.TemporaryDirectory() as tmp:  # one core, as molpred's run
                         record = {"tool": "chemprop", **run_one(

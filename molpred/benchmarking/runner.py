@@ -10,7 +10,6 @@ benchmark resumes where it stopped.
 
 from __future__ import annotations
 
-import inspect
 import json
 import platform
 import time
@@ -22,37 +21,23 @@ import torch
 
 from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
-from molpred.models.head import PredictionHead
-from molpred.models.model import ModelConfig
-from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
+from molpred.names import DEFAULT_MODEL
 from molpred.training.api import train_prepared
 from molpred.training.fit import FitSettings
 from molpred.training.prepare import PreparedDataset, prepare_dataset
+from molpred.training.recommended import config_problem, fit_settings, model_settings
 from molpred.training.splitting import resolve_split
 
-CONFIG_KEYS = frozenset({"standardize", "extra_features", "ensemble_size", "encoder_params",
-                         "head_params", "epochs", "why", "command"})
-"""Keys a per-dataset config may hold: its settings, and why and how they were chosen."""
-
-DEFAULT_MODEL_KEYS = ("ensemble_size", "encoder_params", "head_params", "epochs")
-"""Config settings that apply to the default model only (other encoders have other
-hyper-parameters); ``standardize`` and ``extra_features`` apply to every model."""
-
-
 def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
-    """Per-dataset benchmark configs: ``folder/DATASET.json`` -> ``{DATASET: config}``.
+    """Per-dataset benchmark configs from a folder: ``folder/DATASET.json`` -> ``{DATASET: config}``.
 
-    Each file holds the settings chosen for one dataset on validation data only
-    (``standardize``, ``extra_features``, ``ensemble_size``, ``encoder_params``,
-    ``head_params``, ``epochs``; see :func:`run_benchmark`) and says ``why`` and by which
-    ``command``; molpred's own are in ``benchmarks/configs/``.
-    ``None`` gives no configs.
+    Each file holds settings chosen for one dataset on validation data only, in the format of
+    :mod:`molpred.training.recommended` (molpred's own live in the dataset cards,
+    :func:`~molpred.training.recommended.recommended_configs`). ``None`` gives no configs.
 
     Raises:
-        InputError: if the folder does not exist, or a file is not a JSON object of the keys in
-            :data:`CONFIG_KEYS` with ``standardize`` a boolean, ``extra_features`` a list of
-            feature names, ``ensemble_size`` and ``epochs`` whole numbers >= 1, and
-            ``encoder_params``/``head_params`` JSON objects (the message names the file).
+        InputError: if the folder does not exist, or a file is not a valid config
+            (:func:`~molpred.training.recommended.config_problem`; the message names the file).
     """
     if folder is None:
         return {}
@@ -65,63 +50,11 @@ def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
             config = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"{path}: not a readable JSON config ({exc})") from None
-        if not isinstance(config, dict) or not set(config) <= CONFIG_KEYS:
-            unknown = sorted(set(config) - CONFIG_KEYS) if isinstance(config, dict) else []
-            raise InputError(f"{path}: a config is a JSON object with keys among "
-                             f"{sorted(CONFIG_KEYS)}" + (f"; unknown: {unknown}" if unknown else ""))
-        problem = _config_problem(config)
+        problem = config_problem(config)
         if problem:
             raise InputError(f"{path}: {problem}")
         configs[path.stem] = config
     return configs
-
-
-def _config_problem(config: dict[str, Any]) -> str | None:
-    """What is wrong with a config's setting values, or ``None``."""
-    if not isinstance(config.get("standardize", True), bool):
-        return f"standardize must be true or false, not {config['standardize']!r}"
-    extra = config.get("extra_features", [])
-    if not isinstance(extra, list) or any(f not in EXTRA_FEATURES for f in extra):
-        return (f"extra_features must be a list drawn from {list(EXTRA_FEATURES)}, "
-                f"not {extra!r}")
-    for key in ("ensemble_size", "epochs"):
-        value = config.get(key, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            return f"{key} must be a whole number >= 1, not {value!r}"
-    known = {"encoder_params": _parameters(ENCODERS.get(DEFAULT_MODEL)),
-             "head_params": _parameters(PredictionHead) - {"in_dim", "num_tasks"}}
-    for key, names in known.items():
-        params = config.get(key, {})
-        if not isinstance(params, dict):
-            return f"{key} must be a JSON object of hyper-parameters, not {params!r}"
-        if set(params) - names:
-            return (f"{key} of the default model ({DEFAULT_MODEL}) are among {sorted(names)}; "
-                    f"unknown: {sorted(set(params) - names)}")
-    return None
-
-
-def _parameters(cls: type) -> set[str]:
-    """Keyword parameters of a class's constructor."""
-    return set(inspect.signature(cls.__init__).parameters) - {"self"}
-
-
-def _settings_of(config: dict[str, Any], model: str) -> dict[str, Any]:
-    """The run settings a dataset config gives ``model``, as run records store them
-    (hyper-parameters resolved against the encoder's and the head's defaults)."""
-    own = config if model == DEFAULT_MODEL else {}
-    encoder_params, head_params = ModelConfig.resolve_params(
-        model, own.get("encoder_params"), own.get("head_params"))
-    return {"standardize": bool(config.get("standardize", True)),
-            "extra_features": list(config.get("extra_features", ())),
-            "ensemble_size": int(own.get("ensemble_size", 1)),
-            "encoder_params": encoder_params, "head_params": head_params}
-
-
-def _fit_settings_of(config: dict[str, Any], model: str, settings: FitSettings) -> FitSettings:
-    """``settings`` with the epoch budget a dataset config gives the default model."""
-    if model == DEFAULT_MODEL and "epochs" in config:
-        return FitSettings(**{**settings.__dict__, "epochs": config["epochs"]})
-    return settings
 
 
 TRAINING_KEYS = ("epochs", "patience", "batch_size", "lr", "weight_decay", "precision",
@@ -153,10 +86,10 @@ def finished_run(path: Path, config: dict[str, Any], model: str,
     """
     record = json.loads(path.read_text())
     stored = record.get("settings", {})
-    wanted = _settings_of(config, model)
+    wanted = model_settings(config, model)
     have = {**{k: record[k] for k in wanted if k in record},
             **{k: stored[k] for k in TRAINING_KEYS if k in stored}}
-    settings = _fit_settings_of(config, model, settings)
+    settings = fit_settings(config, model, settings)
     want = {**wanted, **{k: getattr(settings, k) for k in TRAINING_KEYS}}
     differ = {k: (have[k], want[k]) for k in have if have[k] != want[k]}
     if differ:
@@ -191,14 +124,11 @@ def run_benchmark(
         out: Result folder.
         settings: Optimization settings (seed is overridden per run).
         log: Progress messages.
-        configs: Per-dataset settings chosen on validation data (``shared/BENCHMARKS.md``
-            allows a committed per-dataset config): ``{"standardize": bool,
-            "extra_features": ["rdkit2d"], "ensemble_size": int, "encoder_params": {...},
-            "head_params": {...}, "epochs": int}``. ``standardize`` and ``extra_features``
-            apply to every model; the others (:data:`DEFAULT_MODEL_KEYS`) to the default
-            model only: ``ensemble_size`` (default 1) members trained with torch seeds K,
-            K+1, ..., hyper-parameters overriding the encoder's and the head's defaults, and
-            an epoch budget overriding ``settings``.
+        configs: ``{dataset: config}``, per-dataset settings chosen on validation data
+            (:mod:`molpred.training.recommended`: ``standardize`` and ``extra_features`` for
+            every model; ``ensemble_size``, ``encoder_params``, ``head_params`` and ``epochs``
+            for the default model only, whose ensemble members get torch seeds K, K+1, ...).
+            ``None``: every dataset with the plain defaults.
 
     Returns:
         All run records found under ``out`` for the requested combinations.
@@ -221,12 +151,12 @@ def run_benchmark(
             for seed in seeds:
                 path = run_file(out, dataset, model, seed)
                 config = (configs or {}).get(dataset, {})
-                settings_k = _fit_settings_of(config, model,
-                                              FitSettings(**{**base.__dict__, "seed": seed}))
+                settings_k = fit_settings(config, model,
+                                          FitSettings(**{**base.__dict__, "seed": seed}))
                 if path.exists():
                     records.append(finished_run(path, config, model, settings_k))
                     continue
-                wanted = _settings_of(config, model)
+                wanted = model_settings(config, model)
                 standardize = wanted["standardize"]
                 extra = tuple(wanted["extra_features"])
                 members = wanted["ensemble_size"]

@@ -9,7 +9,7 @@ the ``molpred`` package. Cards are read on demand, never at import time.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ _FIELDS = (
     "name", "title", "description", "url", "sha256", "smiles_column", "tasks", "task_type",
     "metric", "units", "citation", "license", "notes",
 )
+_OPTIONAL = ("recommended",)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class DatasetCard:
         citation: Paper (and MoleculeNet) to cite when using the data.
         license: Licence of the data when known, else ``None`` (see ``notes``).
         notes: Caveats: column quirks, licence remarks, provenance of the card's fields.
+        recommended: Settings of the default model chosen for this dataset on validation
+            data only, with ``why`` and ``command`` (:mod:`molpred.training.recommended`);
+            ``{}`` for the plain defaults.
     """
 
     name: str
@@ -61,20 +65,22 @@ class DatasetCard:
     citation: str
     license: str | None
     notes: str
+    recommended: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "card") -> DatasetCard:
         """Build and check a card from its JSON object.
 
         Args:
-            data: The parsed JSON object with exactly the fields listed in ``_FIELDS``.
+            data: The parsed JSON object with the fields listed in ``_FIELDS`` and
+                optionally those in ``_OPTIONAL``.
             source: Where ``data`` came from, used in error messages.
 
         Raises:
             DatasetError: if a field is missing, unknown or has an invalid value.
         """
         missing = [f for f in _FIELDS if f not in data]
-        extra = sorted(set(data) - set(_FIELDS))
+        extra = sorted(set(data) - set(_FIELDS) - set(_OPTIONAL))
         if missing or extra:
             raise DatasetError(f"{source}: missing fields {missing}, unknown fields {extra}")
         task_type = data["task_type"]
@@ -90,6 +96,11 @@ class DatasetCard:
         sha = data["sha256"]
         if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
             raise DatasetError(f"{source}: sha256 must be null or 64 lower-case hex digits")
+        from molpred.training.recommended import config_problem
+
+        problem = config_problem(data.get("recommended", {}))
+        if problem:
+            raise DatasetError(f"{source}: recommended settings: {problem}")
         filename = Path(urlparse(data["url"]).path).name
         if not filename:
             raise DatasetError(f"{source}: url {data['url']!r} does not end in a file name")
@@ -98,6 +109,7 @@ class DatasetCard:
             url=data["url"], sha256=sha, filename=filename, smiles_column=data["smiles_column"],
             tasks=tuple(tasks), task_type=task_type, metric=data["metric"], units=data["units"],
             citation=data["citation"], license=data["license"], notes=data["notes"],
+            recommended=data.get("recommended", {}),
         )
 
 

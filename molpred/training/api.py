@@ -16,6 +16,7 @@ from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
+from molpred.training.recommended import with_recommended
 from molpred.training.splitting import resolve_split
 
 
@@ -150,17 +151,17 @@ def train(
     split_key: str = "seed0",
     split: str = "scaffold",
     split_sizes: tuple[float, float, float] = (0.8, 0.1, 0.1),
-    epochs: int = 50,
+    epochs: int | None = None,
     patience: int = 10,
     batch_size: int = 64,
     lr: float = 1e-3,
     hidden_size: int | None = None,
     depth: int | None = None,
     dropout: float | None = None,
-    extra_features: Sequence[str] = (),
-    standardize: bool = True,
+    extra_features: Sequence[str] | None = None,
+    standardize: bool | None = None,
     seed: int = 0,
-    ensemble_size: int = 1,
+    ensemble_size: int | None = None,
     class_weight: str = "none",
     precision: str = "32-true",
     devices: int = 1,
@@ -170,8 +171,15 @@ def train(
     workers: int | None = None,
     progress: bool = False,
     featurize_progress: Callable[[int], None] | None = None,
+    recommended: bool = True,
 ) -> TrainResult:
     """Train a model on a dataset and score it on validation and test rows.
+
+    A registry dataset whose card recommends settings for it (chosen on validation data,
+    :mod:`molpred.training.recommended`; e.g. RDKit 2D descriptors on Tox21) is trained with
+    them wherever the caller leaves a setting ``None``; ``recommended=False`` trains with the
+    plain defaults instead. The settings taken from the card are in
+    ``result.metrics["recommended"]`` and in the saved model's training record.
 
     Args:
         data: A registry dataset name (``tox21``; read from ``MOLPRED_DATA_DIR`` or the
@@ -189,14 +197,19 @@ def train(
         splits, split_key: A split file and the key of the split to use (e.g. ``seed0``);
             otherwise ``split`` (``scaffold`` or ``random``) with ``split_sizes`` and ``seed``.
         epochs, patience, batch_size, lr: Optimization (early stopping on the validation
-            metric; the best validation epoch is kept).
-        hidden_size, depth, dropout: Encoder overrides (``None`` = the encoder's default).
-        extra_features: Molecule-level features for the head: ``rdkit2d`` and/or ``ecfp``.
-        standardize: Standardize molecules with RDKit before featurizing.
+            metric; the best validation epoch is kept). ``epochs=None``: the recommended
+            budget, else 50.
+        hidden_size, depth, dropout: Encoder overrides (``None`` = the recommended value,
+            else the encoder's default).
+        extra_features: Molecule-level features for the head: ``rdkit2d`` and/or ``ecfp``
+            (``None``: the recommended ones, else none).
+        standardize: Standardize molecules with RDKit before featurizing (``None``: as
+            recommended, else yes).
         seed: Random seed (weights, shuffling, random split); ensemble member k uses
             ``seed + k``.
-        ensemble_size: Members of a deep ensemble (1 = a single model); predictions are
-            the members' mean and ``Predictor.predict`` adds a ``TASK_std`` column per task.
+        ensemble_size: Members of a deep ensemble (1 = a single model; ``None``: as
+            recommended, else 1); predictions are the members' mean and
+            ``Predictor.predict`` adds a ``TASK_std`` column per task.
         class_weight: ``none`` or ``balanced`` (per-task positive weighting, see
             :class:`~molpred.training.fit.FitSettings`).
         precision: ``32-true``, ``bf16-mixed`` or ``16-mixed`` (Lightning precision).
@@ -207,6 +220,7 @@ def train(
         progress: Show a per-epoch progress bar.
         featurize_progress: Called with the number of molecules featurized so far, as
             featurization advances (e.g. to drive a progress bar).
+        recommended: Use the dataset card's recommended settings for what is left ``None``.
 
     Returns:
         A :class:`TrainResult`.
@@ -227,17 +241,25 @@ def train(
         raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),
                                    ("dropout", dropout)) if v is not None}
-    settings = FitSettings(epochs=epochs, patience=patience, batch_size=batch_size, lr=lr,
+    chosen, applied = with_recommended(data, model, {
+        "standardize": standardize, "extra_features": extra_features,
+        "ensemble_size": ensemble_size, "epochs": epochs, "encoder_params": overrides},
+        use=recommended)
+    settings = FitSettings(epochs=chosen["epochs"], patience=patience, batch_size=batch_size, lr=lr,
                            seed=seed, device=device, progress=progress, precision=precision,
                            class_weight=class_weight, devices=devices, num_nodes=num_nodes,
                            strategy=strategy)
     check_settings(settings)  # before the slow featurization
-    if ensemble_size < 1:
-        raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
-    featurizer = encoder_cls.featurizer_config(tuple(extra_features), standardize)
+    if chosen["ensemble_size"] < 1:
+        raise InputError(f"ensemble size must be at least 1, not {chosen['ensemble_size']}")
+    featurizer = encoder_cls.featurizer_config(tuple(chosen["extra_features"]),
+                                               chosen["standardize"])
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
                                featurize_progress)
     split_rows = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
-    split_info = {"splits": str(splits) if splits else split, "split_key": split_key if splits else None}
-    return train_prepared(prepared, split_rows, model, settings, overrides, None, out, split_info,
-                          ensemble_size)
+    split_info = {"splits": str(splits) if splits else split,
+                  "split_key": split_key if splits else None, "recommended": applied}
+    result = train_prepared(prepared, split_rows, model, settings, chosen["encoder_params"],
+                            chosen["head_params"], out, split_info, chosen["ensemble_size"])
+    result.metrics["recommended"] = applied
+    return result

@@ -69,3 +69,25 @@ def test_train_names_the_rows_it_skipped_and_why(cli, small_csv, tmp_path):
     assert all("SMILES" in line or "RDKit" in line for line in skipped), skipped
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["invalid_rows"] == [4, 9] and set(metrics["invalid_reasons"]) == {"4", "9"}
+
+
+def test_a_dataset_name_trains_with_its_recommended_settings_unless_plain(cli, data_dir,
+                                                                          tmp_path):
+    """ClinTox's card recommends SMILES as given (chosen on validation data): `molpred train
+    clintox` says so and trains that way; --plain and an explicit --standardize do not."""
+    common = ["--model", "mlp", "--epochs", "1", "--hidden-size", "16", "--device", "cpu",
+              "--workers", "1"]
+    result = cli("train", "clintox", *common, "-o", tmp_path / "rec")
+    assert result.exit_code == 0, result.output
+    assert "clintox: trained with its recommended settings" in result.stdout
+    assert "SMILES as given (not standardized)" in result.stdout
+    config = json.loads((tmp_path / "rec" / "config.json").read_text())
+    assert config["model"]["featurizer"]["standardize"] is False
+    assert config["training"]["recommended"] == {"standardize": False}
+    for opt_out in ("--plain", "--standardize"):
+        result = cli("train", "clintox", *common, opt_out, "-o", tmp_path / opt_out)
+        assert result.exit_code == 0, result.output
+        assert "recommended settings" not in result.stdout
+        config = json.loads((tmp_path / opt_out / "config.json").read_text())
+        assert config["model"]["featurizer"]["standardize"] is True
+        assert config["training"]["recommended"] == {}

@@ -31,9 +31,12 @@ def benchmark(
     configs: Annotated[Path | None, typer.Option(
         help="Folder of per-dataset settings chosen on validation data (DATASET.json with "
         "standardize, extra_features; for the default model also ensemble_size, "
-        "encoder_params, head_params, epochs), e.g. molpred's benchmarks/configs. "
-        "Default: none, every dataset with the plain defaults.",
+        "encoder_params, head_params, epochs), replacing those the dataset cards recommend.",
         exists=True, file_okay=False, show_default=False)] = None,
+    recommended: Annotated[bool, typer.Option(
+        "--recommended/--plain",
+        help="Train each dataset with the settings its card recommends (chosen on validation "
+        "data; see `molpred datasets show NAME`), or with the plain defaults.")] = True,
     epochs: Annotated[int, typer.Option(help="Maximum epochs per run (early stopping on val).",
                                         min=1)] = 50,
     device: opt.DeviceOpt = opt.Device.auto,
@@ -43,10 +46,10 @@ def benchmark(
     mean ± std over seeds).
 
     Example: molpred benchmark tox21 bbbp --models dmpnn,mlp --splits-dir ../shared/benchmarks/splits
-    --configs benchmarks/configs
     """
     from molpred.benchmarking import load_configs, parse_anchors, run_benchmark, write_report
     from molpred.training.fit import FitSettings
+    from molpred.training.recommended import recommended_configs
 
     ui.quiet_training_logs()
     records = run_benchmark(
@@ -54,7 +57,8 @@ def benchmark(
         opt.seed_list(seeds), splits_dir, out,
         FitSettings(epochs=epochs, device=device.value),
         log=lambda msg: ui.err_console.print(msg, highlight=False, markup=False),
-        configs=load_configs(configs))
+        configs=load_configs(configs) if configs else recommended_configs() if recommended
+        else None)
     anchors_md = anchors or splits_dir.parent / "anchors.md"
     peers = parse_anchors(anchors_md) if anchors_md.is_file() else None
     write_report(records, out, peers)

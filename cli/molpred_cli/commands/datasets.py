@@ -12,6 +12,7 @@ from rich.table import Table
 
 from molpred.data import DATA_DIR_ENV, fetch_dataset, list_cards, local_copy
 from molpred.data.fetch import cache_dir
+from molpred.training.recommended import describe
 from molpred_cli import output as ui
 
 app = typer.Typer(no_args_is_help=True,
@@ -27,17 +28,20 @@ def _where(name: str, filename: str) -> str:
 
 @app.command("list")
 def list_datasets() -> None:
-    """Show every known dataset: task type, number of tasks, metric, units, local copy."""
+    """Show every known dataset: task type, number of tasks, metric, units, local copy, and
+    the settings `molpred train NAME` takes from its card (chosen on validation data)."""
     data_dir = os.environ.get(DATA_DIR_ENV) or "(not set)"
     table = Table(title="MoleculeNet datasets", title_justify="left",
                   caption=escape(f"data dir = ${DATA_DIR_ENV} ({data_dir}); "
                                  f"cache = {cache_dir()}"))
-    for column in ("name", "title", "task type", "tasks", "metric", "units", "local copy"):
+    for column in ("name", "title", "task type", "tasks", "metric", "units", "local copy",
+                   "recommended settings (chosen on val)"):
         table.add_column(column, justify="right" if column == "tasks" else "left")
     for card in list_cards():
         table.add_row(card.name, card.title, card.task_type, str(len(card.tasks)),
                       ui.METRIC_NAMES.get(card.metric, card.metric), card.units or "",
-                      _where(card.name, card.filename))
+                      _where(card.name, card.filename),
+                      escape(describe(card.recommended)) or "[dim]defaults[/]")
     ui.console.print(table)
 
 

@@ -39,21 +39,30 @@ def train(
                        "encoder's own (dmpnn 0.1, mlp 0.2).", MODEL, min=0.0, max=1.0)] = None,
     extra_features: Annotated[str | None, option("Comma-separated whole-molecule features for "
                               f"the output layers: {', '.join(EXTRA_FEATURES)} (RDKit 2D "
-                              "descriptors, ECFP4 bits). Default: none.", MODEL)] = None,
-    standardize: Annotated[bool, option("Standardize molecules first with RDKit: normalize "
-                           "groups, keep the largest fragment (strips salts), neutralize.",
-                           MODEL)] = True,
-    epochs: Annotated[int, option("Maximum passes over the training molecules.", TRAINING,
-                      min=1)] = 50,
+                              "descriptors, ECFP4 bits). Default: the dataset's recommended "
+                              "ones, else none.", MODEL)] = None,
+    standardize: Annotated[bool | None, option("Standardize molecules first with RDKit: "
+                           "normalize groups, keep the largest fragment (strips salts), "
+                           "neutralize. Default: as the dataset recommends, else yes.", MODEL,
+                           show_default=False)] = None,
+    recommended: Annotated[bool, typer.Option(
+        "--recommended/--plain", help="A MoleculeNet dataset whose card recommends settings "
+        "(chosen on validation data, shown by `molpred datasets list`) is trained with them "
+        "wherever you give none; --plain trains with the plain defaults.",
+        rich_help_panel=MODEL)] = True,
+    epochs: Annotated[int | None, option("Maximum passes over the training molecules. "
+                      "Default: 50, or the dataset's recommended budget.", TRAINING, min=1,
+                      show_default=False)] = None,
     patience: Annotated[int, option("Stop after this many epochs without a better validation "
                         "score; the best epoch is kept.", TRAINING, min=1)] = 10,
     batch_size: Annotated[int, option("Molecules per training step.", TRAINING, min=1)] = 64,
     lr: Annotated[float, option("Peak learning rate (Adam).", TRAINING, min=0.0)] = 1e-3,
     seed: Annotated[int, option("Random seed: weights, shuffling, random split. Ensemble "
                     "member k uses SEED+k.", TRAINING)] = 0,
-    ensemble_size: Annotated[int, option("Train this many models from different seeds and "
-                             "average them (a deep ensemble); predictions then carry a TASK_std "
-                             "column, the members' spread.", MODEL, min=1)] = 1,
+    ensemble_size: Annotated[int | None, option("Train this many models from different seeds "
+                             "and average them (a deep ensemble); predictions then carry a "
+                             "TASK_std column, the members' spread. Default: 1, or as the "
+                             "dataset recommends.", MODEL, min=1, show_default=False)] = None,
     class_weight: Annotated[opt.ClassWeight, option("balanced = weight each task's positives by "
                             "negatives/positives of the training labels (rare actives count "
                             "more; capped at 50). Classification only.", TRAINING)
@@ -77,8 +86,8 @@ def train(
     model_name = model.lower()
     out = out or Path("runs") / f"{Path(dataset).name.split('.')[0]}-{model_name}"
     ui.quiet_training_logs()
-    with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; training "
-                            f"up to {epochs} epochs...") as featurized:
+    with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; "
+                            "training...") as featurized:
         from molpred.training.api import train as train_model
 
         result = train_model(
@@ -86,7 +95,8 @@ def train(
             task_type=task.value if task else None, model=model_name, out=out, splits=splits,
             split_key=split_key, split=split.value, epochs=epochs, patience=patience,
             batch_size=batch_size, lr=lr, hidden_size=hidden_size, depth=depth, dropout=dropout,
-            extra_features=opt.comma_list(extra_features) or (), standardize=standardize,
+            extra_features=opt.comma_list(extra_features), standardize=standardize,
+            recommended=recommended,
             seed=seed, ensemble_size=ensemble_size, class_weight=class_weight.value,
             precision=precision.value, devices=devices, num_nodes=num_nodes,
             strategy=strategy.value, device=device.value, workers=workers, featurize_progress=featurized,
@@ -94,6 +104,12 @@ def train(
     if result.model_dir is None:  # a non-zero rank of a data-parallel run: rank 0 reports
         return
     m = result.metrics
+    if m.get("recommended"):
+        from molpred.training.recommended import describe
+
+        ui.console.print(f"{dataset}: trained with its recommended settings, chosen on "
+                         f"validation data: {describe(m['recommended'])} (--plain: without)",
+                         highlight=False, markup=False)
     scores = {part: m[part] for part in ("val", "test") if part in m}
     ui.console.print(ui.score_table(scores, m["rows"], f"{model_name} on {dataset}",
                                     result.model.config.units))

@@ -1,5 +1,5 @@
-"""Per-dataset benchmark configs: the committed ones load, a broken or foreign file is refused
-with its name."""
+"""Per-dataset benchmark configs: the dataset cards' recommended ones load, a broken or foreign
+config file is refused with its name."""
 
 import json
 from pathlib import Path
@@ -9,13 +9,13 @@ import pytest
 from molpred.benchmarking import finished_run, load_configs
 from molpred.exceptions import InputError
 from molpred.training.fit import FitSettings
+from molpred.training.recommended import recommended_configs
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
-COMMITTED = BENCHMARKS / "configs"
 
 
-def test_committed_configs_load_with_their_reasons():
-    configs = load_configs(COMMITTED)
+def test_recommended_configs_load_with_their_reasons():
+    configs = recommended_configs()
     assert configs["tox21"]["extra_features"] == ["rdkit2d"]
     assert configs["clintox"]["standardize"] is False
     assert all(config["why"] and config["command"] for config in configs.values())
@@ -55,10 +55,11 @@ def test_bad_setting_values_are_refused_naming_the_file(tmp_path, config, fragme
         load_configs(tmp_path)
 
 
-def test_every_committed_run_is_reusable_under_the_committed_configs():
+def test_every_committed_run_is_reusable_under_the_recommended_configs():
     """README's resumable benchmark command would reuse, not refuse, every committed run:
-    each was made with its dataset's committed config and the default optimization settings."""
-    configs = load_configs(COMMITTED)
+    each was made with its dataset's recommended config and the default optimization
+    settings."""
+    configs = recommended_configs()
     runs = sorted((BENCHMARKS / "results" / "accuracy" / "runs").glob("*/*/seed*.json"))
     assert len(runs) >= 100
     for path in runs:
