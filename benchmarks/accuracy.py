@@ -28,6 +28,7 @@ from molpred.benchmarking import (
     measured_anchors,
     parse_anchors,
     run_benchmark,
+    with_epochs,
     write_report,
 )
 from molpred.names import DEFAULT_MODEL
@@ -74,7 +75,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--shared", default="../shared", type=Path)
     ap.add_argument("--out", default="benchmarks/results/accuracy", type=Path)
-    ap.add_argument("--epochs", type=int, default=FitSettings.epochs)
+    ap.add_argument("--epochs", type=int,
+                    help="maximum epochs per run (default: 50, or a config's budget)")
     ap.add_argument("--configs", type=Path,
                     help="per-dataset settings chosen on val: CONFIGS/DATASET.json (default: "
                     "those the dataset cards recommend, datasets/NAME.json)")
@@ -87,13 +89,14 @@ def main() -> None:
     ap.add_argument("--report-only", action="store_true",
                     help="train nothing: rebuild the report from every finished run under OUT/runs")
     a = ap.parse_args()
-    configs = load_configs(a.configs) if a.configs else recommended_configs()
+    configs = with_epochs(load_configs(a.configs) if a.configs else recommended_configs(),
+                          a.epochs)
     if a.report_only:
         records = [json.loads(p.read_text()) for p in sorted((a.out / "runs").glob("*/*/seed*.json"))]
     else:
         records = run_benchmark(
             a.datasets.split(","), a.models.split(","), [int(s) for s in a.seeds.split(",")],
-            a.shared / "benchmarks" / "splits", a.out, FitSettings(epochs=a.epochs, device="cpu"),
+            a.shared / "benchmarks" / "splits", a.out, FitSettings(epochs=a.epochs or FitSettings.epochs, device="cpu"),
             log=lambda msg: print(msg, flush=True), configs=configs,
         )
     worst = check_with_reference_scorer(a.out, a.shared, records)

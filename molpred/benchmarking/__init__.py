@@ -7,7 +7,7 @@ from molpred.benchmarking.report import (
     summarize,
     write_report,
 )
-from molpred.benchmarking.runner import finished_run, load_configs, run_benchmark
+from molpred.benchmarking.runner import finished_run, load_configs, run_benchmark, with_epochs
 
 __all__ = ["finished_run", "load_configs", "markdown_table", "measured_anchors", "parse_anchors",
-           "run_benchmark", "summarize", "write_report"]
+           "run_benchmark", "summarize", "with_epochs", "write_report"]

@@ -21,6 +21,7 @@ import torch
 
 from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
+from molpred.models.model import ModelConfig
 from molpred.names import DEFAULT_MODEL
 from molpred.training.api import train_prepared
 from molpred.training.fit import FitSettings
@@ -57,6 +58,16 @@ def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
     return configs
 
 
+def with_epochs(configs: dict[str, dict[str, Any]], epochs: int | None
+                ) -> dict[str, dict[str, Any]]:
+    """``configs`` with an explicitly asked epoch budget in place of theirs (``None``: as
+    they are), so that ``--epochs`` wins over a config's ``epochs``."""
+    if epochs is None:
+        return configs
+    return {name: {**config, "epochs": epochs} if "epochs" in config else config
+            for name, config in configs.items()}
+
+
 TRAINING_KEYS = ("epochs", "patience", "batch_size", "lr", "weight_decay", "precision",
                  "class_weight")
 """Optimization settings a finished run must share with the current one to be reused."""
@@ -87,6 +98,9 @@ def finished_run(path: Path, config: dict[str, Any], model: str,
     record = json.loads(path.read_text())
     stored = record.get("settings", {})
     wanted = model_settings(config, model)
+    if "head_params" not in record and "encoder_params" in record:  # older records: the
+        record = {**record, "head_params": ModelConfig.resolve_params(  # head they trained
+            model, record["encoder_params"])[1]}                        # was the default one
     have = {**{k: record[k] for k in wanted if k in record},
             **{k: stored[k] for k in TRAINING_KEYS if k in stored}}
     settings = fit_settings(config, model, settings)
@@ -128,7 +142,8 @@ def run_benchmark(
             (:mod:`molpred.training.recommended`: ``standardize`` and ``extra_features`` for
             every model; ``ensemble_size``, ``encoder_params``, ``head_params`` and ``epochs``
             for the default model only, whose ensemble members get torch seeds K, K+1, ...).
-            ``None``: every dataset with the plain defaults.
+            ``None``: every dataset with the plain defaults. A config's ``epochs`` wins over
+            ``settings.epochs`` for the default model.
 
     Returns:
         All run records found under ``out`` for the requested combinations.
@@ -144,13 +159,14 @@ def run_benchmark(
     out = Path(out)
     base = settings or FitSettings()
     records = []
-    for dataset in datasets:
+    configs = {name.lower(): config for name, config in (configs or {}).items()}
+    for dataset in (name.lower() for name in datasets):
         cache: dict[Any, PreparedDataset] = {}
-        for model in models:
+        for model in (name.lower() for name in models):
             encoder = ENCODERS.get(model)
             for seed in seeds:
                 path = run_file(out, dataset, model, seed)
-                config = (configs or {}).get(dataset, {})
+                config = configs.get(dataset, {})
                 settings_k = fit_settings(config, model,
                                           FitSettings(**{**base.__dict__, "seed": seed}))
                 if path.exists():

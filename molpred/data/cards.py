@@ -46,9 +46,10 @@ class DatasetCard:
         citation: Paper (and MoleculeNet) to cite when using the data.
         license: Licence of the data when known, else ``None`` (see ``notes``).
         notes: Caveats: column quirks, licence remarks, provenance of the card's fields.
-        recommended: Settings of the default model chosen for this dataset on validation
-            data only, with ``why`` and ``command`` (:mod:`molpred.training.recommended`);
-            ``{}`` for the plain defaults.
+        recommended: Settings chosen for this dataset on validation data only, with ``why``
+            and ``command`` (:mod:`molpred.training.recommended`: standardization and extra
+            features for every encoder, hyper-parameters for the default one); ``{}`` for the
+            plain defaults.
     """
 
     name: str
@@ -65,7 +66,7 @@ class DatasetCard:
     citation: str
     license: str | None
     notes: str
-    recommended: dict[str, Any] = field(default_factory=dict)
+    recommended: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "card") -> DatasetCard:

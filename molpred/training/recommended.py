@@ -12,12 +12,14 @@ train the same default model. A config is a JSON object of :data:`CONFIG_KEYS`:
   (:data:`DEFAULT_MODEL_KEYS`) to the default model only, because other encoders have other
   hyper-parameters.
 
-This module imports neither torch nor Lightning (dataset cards are checked with it).
+Dataset cards are checked with :func:`config_problem`, which imports torch only to check
+the names in a config's ``encoder_params`` / ``head_params``.
 """
 
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
@@ -89,7 +91,7 @@ def model_settings(config: dict[str, Any], model: str) -> dict[str, Any]:
     """
     from molpred.models.model import ModelConfig
 
-    own = config if model == DEFAULT_MODEL else {}
+    own = config if model.lower() == DEFAULT_MODEL else {}
     encoder_params, head_params = ModelConfig.resolve_params(
         model, own.get("encoder_params"), own.get("head_params"))
     return {"standardize": bool(config.get("standardize", True)),
@@ -100,7 +102,7 @@ def model_settings(config: dict[str, Any], model: str) -> dict[str, Any]:
 
 def fit_settings(config: dict[str, Any], model: str, settings: FitSettings) -> FitSettings:
     """``settings`` with the epoch budget a per-dataset config gives the default model."""
-    if model == DEFAULT_MODEL and "epochs" in config:
+    if model.lower() == DEFAULT_MODEL and "epochs" in config:
         from molpred.training.fit import FitSettings
 
         return FitSettings(**{**settings.__dict__, "epochs": config["epochs"]})
@@ -118,14 +120,16 @@ def recommended_configs() -> dict[str, dict[str, Any]]:
     return {card.name: dict(card.recommended) for card in list_cards() if card.recommended}
 
 
-def recommended_config(dataset: str) -> dict[str, Any]:
-    """The settings dataset ``dataset``'s card recommends (``{}`` for none, or for a name
-    that is not a registry dataset, such as a file path).
+def recommended_config(dataset: str | Path) -> dict[str, Any]:
+    """The settings dataset ``dataset``'s card recommends (``{}`` for none, for a name that
+    is not a registry dataset, and for a :class:`~pathlib.Path`, which is always a file).
 
     Raises:
         DatasetError: if the cards cannot be found or one is malformed.
     """
-    return recommended_configs().get(str(dataset).lower(), {})
+    if isinstance(dataset, Path):
+        return {}
+    return recommended_configs().get(dataset.lower(), {})
 
 
 PLAIN = {"standardize": True, "extra_features": (), "ensemble_size": 1, "epochs": 50}
@@ -154,7 +158,7 @@ def with_recommended(dataset: Any, model: str, given: dict[str, Any],
     Raises:
         DatasetError: if the dataset cards are malformed.
     """
-    config = recommended_config(str(dataset)) if use else {}
+    config = recommended_config(dataset) if use else {}
     own = config if model.lower() == DEFAULT_MODEL else {}
     shared = {k: config[k] for k in ("standardize", "extra_features") if k in config}
     available = {**shared, **{k: own[k] for k in DEFAULT_MODEL_KEYS if k in own}}

@@ -79,7 +79,7 @@ def test_a_dataset_name_trains_with_its_recommended_settings_unless_plain(cli, d
               "--workers", "1"]
     result = cli("train", "clintox", *common, "-o", tmp_path / "rec")
     assert result.exit_code == 0, result.output
-    assert "clintox: trained with its recommended settings" in result.stdout
+    assert "clintox: trained with the settings its card recommends" in result.stdout
     assert "SMILES as given (not standardized)" in result.stdout
     config = json.loads((tmp_path / "rec" / "config.json").read_text())
     assert config["model"]["featurizer"]["standardize"] is False
@@ -91,3 +91,13 @@ def test_a_dataset_name_trains_with_its_recommended_settings_unless_plain(cli, d
         config = json.loads((tmp_path / opt_out / "config.json").read_text())
         assert config["model"]["featurizer"]["standardize"] is True
         assert config["training"]["recommended"] == {}
+
+
+def test_extra_features_none_trains_tox21_without_its_recommended_descriptors(cli, data_dir,
+                                                                               tmp_path):
+    result = cli("train", "tox21", "--extra-features", "none", "--model", "mlp", "--epochs", "1",
+                 "--hidden-size", "16", "--device", "cpu", "-o", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "recommended" not in result.stdout
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["model"]["extra_features"] == [] and config["training"]["recommended"] == {}

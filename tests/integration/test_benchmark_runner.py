@@ -35,8 +35,8 @@ def test_hyper_parameter_config_trains_the_default_model_with_it_and_guards_resu
     configs = {"freesolv": {"encoder_params": {"depth": 2}, "head_params": {"num_layers": 2},
                             "epochs": 2}}
     settings = FitSettings(epochs=1, device="cpu")
-    records = run_benchmark(["freesolv"], ["dmpnn", "mlp"], [0], splits_dir, tmp_path,
-                            settings, log=lambda msg: None, configs=configs)
+    records = run_benchmark(["FreeSolv"], ["DMPNN", "mlp"], [0], splits_dir, tmp_path,
+                            settings, log=lambda msg: None, configs=configs)  # any case
     by_model = {r["model"]: r for r in records}
     dmpnn, mlp = by_model["dmpnn"], by_model["mlp"]
     assert dmpnn["encoder_params"]["depth"] == 2 and dmpnn["head_params"]["num_layers"] == 2

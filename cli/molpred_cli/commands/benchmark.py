@@ -31,14 +31,18 @@ def benchmark(
     configs: Annotated[Path | None, typer.Option(
         help="Folder of per-dataset settings chosen on validation data (DATASET.json with "
         "standardize, extra_features; for the default model also ensemble_size, "
-        "encoder_params, head_params, epochs), replacing those the dataset cards recommend.",
+        "encoder_params, head_params, epochs), used instead of those the dataset cards "
+        "recommend; a dataset without a file there gets the plain defaults.",
         exists=True, file_okay=False, show_default=False)] = None,
     recommended: Annotated[bool, typer.Option(
         "--recommended/--plain",
-        help="Train each dataset with the settings its card recommends (chosen on validation "
-        "data; see `molpred datasets show NAME`), or with the plain defaults.")] = True,
-    epochs: Annotated[int, typer.Option(help="Maximum epochs per run (early stopping on val).",
-                                        min=1)] = 50,
+        help="Without --configs: train each dataset with the settings its card recommends "
+        "(chosen on validation data; `molpred datasets list` shows them), or with the plain "
+        "defaults.")] = True,
+    epochs: Annotated[int | None, typer.Option(
+        help="Maximum epochs per run (early stopping on val). Default: 50, or the epoch "
+        "budget a dataset's settings give the default model.", min=1,
+        show_default=False)] = None,
     device: opt.DeviceOpt = opt.Device.auto,
 ) -> None:
     """Train and score every model on every dataset and seed; finished runs are skipped, so an
@@ -47,18 +51,24 @@ def benchmark(
 
     Example: molpred benchmark tox21 bbbp --models dmpnn,mlp --splits-dir ../shared/benchmarks/splits
     """
-    from molpred.benchmarking import load_configs, parse_anchors, run_benchmark, write_report
+    from molpred.benchmarking import (
+        load_configs,
+        parse_anchors,
+        run_benchmark,
+        with_epochs,
+        write_report,
+    )
     from molpred.training.fit import FitSettings
     from molpred.training.recommended import recommended_configs
 
     ui.quiet_training_logs()
+    chosen = load_configs(configs) if configs else recommended_configs() if recommended else {}
     records = run_benchmark(
         datasets, opt.comma_list(models) or [DEFAULT_MODEL],
         opt.seed_list(seeds), splits_dir, out,
-        FitSettings(epochs=epochs, device=device.value),
+        FitSettings(epochs=epochs or FitSettings.epochs, device=device.value),
         log=lambda msg: ui.err_console.print(msg, highlight=False, markup=False),
-        configs=load_configs(configs) if configs else recommended_configs() if recommended
-        else None)
+        configs=with_epochs(chosen, epochs))
     anchors_md = anchors or splits_dir.parent / "anchors.md"
     peers = parse_anchors(anchors_md) if anchors_md.is_file() else None
     write_report(records, out, peers)

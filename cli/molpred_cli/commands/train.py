@@ -31,16 +31,20 @@ def train(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
                    "in. Default: runs/DATASET-MODEL.", rich_help_panel=MODEL)] = None,
     hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: the "
-                           "encoder's own (dmpnn 300, mlp 512).", MODEL, min=1)] = None,
+                           "dataset's recommended value, else the encoder's own (dmpnn 300, "
+                           "mlp 512).", MODEL, min=1)] = None,
     depth: Annotated[int | None, option("Layers: message-passing steps (graph models), hidden layers "
                      "(mlp), conv blocks (cnn). "
-                     "Default: the encoder's own (dmpnn 3, mlp 2).", MODEL, min=1)] = None,
+                     "Default: the dataset's recommended value, else the encoder's own "
+                     "(dmpnn 3, mlp 2).", MODEL, min=1)] = None,
     dropout: Annotated[float | None, option("Dropout probability, 0 to 1. Default: the "
-                       "encoder's own (dmpnn 0.1, mlp 0.2).", MODEL, min=0.0, max=1.0)] = None,
+                       "dataset's recommended value, else the encoder's own (dmpnn 0.1, mlp "
+                       "0.2).", MODEL, min=0.0, max=1.0)] = None,
     extra_features: Annotated[str | None, option("Comma-separated whole-molecule features for "
                               f"the output layers: {', '.join(EXTRA_FEATURES)} (RDKit 2D "
-                              "descriptors, ECFP4 bits). Default: the dataset's recommended "
-                              "ones, else none.", MODEL)] = None,
+                              "descriptors, ECFP4 bits), or none. Replaces the dataset's "
+                              "recommended ones, which are the default (else none).",
+                              MODEL)] = None,
     standardize: Annotated[bool | None, option("Standardize molecules first with RDKit: "
                            "normalize groups, keep the largest fragment (strips salts), "
                            "neutralize. Default: as the dataset recommends, else yes.", MODEL,
@@ -95,7 +99,7 @@ def train(
             task_type=task.value if task else None, model=model_name, out=out, splits=splits,
             split_key=split_key, split=split.value, epochs=epochs, patience=patience,
             batch_size=batch_size, lr=lr, hidden_size=hidden_size, depth=depth, dropout=dropout,
-            extra_features=opt.comma_list(extra_features), standardize=standardize,
+            extra_features=_feature_list(extra_features), standardize=standardize,
             recommended=recommended,
             seed=seed, ensemble_size=ensemble_size, class_weight=class_weight.value,
             precision=precision.value, devices=devices, num_nodes=num_nodes,
@@ -107,9 +111,9 @@ def train(
     if m.get("recommended"):
         from molpred.training.recommended import describe
 
-        ui.console.print(f"{dataset}: trained with its recommended settings, chosen on "
-                         f"validation data: {describe(m['recommended'])} (--plain: without)",
-                         highlight=False, markup=False)
+        ui.console.print(f"{dataset}: trained with the settings its card recommends (chosen "
+                         f"on validation data): {describe(m['recommended'])} (--plain: "
+                         "without them)", highlight=False, markup=False)
     scores = {part: m[part] for part in ("val", "test") if part in m}
     ui.console.print(ui.score_table(scores, m["rows"], f"{model_name} on {dataset}",
                                     result.model.config.units))
@@ -120,6 +124,13 @@ def train(
     _report_skipped(m["invalid_reasons"], result.model_dir)
     for part, score in scores.items():
         ui.plain(ui.score_line(part, score))
+
+
+def _feature_list(value: str | None) -> list[str] | None:
+    """``--extra-features``: ``None`` when not given, ``[]`` for ``none`` or an empty value."""
+    if value is not None and value.strip().lower() in ("", "none"):
+        return []
+    return opt.comma_list(value)
 
 
 SHOWN_SKIPPED = 5

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from molpred.benchmarking import finished_run, load_configs
+from molpred.benchmarking import finished_run, load_configs, with_epochs
 from molpred.exceptions import InputError
 from molpred.training.fit import FitSettings
 from molpred.training.recommended import recommended_configs
@@ -66,6 +66,21 @@ def test_every_committed_run_is_reusable_under_the_recommended_configs():
         dataset, model, seed = path.parts[-3], path.parts[-2], int(path.stem[4:])
         record = finished_run(path, configs.get(dataset, {}), model, FitSettings(seed=seed))
         assert (record["dataset"], record["model"], record["seed"]) == (dataset, model, seed)
+
+
+def test_an_older_run_without_head_params_is_compared_with_the_default_head():
+    source = BENCHMARKS / "results" / "accuracy" / "runs" / "bbbp" / "dmpnn" / "seed0.json"
+    assert "head_params" not in json.loads(source.read_text())  # recorded before head_params
+    assert finished_run(source, {}, "dmpnn", FitSettings(seed=0))["seed"] == 0
+    with pytest.raises(InputError, match=r"head_params .*'num_layers': 2.*'num_layers': 3"):
+        finished_run(source, {"head_params": {"num_layers": 3}}, "dmpnn", FitSettings(seed=0))
+
+
+def test_an_explicit_epoch_budget_replaces_a_configs():
+    configs = {"bbbp": {"epochs": 100, "why": "x"}, "tox21": {"extra_features": ["rdkit2d"]}}
+    assert with_epochs(configs, None) is configs
+    assert with_epochs(configs, 7) == {"bbbp": {"epochs": 7, "why": "x"},
+                                       "tox21": {"extra_features": ["rdkit2d"]}}
 
 
 def test_a_run_with_other_optimization_settings_is_refused(tmp_path):

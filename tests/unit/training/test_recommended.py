@@ -21,7 +21,8 @@ def test_tox21_takes_its_descriptors_and_a_file_takes_nothing():
     assert settings["standardize"] is True and settings["epochs"] == FitSettings.epochs
     settings, applied = with_recommended("runs/my_tox21.csv", "dmpnn", UNSET)
     assert applied == {} and list(settings["extra_features"]) == []
-    assert recommended_config("TOX21") == recommended_config("tox21")
+    assert recommended_config("TOX21")["extra_features"] == ["rdkit2d"]
+    assert recommended_config(Path("tox21")) == {}  # a Path is always a file
 
 
 def test_what_the_caller_gives_wins_and_plain_ignores_the_card():
