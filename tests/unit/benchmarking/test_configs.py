@@ -69,7 +69,7 @@ def test_every_committed_run_is_reusable_under_the_recommended_configs():
 
 
 def test_an_older_run_without_head_params_is_compared_with_the_default_head():
-    source = BENCHMARKS / "results" / "accuracy" / "runs" / "bbbp" / "dmpnn" / "seed0.json"
+    source = BENCHMARKS / "results" / "accuracy" / "runs" / "delaney" / "dmpnn" / "seed0.json"
     assert "head_params" not in json.loads(source.read_text())  # recorded before head_params
     assert finished_run(source, {}, "dmpnn", FitSettings(seed=0))["seed"] == 0
     with pytest.raises(InputError, match=r"head_params .*'num_layers': 2.*'num_layers': 3"):
