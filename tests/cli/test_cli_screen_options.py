@@ -70,3 +70,18 @@ def test_help_explains_the_new_options(cli):
     for option in ("--resume", "--filter", "--top", "--sort-by", "--ascending", "--druglike",
                    "--engine"):
         assert option in result.stdout
+
+
+def test_a_descriptor_model_says_how_to_screen_faster(cli, small_csv, src, model_dir, tmp_path,
+                                                      monkeypatch):
+    monkeypatch.setattr("molpred_cli.commands.screen.DESCRIPTOR_HINT_ROWS", 10)
+    described = tmp_path / "described"
+    trained = cli("train", small_csv, "--targets", "p_np", "--model", "mlp", "--epochs", "1",
+                  "--extra-features", "rdkit2d", "--device", "cpu", "--workers", "1",
+                  "-o", described)
+    assert trained.exit_code == 0, trained.output
+    hinted = cli("screen", "-m", described, "-i", src, "-o", tmp_path / "a.csv")
+    assert hinted.exit_code == 0, hinted.output
+    assert "RDKit 2D descriptors" in hinted.stderr and "--plain" in hinted.stderr
+    plain = cli("screen", "-m", model_dir, "-i", src, "-o", tmp_path / "b.csv")
+    assert plain.exit_code == 0 and "descriptors" not in plain.stderr
