@@ -10,7 +10,7 @@ predicted value that bf16 causes. Whether bf16 helps depends on
 the CPU: it needs native bfloat16 instructions (AVX-512 BF16 or AMX), so the script prints
 the CPU model and flags with the result.
 
-    OMP_NUM_THREADS=1 python benchmarks/precision_forward.py --model runs/tox21 \
+    OMP_NUM_THREADS=1 python benchmarks/precision_forward.py --model runs/tox21-plain \
         --library ../shared/benchmarks/library_1m.csv.gz
 """
 

@@ -7,7 +7,7 @@ subprocess, REPEATS times, and samples the resident memory of its whole process 
 (``screening_scale.measure``). Writes one JSON per input under OUT/ and prints a Markdown
 line.
 
-    python benchmarks/screening.py --model runs/tox21 \
+    python benchmarks/screening.py --model runs/tox21-plain \
         --input ../shared/datasets/hiv.csv.gz --out benchmarks/results/screening --repeats 3
 """
 

@@ -16,7 +16,7 @@ sums resident sizes (pages shared by forked workers count once per process, an u
 and ``pss`` splits shared pages between processes (sampled every second; what the tree
 really holds).
 
-    python benchmarks/screening_scale.py --model runs/tox21 --chemprop-model CP.pt \\
+    python benchmarks/screening_scale.py --model runs/tox21-plain --chemprop-model CP.pt \\
         --chemprop /path/to/chemprop --library ../shared/benchmarks/library_1m.csv.gz \\
         --out benchmarks/results/screening_1m --repeats 2
 """

@@ -4,8 +4,10 @@
 Times RDKit parsing, molpred's standardization, atom and bond features, batching (32
 molecules) and the model's forward pass in turn, each over the same library molecules, with
 one torch and one BLAS thread, as in a screening worker. Prints ms per molecule for each pass.
+The model must be a graph model without extra features (descriptors are not timed here; see
+benchmarks/results/screening/descriptor_cost.txt), e.g. ``molpred train tox21 --plain``.
 
-    python benchmarks/screening_steps.py --model runs/tox21 \\
+    python benchmarks/screening_steps.py --model runs/tox21-plain \\
         --library ../shared/benchmarks/library_1m.csv.gz --skip 10000 --rows 4000 --passes 3
 """
 
@@ -41,6 +43,10 @@ def main() -> None:
     allocator.reuse_freed_memory()  # as in a screening worker
     RDLogger.DisableLog("rdApp.*")
     model = load(a.model).model.eval()
+    if model.config.extra_features or not model.config.featurizer_config.graph:
+        raise SystemExit(f"{a.model}: this script times a graph model without extra features "
+                         "(train one with --plain); this model has "
+                         f"{model.config.extra_features or 'no graph input'}")
     smiles = pd.read_csv(a.library, usecols=["smiles"], skiprows=range(1, a.skip + 1),
                          nrows=a.rows)["smiles"].tolist()
     standardize = Standardizer()
