@@ -194,8 +194,8 @@ def describe(settings: dict[str, Any]) -> str:
     if settings.get("ensemble_size", 1) > 1:
         parts.append(f"ensemble of {settings['ensemble_size']}")
     for key in ("encoder_params", "head_params"):
-        where = "head " if key == "head_params" else ""
-        parts += [f"{where}{k.replace('_', ' ')} {v}" for k, v in settings.get(key, {}).items()]
+        where = "head" if key == "head_params" else DEFAULT_MODEL
+        parts += [f"{where} {k.replace('_', ' ')} {v}" for k, v in settings.get(key, {}).items()]
     if "epochs" in settings:
         parts.append(f"{settings['epochs']} epochs")
     return "; ".join(parts)

@@ -49,7 +49,7 @@ def test_hyper_parameters_go_to_the_default_model_only(monkeypatch):
     assert other["encoder_params"] == {} and other["head_params"] == {}
     assert (other["epochs"], other["ensemble_size"]) == (PLAIN["epochs"], 1)
     assert applied_other == {"extra_features": ["ecfp"]}  # features apply to every encoder
-    assert describe(applied) == ("ECFP4 bits into the head; ensemble of 3; dropout 0.2; "
+    assert describe(applied) == ("ECFP4 bits into the head; ensemble of 3; dmpnn dropout 0.2; "
                                  "head num layers 2; 80 epochs")
 
 
