@@ -96,7 +96,8 @@ def main() -> None:
     else:
         records = run_benchmark(
             a.datasets.split(","), a.models.split(","), [int(s) for s in a.seeds.split(",")],
-            a.shared / "benchmarks" / "splits", a.out, FitSettings(epochs=a.epochs or FitSettings.epochs, device="cpu"),
+            a.shared / "benchmarks" / "splits", a.out,
+            FitSettings(epochs=a.epochs or FitSettings.epochs, device="cpu"),
             log=lambda msg: print(msg, flush=True), configs=configs,
         )
     worst = check_with_reference_scorer(a.out, a.shared, records)

@@ -2,7 +2,8 @@
 """Does RDKit standardization help or hurt a dataset? Decided on the validation part only.
 
 Trains the fast `mlp` on each dataset with and without standardization (seeds given) and
-prints the validation score; per-dataset choices are committed in the dataset cards (datasets/NAME.json, "recommended").
+prints the validation score; per-dataset choices are committed in the dataset cards
+(datasets/NAME.json, "recommended").
 
     MOLPRED_DATA_DIR=../shared/datasets python benchmarks/standardize_check.py \
         --datasets clintox,bbbp,delaney,tox21 --seeds 0,1 --splits-dir ../shared/benchmarks/splits

@@ -29,6 +29,7 @@ from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.recommended import config_problem, fit_settings, model_settings
 from molpred.training.splitting import resolve_split
 
+
 def load_configs(folder: str | Path | None) -> dict[str, dict[str, Any]]:
     """Per-dataset benchmark configs from a folder: ``folder/DATASET.json`` -> ``{DATASET: config}``.
 
