@@ -22,11 +22,15 @@ import torch
 from molpred.exceptions import InputError
 from molpred.models.encoders import ENCODERS
 from molpred.models.model import ModelConfig
-from molpred.names import DEFAULT_MODEL
 from molpred.training.api import train_prepared
 from molpred.training.fit import FitSettings
 from molpred.training.prepare import PreparedDataset, prepare_dataset
-from molpred.training.recommended import config_problem, fit_settings, model_settings
+from molpred.training.recommended import (
+    applicable,
+    config_problem,
+    fit_settings,
+    model_settings,
+)
 from molpred.training.splitting import resolve_split
 
 
@@ -184,7 +188,7 @@ def run_benchmark(
                     log(f"{dataset}: featurized for {model} in {time.perf_counter() - t0:.1f} s")
                 prepared = cache[feat]
                 split = resolve_split(prepared, Path(splits_dir) / f"{dataset}.json", f"seed{seed}")
-                own = config if model == DEFAULT_MODEL else {}
+                own = applicable(config, model)
                 result = train_prepared(prepared, split, model, settings_k,
                                         encoder_params=own.get("encoder_params"),
                                         head_params=own.get("head_params"),

@@ -81,6 +81,15 @@ def _parameter_names(key: str) -> set[str]:
     return set(inspect.signature(cls.__init__).parameters) - {"self"} - fixed
 
 
+def applicable(config: dict[str, Any], model: str) -> dict[str, Any]:
+    """The part of a per-dataset config that applies to encoder ``model`` (any case):
+    ``standardize`` and ``extra_features`` always, :data:`DEFAULT_MODEL_KEYS` only for the
+    default model; ``why`` and ``command`` never."""
+    keys = ("standardize", "extra_features") + (
+        DEFAULT_MODEL_KEYS if model.lower() == DEFAULT_MODEL else ())
+    return {k: config[k] for k in keys if k in config}
+
+
 def model_settings(config: dict[str, Any], model: str) -> dict[str, Any]:
     """The settings a per-dataset config gives encoder ``model``, as benchmark run records
     store them: ``standardize``, ``extra_features``, ``ensemble_size`` and the full
@@ -91,21 +100,22 @@ def model_settings(config: dict[str, Any], model: str) -> dict[str, Any]:
     """
     from molpred.models.model import ModelConfig
 
-    own = config if model.lower() == DEFAULT_MODEL else {}
+    own = applicable(config, model)
     encoder_params, head_params = ModelConfig.resolve_params(
         model, own.get("encoder_params"), own.get("head_params"))
-    return {"standardize": bool(config.get("standardize", True)),
-            "extra_features": list(config.get("extra_features", ())),
+    return {"standardize": bool(own.get("standardize", True)),
+            "extra_features": list(own.get("extra_features", ())),
             "ensemble_size": int(own.get("ensemble_size", 1)),
             "encoder_params": encoder_params, "head_params": head_params}
 
 
 def fit_settings(config: dict[str, Any], model: str, settings: FitSettings) -> FitSettings:
     """``settings`` with the epoch budget a per-dataset config gives the default model."""
-    if model.lower() == DEFAULT_MODEL and "epochs" in config:
+    epochs = applicable(config, model).get("epochs")
+    if epochs is not None:
         from molpred.training.fit import FitSettings
 
-        return FitSettings(**{**settings.__dict__, "epochs": config["epochs"]})
+        return FitSettings(**{**settings.__dict__, "epochs": epochs})
     return settings
 
 
@@ -159,9 +169,7 @@ def with_recommended(dataset: Any, model: str, given: dict[str, Any],
         DatasetError: if the dataset cards are malformed.
     """
     config = recommended_config(dataset) if use else {}
-    own = config if model.lower() == DEFAULT_MODEL else {}
-    shared = {k: config[k] for k in ("standardize", "extra_features") if k in config}
-    available = {**shared, **{k: own[k] for k in DEFAULT_MODEL_KEYS if k in own}}
+    available = applicable(config, model)
     settings, applied = {}, {}
     for key in ("standardize", "extra_features", "ensemble_size", "epochs"):
         if given.get(key) is not None:
