@@ -5,9 +5,16 @@ each failing row and needs the reason as text, so parsing runs in two steps: rea
 sanitization (syntax errors), then ``SanitizeMol`` once; only when that fails does
 ``DetectChemistryProblems`` run, to word the reason (valence, aromaticity). RDKit's log is
 blocked only while molpred parses (``rdBase.BlockLogs``), never globally.
+
+Hydrogens written as atoms (``[H]OC([H])([H])[H]``) are removed with ``Chem.RemoveHs``, as
+RDKit's SDF reader does by default, so that one molecule gives one graph, one fingerprint
+and one token sequence however its SMILES is written. Isotopic hydrogens (``[2H]``) and
+hydrogens without neighbours (``[H][H]``, ``[H-]``) stay, as RemoveHs keeps them.
 """
 
 from __future__ import annotations
+
+import re
 
 from rdkit import Chem, rdBase
 
@@ -15,6 +22,10 @@ from molpred.chem.standardize import Standardizer
 
 MAX_SMILES_LENGTH = 5000
 """Longer strings are refused before RDKit sees them (guards against pathological inputs)."""
+
+_HYDROGEN_ATOM = re.compile(r"\[\d*H[^a-z]")
+"""A bracket atom of element H in SMILES (``[H]``, ``[2H]``, ``[H+]``; not ``[Hg]``): the
+only way SMILES writes a hydrogen as an atom of its own."""
 
 
 def parse_smiles(
@@ -50,6 +61,11 @@ def parse_smiles(
         # Only failing rows pay for a second look, which names the problem readably.
         problems = Chem.DetectChemistryProblems(Chem.MolFromSmiles(text, sanitize=False))
         return None, problems[0].Message() if problems else f"RDKit cannot sanitize molecule: {exc}"
+    if _HYDROGEN_ATOM.search(text):
+        try:
+            mol = Chem.RemoveHs(mol)  # see the module docstring
+        except Exception as exc:  # pragma: no cover - RemoveHs re-sanitizes a sanitized mol
+            return None, f"RDKit cannot remove explicit hydrogens: {exc}"
     if mol.GetNumAtoms() == 0:
         return None, "molecule has no atoms"
     if standardizer is not None:

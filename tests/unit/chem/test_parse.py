@@ -59,3 +59,23 @@ def test_every_tox21_row_parses_or_explains(tox21, standardizer):
     for mol, error in results:
         assert (mol is None) == bool(error)
     assert sum(mol is not None for mol, _ in results) >= 495
+
+
+@pytest.mark.parametrize(("explicit", "implicit"), [
+    ("[H]OC(=O)c1c([H])c([H])c([H])c([H])c1OC(=O)C([H])([H])[H]", "CC(=O)Oc1ccccc1C(=O)O"),
+    ("[H][C@](F)(Cl)Br", "F[C@@H](Cl)Br"),            # stereo kept when its H is removed
+    ("[H]/C(F)=C(/[H])F", "F/C=C/F"),
+])
+def test_hydrogens_written_as_atoms_are_removed(explicit, implicit, standardizer):
+    for given in (standardizer, None):
+        mol, error = parse_smiles(explicit, given)
+        assert error == ""
+        assert Chem.MolToSmiles(mol) == Chem.CanonSmiles(implicit)
+        assert all(atom.GetAtomicNum() != 1 for atom in mol.GetAtoms())
+
+
+def test_deuterium_and_mercury_are_kept():
+    deuterated, _ = parse_smiles("[2H]OC")
+    assert [a.GetSymbol() for a in deuterated.GetAtoms()].count("H") == 1
+    mercury, _ = parse_smiles("C[Hg]C")  # an [H... bracket that is not hydrogen
+    assert mercury.GetNumAtoms() == 3

@@ -113,3 +113,15 @@ def test_extra_features_width_and_unknown_name():
     assert data[0].mol_features.shape == (1, config.extra_dim)
     with pytest.raises(InputError, match="unknown extra feature"):
         FeaturizerConfig(extra_features=("maccs",))
+
+
+def test_one_molecule_gives_the_same_features_however_its_hydrogens_are_written():
+    config = FeaturizerConfig(ecfp=True, extra_features=("rdkit2d",), tokens=True,
+                              standardize=False)
+    (plain, explicit), errors = featurize_smiles(
+        ["CC(=O)Oc1ccccc1C(=O)O",
+         "C([H])([H])([H])C(=O)Oc1c([H])c([H])c([H])c([H])c1C(=O)O[H]"], config, workers=1)
+    assert errors == ["", ""]
+    assert plain.x.shape == (13, ATOM_FEATURE_DIM)
+    for key in ("x", "edge_index", "edge_attr", "fp", "mol_features", "tokens"):
+        assert torch.equal(plain[key], explicit[key]), key
