@@ -186,8 +186,10 @@ def iter_table_chunks(
 ) -> Iterator[pd.DataFrame]:
     """Stream a molecule file as DataFrames of at most ``chunk_size`` rows.
 
-    Same formats and columns as :func:`read_table`, but every value is a string and nothing
-    is converted: empty cells are ``""``, ``"NA"`` stays ``"NA"``. Chunks follow the file
+    Same formats and columns as :func:`read_table`, but text formats are read as strings with
+    nothing converted (empty cells are ``""``, ``"NA"`` stays ``"NA"``, ``007`` stays ``007``)
+    and Parquet keeps the column types stored in the file (as pandas ``ArrowDtype`` columns,
+    missing values ``<NA>``). Chunks follow the file
     order and carry the global row numbers as index (chunk 2 starts at ``chunk_size``). CSV/TSV
     use pandas' chunked reader, Parquet ``ParquetFile.iter_batches``, SMILES files go line by
     line and SDF record by record (SDF files are scanned once first to learn the column set;
@@ -200,7 +202,7 @@ def iter_table_chunks(
         chunk_size: Rows per chunk (> 0).
 
     Returns:
-        An iterator of DataFrames (all columns of dtype str).
+        An iterator of DataFrames (text formats: all columns of dtype str).
 
     Raises:
         InputError: at call time, for a missing file, unknown format or unknown column; for
@@ -281,17 +283,16 @@ def _parquet_columns(path: Path) -> list[str]:
 
 
 def _parquet_chunks(path: Path, columns: list[str], chunk_size: int) -> Iterator[pd.DataFrame]:
-    """String chunks of a Parquet file; a file without rows yields one empty chunk with its
-    columns, as the other formats do."""
+    """Chunks of a Parquet file with the column types stored in it, the same in every chunk
+    (pandas ``ArrowDtype``: an integer id with missing values stays an integer, missing
+    values are ``<NA>``); a file without rows yields one empty chunk with its columns, as the
+    other formats do."""
     import pyarrow.parquet as pq
 
     start = 0
     with _parquet_errors(path), pq.ParquetFile(path) as source:
         for batch in source.iter_batches(batch_size=chunk_size):
-            chunk = batch.to_pandas()
-            for col in chunk.columns:
-                values = chunk[col].astype(object)
-                chunk[col] = values.where(values.notna(), "").map(str).astype(str)
+            chunk = batch.to_pandas(types_mapper=pd.ArrowDtype)
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
             yield chunk

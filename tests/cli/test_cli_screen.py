@@ -37,3 +37,20 @@ def test_screen_unknown_output_format(cli, model_dir, library, tmp_path, one_lin
     library.to_csv(src, index=False)
     one_line_error(cli("screen", "-m", model_dir, "-i", src, "-o", tmp_path / "hits.xlsx"),
                    "hits.xlsx")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_screen_parquet_keeps_the_column_types_stored_in_the_file(cli, model_dir, tmp_path,
+                                                                  workers):
+    src, dst = tmp_path / "mols.parquet", tmp_path / "hits.parquet"
+    ids = pd.array([7, None, 9, 10, 11], dtype="Int64")  # an integer id with a gap
+    pd.DataFrame({"id": ids, "smiles": ["CCO", "c1ccccc1", "bad(", "CC(=O)O", "CCN"],
+                  "active": [True, False, None, True, False]}).to_parquet(src)
+    result = cli("screen", "-m", model_dir, "-i", src, "-o", dst, "--chunk-size", "2",
+                 "--workers", workers)
+    assert result.exit_code == 0, result.output
+    hits = pd.read_parquet(dst, dtype_backend="numpy_nullable")
+    assert pd.api.types.is_integer_dtype(hits["id"])  # not "7.0" strings
+    assert hits["id"].tolist()[:1] + hits["id"].tolist()[2:] == [7, 9, 10, 11]
+    assert pd.isna(hits["id"].iloc[1]) and pd.api.types.is_bool_dtype(hits["active"])
+    assert (hits["error"].fillna("") != "").tolist() == [False, False, True, False, False]
