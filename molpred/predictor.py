@@ -23,8 +23,10 @@ STD_SUFFIX = "_std"
 
 
 def error_column(input_columns: Sequence[str]) -> str:
-    """Name of the error column: ``error``, or ``molpred_error`` if the input has an ``error``."""
-    return ERROR_COLUMN if ERROR_COLUMN not in input_columns else "molpred_error"
+    """Name of the error column: ``error``; if the input has one, ``molpred_error``; if it
+    has that too, ``molpred_error_pred`` (and so on): never an input column's name."""
+    taken = {str(c) for c in input_columns}
+    return ERROR_COLUMN if ERROR_COLUMN not in taken else _free("molpred_error", "", taken)
 
 
 class Predictor:

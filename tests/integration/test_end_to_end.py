@@ -1,5 +1,6 @@
 """Train on real Tox21 rows, save, reload, predict and screen a messy file: nothing is lost."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,21 @@ def test_training_writes_a_model_directory_with_metrics(trained):
     assert {p.name for p in out.iterdir()} >= {"config.json", "model.safetensors", "metrics.json"}
     assert 0.0 <= result.metrics["test"]["score"] <= 1.0
     assert result.metrics["test"]["metric"] == "roc_auc"
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["test"]["score"] == pytest.approx(result.metrics["test"]["score"])
+    config = json.loads((out / "config.json").read_text())
+    assert json.dumps(config).count("SR-MMP") >= 1 and "NR-ER" not in json.dumps(config)
+
+
+def test_input_columns_named_like_the_error_column_are_kept(trained):
+    out, _ = trained
+    frame = pd.DataFrame({"smiles": ["CCO", "bad("], "error": ["mine", "mine"],
+                          "molpred_error": ["also mine", "also mine"]})
+    predicted = molpred.load(out).predict(frame)
+    assert predicted["error"].tolist() == ["mine", "mine"]
+    assert predicted["molpred_error"].tolist() == ["also mine", "also mine"]
+    assert predicted["molpred_error_pred"].tolist()[0] == ""
+    assert "syntax error" in predicted["molpred_error_pred"].tolist()[1]
 
 
 def test_reloaded_model_predicts_identically(trained, tox21):
