@@ -30,7 +30,9 @@ def score_predictions(
     Returns:
         ``{"metric": "roc_auc"|"rmse", "score": float (NaN if no task could be scored),
         "tasks": {task: value}, "tasks_scored": int}``; for classification also
-        ``"prc_auc"`` (mean average precision over the same tasks).
+        ``"prc_auc"`` (mean average precision over the same tasks). A task with a NaN or
+        infinite prediction on a labelled row scores NaN, and so does the mean: score.py
+        refuses such predictions, and a diverged model must not look good on the rest.
     """
     metric = METRICS[task_type]
     per_task: dict[str, float] = {}
@@ -38,8 +40,11 @@ def score_predictions(
     for j, task in enumerate(tasks):
         y = np.asarray(y_true[:, j], dtype=float)
         p = np.asarray(y_pred[:, j], dtype=float)
-        known = ~np.isnan(y) & np.isfinite(p)
-        if task_type == "regression":
+        known = ~np.isnan(y)
+        if not np.isfinite(p[known]).all():
+            per_task[task] = float("nan")
+            prc.append(float("nan"))
+        elif task_type == "regression":
             if known.any():
                 per_task[task] = math.sqrt(float(np.mean((y[known] - p[known]) ** 2)))
         elif len(set(y[known])) == 2:
