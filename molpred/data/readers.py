@@ -133,7 +133,8 @@ def read_table(
     Args:
         path: The file.
         smiles_col: SMILES column; default: :func:`~molpred.data.formats.default_smiles_column`.
-        targets: Task columns to expose as :attr:`MoleculeTable.y`; default none.
+        targets: Task columns to expose as :attr:`MoleculeTable.y` (one name may be given as
+            a string); default none.
 
     Returns:
         A MoleculeTable whose ``frame`` has every column of the file and index ``0..N-1``.
@@ -155,7 +156,7 @@ def read_table(
         frame = _read_parquet(path)
     frame = frame.reset_index(drop=True)
     smiles_col = _smiles_column(path, list(frame.columns), smiles_col)
-    targets = list(targets or [])
+    targets = [targets] if isinstance(targets, str) else list(targets or [])  # "logp": one
     _check_columns(path, list(frame.columns), [smiles_col, *targets])
     if smiles_col in targets or len(set(targets)) != len(targets):
         raise InputError(f"{path}: targets {targets} repeat a column or include the SMILES column")

@@ -26,6 +26,19 @@ PARTS = ("train", "val", "test")
 _ALIASES = {"valid": "val", "validation": "val"}
 
 
+def part_name(part: str) -> str:
+    """The split part ``part`` names: ``train``, ``val`` or ``test`` (any case; ``valid`` and
+    ``validation`` mean ``val``).
+
+    Raises:
+        InputError: for anything else.
+    """
+    name = _ALIASES.get(str(part).lower(), str(part).lower())
+    if name not in PARTS:
+        raise InputError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
+    return name
+
+
 def _check_sizes(sizes: Sequence[float]) -> tuple[float, float, float]:
     if len(sizes) != 3 or any(not math.isfinite(s) or s < 0 for s in sizes):
         raise InputError(f"split sizes must be three non-negative fractions, not {tuple(sizes)}")

@@ -92,11 +92,12 @@ def evaluate(
     """Score ``model`` on one part of ``data``.
 
     Args:
-        model: A model directory (or a loaded model or ensemble; ensembles are scored on
-            the members' mean).
+        model: A model directory, or what :func:`molpred.load` returns, or a loaded model or
+            ensemble (ensembles are scored on the members' mean).
         data: Dataset name or file; for a file, ``targets`` default to the model's task names.
         smiles_col: SMILES column of a file (default: :func:`~molpred.data.formats.default_smiles_column`).
-        splits, split_key, part: Which rows to score (``part`` = ``train``/``val``/``test``);
+        splits, split_key, part: Which rows to score (``part`` = ``train``/``val``/``test``,
+            any case; ``valid``/``validation`` mean ``val``);
             without ``splits`` every row is scored (``part`` is then ``"all"``).
         predictions_out: Write the predictions (``row`` + one column per task + ``error``)
             as CSV, in the format ``score.py`` reads.
@@ -114,11 +115,17 @@ def evaluate(
         DatasetError: for an unknown dataset name or a missing file.
         InputError: if ``data`` cannot be read (corrupt, unknown format),
             lacks a column for one of the model's tasks, the SMILES column
-            is missing, or the split file or key is unusable.
+            is missing, the split file or key is unusable, or ``part`` is not a part.
     """
+    from molpred.data.splits import part_name as checked_part
     from molpred.models.checkpoint import load_model
+    from molpred.predictor import Predictor
     from molpred.training.splitting import resolve_split
 
+    if splits is not None:
+        part = checked_part(part)
+    if isinstance(model, Predictor):
+        model = model.model
     net = model if isinstance(model, (MoleculeModel, Ensemble)) else load_model(model)[0]
     cfg = net.config
     is_file = Path(str(data)).exists()

@@ -10,6 +10,7 @@ import torch
 from tests_support import MESSY
 
 import molpred
+from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
 from molpred.inference import predict_data
 from molpred.models import ModelConfig
@@ -101,3 +102,23 @@ def test_messy_input_every_row_accounted_for_in_predict_and_screen(trained, tmp_
         assert report.rows == len(messy) == len(written)
         assert list(written["id"]) == list(messy["id"])
         assert report.errors == int((predicted["error"] != "").sum())
+
+
+def test_evaluate_takes_a_loaded_model_and_part_aliases(trained, tox21_slice, tmp_path):
+    out, _ = trained
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"train": list(range(0, 300)), "val": list(range(300, 350)),
+                                 "test": list(range(350, 400))}))
+    by_path = molpred.evaluate(out, tox21_slice, splits=split, part="val", workers=1)
+    by_object = molpred.evaluate(molpred.load(out), tox21_slice, splits=split, part="Valid",
+                                 workers=1)
+    assert by_object["part"] == "val" and by_object["rows"] == 50
+    assert by_object["score"] == pytest.approx(by_path["score"])
+    with pytest.raises(InputError, match="part must be one of train, val, test, not 'tets'"):
+        molpred.evaluate(out, tox21_slice, splits=split, part="tets", workers=1)
+
+
+def test_one_target_may_be_given_as_a_string(tox21_slice, tmp_path):
+    result = molpred.train(tox21_slice, targets="SR-MMP", model="mlp", epochs=1,
+                           split="random", out=tmp_path / "one", workers=1)
+    assert result.model.config.tasks == ["SR-MMP"]
