@@ -20,8 +20,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import torch
 from rdkit import rdBase
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from molpred.exceptions import InputError, ModelFileError, UnknownNameError
@@ -123,15 +124,19 @@ def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[st
     size = config.get("ensemble_size", 1)
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
         raise ModelFileError(f"{path / CONFIG_FILE} has an invalid ensemble_size {size!r}")
-    try:
-        members = [MoleculeModel(ModelConfig(**config["model"])) for _ in range(size)]
-        model = members[0] if size == 1 else Ensemble(members)
-    except (TypeError, KeyError, InputError, UnknownNameError, ValueError) as exc:
-        raise ModelFileError(f"{path / CONFIG_FILE} describes an unusable model: {exc}") from None
-    _check_descriptors(path, config)
     weights = path / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelFileError(f"{path} is incomplete: {WEIGHTS_FILE} is missing")
+    try:
+        with safe_open(str(weights), framework="pt") as header:  # reads the header only
+            shapes = {key: tuple(header.get_slice(key).get_shape()) for key in header.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ModelFileError(f"{weights} is corrupt or not a safetensors file ({exc})") from None
+    with torch.device("meta"):  # shapes without memory: a config asking for huge layers
+        skeleton = _build(path, config, size)  # is refused before anything is allocated
+    _check_shapes(weights, shapes, skeleton)
+    _check_descriptors(path, config)
+    model = _build(path, config, size)
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as exc:
@@ -143,6 +148,35 @@ def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[st
         raise ModelFileError(f"{weights} does not match {CONFIG_FILE}: {first}") from None
     model.eval()
     return model, config
+
+
+def _build(path: Path, config: dict[str, Any], size: int) -> MoleculeModel | Ensemble:
+    """The model ``config.json`` describes, with fresh weights.
+
+    Raises:
+        ModelFileError: if the description is unusable (unknown encoder, bad sizes, ...).
+    """
+    try:
+        members = [MoleculeModel(ModelConfig(**config["model"])) for _ in range(size)]
+        return members[0] if size == 1 else Ensemble(members)
+    except (TypeError, KeyError, InputError, UnknownNameError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path / CONFIG_FILE} describes an unusable model: {exc}") from None
+
+
+def _check_shapes(weights: Path, shapes: dict[str, tuple[int, ...]],
+                  model: MoleculeModel | Ensemble) -> None:
+    """Refuse weights whose tensor names or shapes differ from the model's.
+
+    Raises:
+        ModelFileError: naming the first tensor that is missing, extra or of another shape.
+    """
+    expected = {key: tuple(value.shape) for key, value in model.state_dict().items()}
+    for key in sorted(set(expected) | set(shapes)):
+        if expected.get(key) != shapes.get(key):
+            raise ModelFileError(
+                f"{weights} does not match {CONFIG_FILE}: tensor {key!r} has shape "
+                f"{shapes.get(key, 'missing')} in the file, {expected.get(key, 'none')} in the "
+                f"model")
 
 
 def _check_descriptors(path: Path, config: dict[str, Any]) -> None:

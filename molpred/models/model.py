@@ -56,6 +56,8 @@ class ModelConfig:
             raise InputError(f"task type must be one of {TASK_TYPES}, got {self.task_type!r}")
         if not self.tasks:
             raise InputError("a model needs at least one task")
+        if isinstance(self.tasks, str) or not all(isinstance(t, str) and t for t in self.tasks):
+            raise InputError(f"tasks must be a list of column names, not {self.tasks!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-serializable values (what ``config.json`` stores)."""

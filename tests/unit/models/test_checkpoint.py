@@ -32,11 +32,14 @@ def test_round_trip_gives_identical_predictions(saved, tox21_batch):
     assert torch.equal(loaded.feature_mean, model.feature_mean)
 
 
-def test_pickle_file_is_refused_without_unpickling(tmp_path):
-    class Boom:
-        def __reduce__(self):
-            return (exec, ("raise SystemExit('unpickled!')",))
+class Boom:
+    """A pickle that ends the test run if anything unpickles it."""
 
+    def __reduce__(self):
+        return (exec, ("raise SystemExit('unpickled!')",))
+
+
+def test_pickle_file_is_refused_without_unpickling(tmp_path):
     bad = tmp_path / "model.pt"
     bad.write_bytes(pickle.dumps(Boom()))
     with pytest.raises(ModelFileError, match="not a molpred model directory"):
@@ -45,7 +48,7 @@ def test_pickle_file_is_refused_without_unpickling(tmp_path):
 
 def test_weights_replaced_by_pickle_are_refused(saved):
     path, _ = saved
-    (path / WEIGHTS_FILE).write_bytes(pickle.dumps({"a": 1}))
+    (path / WEIGHTS_FILE).write_bytes(pickle.dumps({"a": Boom()}))
     with pytest.raises(ModelFileError, match="corrupt or not a safetensors"):
         load_model(path)
 
@@ -95,4 +98,30 @@ def test_a_model_fed_other_rdkit_descriptors_is_refused(saved):
     (path / CONFIG_FILE).write_text(json.dumps(config))
     with pytest.raises(ModelFileError, match=r"RDKit 2023\.09\.1.*missing here: \['BCUT2D_OLD'\]"
                                              r".*install rdkit==2023\.09\.1"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"hidden_size": -1}, "describes an unusable model"),
+    ({"hidden_size": 10**7}, r"tensor '.*' has shape \(32, .*\) in the file, \(10000000"),
+    ({"head": {"num_layers": 5}}, r"does not match config.json: tensor 'head\..*' has shape "
+                                  r"missing in the file"),
+])
+def test_a_config_that_does_not_fit_its_weights_is_refused_before_allocating(saved, change,
+                                                                              fragment):
+    path, _ = saved
+    config = json.loads((path / CONFIG_FILE).read_text())
+    head = change.get("head")
+    config["model"]["head_params" if head else "encoder_params"].update(head or change)
+    (path / CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=fragment):  # 10**7-wide layers: ~400 TB if built
+        load_model(path)
+
+
+def test_tasks_must_be_a_list_of_names(saved):
+    path, _ = saved
+    config = json.loads((path / CONFIG_FILE).read_text())
+    config["model"]["tasks"] = "abc"
+    (path / CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match="tasks must be a list of column names"):
         load_model(path)
