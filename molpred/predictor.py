@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from molpred.data import default_smiles_column
+from molpred.data.sdf import SDF_ERROR
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
 from molpred.inference import predict_members, resolve_device
@@ -115,7 +116,8 @@ class Predictor:
             ``smiles`` column for list input), one float column per task (probability of
             class 1, or the value in the dataset's units; NaN when the row failed), for
             ensembles a ``TASK_std`` column after each task column, and
-            ``error`` (``""`` when fine, else why RDKit rejected the row).
+            ``error`` (``""`` when fine, else why RDKit rejected the row; for an SDF record
+            RDKit could not read, the reason the reader gave in ``input_error``).
 
         Raises:
             InputError: if ``smiles_col`` is not a column of the DataFrame, the DataFrame has
@@ -170,8 +172,19 @@ class Predictor:
             out[name] = values[:, j]
             if spread is not None:
                 out[spread_name] = spread[:, j]
-        out[error_column(frame.columns)] = errors
+        out[error_column(frame.columns)] = _with_input_errors(frame, errors)
         return out
+
+
+def _with_input_errors(frame: pd.DataFrame, errors: Sequence[str]) -> list[str]:
+    """``errors``, with the reader's own reason where it gave one: an SDF record RDKit could
+    not read has an empty SMILES, and its ``input_error`` column says why (the valence
+    problem, say), which is the reason to report rather than "empty SMILES"."""
+    if SDF_ERROR not in frame.columns:
+        return list(errors)
+    given = frame[SDF_ERROR].tolist()
+    return [reason if isinstance(reason, str) and reason else error
+            for error, reason in zip(errors, given, strict=True)]
 
 
 def _free(base: str, suffix: str, taken: set[str]) -> str:

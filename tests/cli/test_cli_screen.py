@@ -54,3 +54,26 @@ def test_screen_parquet_keeps_the_column_types_stored_in_the_file(cli, model_dir
     assert hits["id"].tolist()[:1] + hits["id"].tolist()[2:] == [7, 9, 10, 11]
     assert pd.isna(hits["id"].iloc[1]) and pd.api.types.is_bool_dtype(hits["active"])
     assert (hits["error"].fillna("") != "").tolist() == [False, False, True, False, False]
+
+
+def _sdf_with_a_bad_record(path):
+    from rdkit import Chem
+
+    with Chem.SDWriter(str(path)) as writer:
+        writer.write(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"))
+    bad = Chem.MolFromSmiles("CC(C)(C)(C)C", sanitize=False)  # carbon with five bonds
+    with open(path, "a") as handle:
+        handle.write(Chem.MolToMolBlock(bad, kekulize=False) + "$$$$\n")
+
+
+@pytest.mark.parametrize("command", ["screen", "predict"])
+def test_an_unreadable_sdf_record_says_why_in_the_error_column(cli, model_dir, tmp_path,
+                                                              command):
+    src, dst = tmp_path / "mols.sdf", tmp_path / "out.csv"
+    _sdf_with_a_bad_record(src)
+    result = cli(command, "-m", model_dir, "-i", src, "-o", dst)
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(dst, keep_default_na=False)
+    assert out["error"].tolist()[0] == ""
+    assert "valence" in out["error"].tolist()[1].lower()  # not "empty SMILES"
+    assert out["error"].tolist()[1] == out["input_error"].tolist()[1]
