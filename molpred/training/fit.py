@@ -123,6 +123,11 @@ class FitResult:
     global_rank: int = 0
 
 
+def _valid_rows(prepared: PreparedDataset, rows: np.ndarray) -> np.ndarray:
+    """The rows among ``rows`` that were featurized (the ones the loss sees)."""
+    return rows[np.asarray(prepared.valid)[rows]]
+
+
 def _parts(prepared: PreparedDataset, split: dict[str, np.ndarray], part: str) -> list:
     return [prepared.data[i] for i in split[part] if prepared.data[i] is not None]
 
@@ -171,7 +176,7 @@ def fit_model(
     module = MoleculeLightningModule(
         model, lr=settings.lr, max_epochs=settings.epochs, steps_per_epoch=len(train_loader),
         weight_decay=settings.weight_decay,
-        pos_weight=(positive_weights(prepared.y[split["train"]])
+        pos_weight=(positive_weights(prepared.y[_valid_rows(prepared, split["train"])])
                     if settings.class_weight == "balanced" and config.task_type == "classification"
                     else None),
     )

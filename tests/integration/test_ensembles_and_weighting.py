@@ -183,3 +183,27 @@ def test_class_weighting_of_a_regression_dataset_is_refused(data_dir):
         molpred.train(data_dir / "delaney.csv", targets=["logp"], task_type="regression",
                       model="mlp", hidden_size=16, epochs=1, class_weight="balanced", workers=1)
     assert "\n" not in str(info.value)
+
+
+def test_positive_weights_count_only_the_training_rows_that_were_featurized(tox21, tmp_path,
+                                                                            monkeypatch):
+    from molpred.models.model import ModelConfig
+    from molpred.training import fit as fit_module
+    from molpred.training.fit import FitSettings, fit_model
+    from molpred.training.prepare import prepare_dataset
+
+    rows = tox21[["smiles", "SR-MMP"]].dropna().head(120).copy()
+    rows.iloc[0] = ["C(C)(C)(C)(C)C", 1.0]  # five bonds on carbon: RDKit rejects it
+    path = tmp_path / "rows.csv"
+    rows.to_csv(path, index=False)
+    prepared = prepare_dataset(path, ModelConfig.build("mlp", ["SR-MMP"], "classification")
+                               .featurizer_config, targets=["SR-MMP"], workers=1)
+    assert not prepared.valid[0] and prepared.valid[1:].all()
+    seen = []
+    monkeypatch.setattr(fit_module, "positive_weights",
+                        lambda y: seen.append(y) or positive_weights(y))
+    split = {"train": np.arange(0, 100), "val": np.arange(100, 120), "test": np.arange(0)}
+    fit_model(prepared, split, ModelConfig.build("mlp", ["SR-MMP"], "classification",
+                                                 {"hidden_size": 16}),
+              FitSettings(epochs=1, class_weight="balanced", device="cpu", progress=False))
+    assert len(seen[0]) == 99  # the rejected row's label is not counted
