@@ -44,8 +44,8 @@ class Predictor:
         path: Where the model was loaded from (``None`` for an in-memory model).
         tasks: Task names (output columns).
         ensemble_size: Members (1 for a single model). Ensembles predict the members' mean
-            and add a ``TASK_std`` column (the members' standard deviation, same units)
-            after each task column.
+            and add a ``TASK_std`` column (the members' population standard deviation, ddof=0,
+            same units) after each task column.
         task_type: ``"classification"`` (outputs are probabilities of class 1) or
             ``"regression"`` (outputs in the dataset's units, see ``units``).
         units: Unit of the regression outputs, e.g. ``"log(mol/L)"`` for ESOL solubility;
@@ -103,7 +103,7 @@ class Predictor:
 
         Args:
             molecules: One SMILES, a list/Series of SMILES, or a DataFrame with a SMILES
-                column (``smiles_col``; default:
+                column (``smiles_col``, used for DataFrames only; default:
                 :func:`~molpred.data.formats.default_smiles_column`).
             batch_size: Molecules per forward pass.
             device: ``auto``, ``cpu`` or ``cuda``.
@@ -215,8 +215,13 @@ def load(path: str | Path) -> Predictor:
     Args:
         path: Directory written by ``molpred train`` / :func:`molpred.train`.
 
+    Returns:
+        A :class:`Predictor` holding the model (or ensemble) in eval mode on the CPU;
+        :meth:`Predictor.predict` moves it to the device it is asked for.
+
     Raises:
-        ModelFileError: if the directory is missing, corrupt or not a molpred model.
+        ModelFileError: if the directory is missing, corrupt or not a molpred model (a
+            pickled file is refused, never unpickled).
     """
     model, config = load_model(path)
     return Predictor(model, config, Path(path))

@@ -1,6 +1,6 @@
 """The shared prediction head: one MLP used after every encoder.
 
-``[num_graphs, in_dim] -> (Linear -> ReLU -> Dropout) x num_layers -> Linear ->
+``[num_graphs, in_dim] -> (Dropout -> Linear -> ReLU) x num_layers -> Dropout -> Linear ->
 [num_graphs, num_tasks]``, as Chemprop's feed-forward network (Yang et al. 2019). Outputs are
 logits for classification tasks and standardized values for regression tasks; the
 transformation to probabilities / dataset units lives in :class:`molpred.models.MoleculeModel`.
