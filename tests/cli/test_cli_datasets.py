@@ -14,6 +14,7 @@ def test_list_shows_cards_and_local_copies(cli, data_dir):
     assert "tox21" in rows and "delaney" in rows
     assert "12" in rows["tox21"] and "ROC-AUC" in rows["tox21"] and "data dir" in rows["tox21"]
     assert "RMSE" in rows["delaney"] and "log(mol/L)" in rows["delaney"]
+    assert "…" not in result.stdout  # nothing cut short in an 80-column terminal
 
 
 def test_fetch_reports_the_local_copy(cli, data_dir):

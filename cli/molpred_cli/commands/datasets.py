@@ -26,20 +26,31 @@ def _where(name: str, filename: str) -> str:
     return "cache" if (cache_dir() / filename).is_file() else "[dim]no[/]"
 
 
+_KIND = {"classification": "classif.", "regression": "regr."}
+
+
 @app.command("list")
 def list_datasets() -> None:
-    """Show every known dataset: task type, number of tasks, metric, units, local copy, and
-    the settings `molpred train NAME` takes from its card (chosen on validation data)."""
+    """Show every known dataset: number and type of tasks, metric, units, local copy, and
+    the settings `molpred train NAME` takes from its card (chosen on validation data); the
+    titles too in a terminal at least 110 columns wide."""
     data_dir = os.environ.get(DATA_DIR_ENV) or "(not set)"
     table = Table(title="MoleculeNet datasets", title_justify="left",
                   caption=escape(f"data dir = ${DATA_DIR_ENV} ({data_dir}); "
                                  f"cache = {cache_dir()}"))
-    for column in ("name", "title", "task type", "tasks", "metric", "units", "local copy",
-                   "recommended settings (chosen on val)"):
-        table.add_column(column, justify="right" if column == "tasks" else "left")
+    wide = ui.console.width >= 110  # an 80-column terminal has no room for the titles
+    table.add_column("name", no_wrap=True)
+    if wide:
+        table.add_column("title")
+    table.add_column("tasks", no_wrap=True)
+    table.add_column("metric (units)")
+    table.add_column("local copy", no_wrap=True)
+    table.add_column("recommended (chosen on val)")
     for card in list_cards():
-        table.add_row(card.name, card.title, card.task_type, str(len(card.tasks)),
-                      ui.METRIC_NAMES.get(card.metric, card.metric), card.units or "",
+        metric = ui.METRIC_NAMES.get(card.metric, card.metric)
+        table.add_row(card.name, *([card.title] if wide else []),
+                      f"{len(card.tasks)} {_KIND[card.task_type]}",
+                      f"{metric} ({escape(card.units)})" if card.units else metric,
                       _where(card.name, card.filename),
                       escape(describe(card.recommended)) or "[dim]defaults[/]")
     ui.console.print(table)
