@@ -99,7 +99,7 @@ class DatasetCard:
             raise DatasetError(f"{source}: sha256 must be null or 64 lower-case hex digits")
         from molpred.training.recommended import config_problem
 
-        problem = config_problem(data.get("recommended", {}))
+        problem = config_problem(data.get("recommended", {}), check_names=False)
         if problem:
             raise DatasetError(f"{source}: recommended settings: {problem}")
         filename = Path(urlparse(data["url"]).path).name

@@ -12,8 +12,9 @@ train the same default model. A config is a JSON object of :data:`CONFIG_KEYS`:
   (:data:`DEFAULT_MODEL_KEYS`) to the default model only, because other encoders have other
   hyper-parameters.
 
-Dataset cards are checked with :func:`config_problem`, which imports torch only to check
-the names in a config's ``encoder_params`` / ``head_params``.
+Dataset cards are checked with :func:`config_problem` when they are read, and the names in
+their ``encoder_params`` / ``head_params`` (which needs torch) when the settings are used
+(:func:`recommended_configs`).
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ DEFAULT_MODEL_KEYS = ("ensemble_size", "encoder_params", "head_params", "epochs"
 """Config settings that apply to the default model only."""
 
 
-def config_problem(config: Any) -> str | None:
+def config_problem(config: Any, check_names: bool = True) -> str | None:
     """What is wrong with a per-dataset config, or ``None`` if nothing is.
 
     Checks that ``config`` is a JSON object of :data:`CONFIG_KEYS` with ``standardize`` a
     boolean, ``extra_features`` a list drawn from :data:`~molpred.names.EXTRA_FEATURES`,
     ``ensemble_size`` and ``epochs`` whole numbers >= 1, and ``encoder_params`` /
-    ``head_params`` objects naming parameters of the default encoder / the prediction head.
+    ``head_params`` objects naming parameters of the default encoder / the prediction head
+    (the names only with ``check_names``, which imports torch: reading a dataset card
+    leaves them to :func:`recommended_configs`, so that ``molpred datasets list`` starts
+    without torch).
     """
     if not isinstance(config, dict) or not set(config) <= CONFIG_KEYS:
         unknown = sorted(set(config) - CONFIG_KEYS) if isinstance(config, dict) else []
@@ -61,7 +65,7 @@ def config_problem(config: Any) -> str | None:
         params = config.get(key, {})
         if not isinstance(params, dict):
             return f"{key} must be a JSON object of hyper-parameters, not {params!r}"
-        unknown = sorted(set(params) - _parameter_names(key)) if params else []
+        unknown = sorted(set(params) - _parameter_names(key)) if params and check_names else []
         if unknown:
             return (f"{key} of the default model ({DEFAULT_MODEL}) are among "
                     f"{sorted(_parameter_names(key))}; unknown: {unknown}")
@@ -126,8 +130,14 @@ def recommended_configs() -> dict[str, dict[str, Any]]:
         DatasetError: if the cards cannot be found or one is malformed.
     """
     from molpred.data.cards import list_cards
+    from molpred.exceptions import DatasetError
 
-    return {card.name: dict(card.recommended) for card in list_cards() if card.recommended}
+    configs = {card.name: dict(card.recommended) for card in list_cards() if card.recommended}
+    for name, config in configs.items():
+        problem = config_problem(config)
+        if problem:
+            raise DatasetError(f"{name} card: recommended settings: {problem}")
+    return configs
 
 
 def recommended_config(dataset: str | Path) -> dict[str, Any]:

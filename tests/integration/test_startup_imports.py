@@ -27,3 +27,16 @@ sys.exit(3 if "torch_geometric" in sys.modules else 0)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_datasets_list_leaves_torch_unimported():
+    code = """
+import sys
+from molpred_cli.app import app
+from typer.testing import CliRunner
+result = CliRunner().invoke(app, ["datasets", "list"])
+assert result.exit_code == 0 and "tox21" in result.output, result.output
+sys.exit(3 if "torch" in sys.modules else 0)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

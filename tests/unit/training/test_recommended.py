@@ -57,9 +57,15 @@ def test_plain_epochs_are_the_fit_default():
     assert PLAIN["epochs"] == FitSettings.epochs
 
 
-def test_a_card_with_a_bad_recommendation_is_refused_naming_it():
+def test_a_card_with_a_bad_recommendation_is_refused_naming_it(monkeypatch):
     card = json.loads((Path(__file__).resolve().parents[3] / "datasets" / "bbbp.json").read_text())
+    card["recommended"] = {"encoder_params": {"depth": "five"}, "epochs": 0}
+    with pytest.raises(DatasetError, match=r"bbbp card: recommended settings: epochs must be"):
+        DatasetCard.from_dict(card, source="bbbp card")
+    # parameter names are checked where the settings are used (reading a card needs no torch)
     card["recommended"] = {"encoder_params": {"depht": 4}}
+    parsed = DatasetCard.from_dict(card, source="bbbp card")
+    monkeypatch.setattr("molpred.data.cards.list_cards", lambda: [parsed])
     with pytest.raises(DatasetError, match=r"bbbp card: recommended settings: encoder_params .*"
                                            r"unknown: \['depht'\]"):
-        DatasetCard.from_dict(card, source="bbbp card")
+        with_recommended("bbbp", "dmpnn", UNSET)
