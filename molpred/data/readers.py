@@ -124,7 +124,8 @@ def read_table(
       columns ``smiles``, ``name``. An empty line is a row with empty SMILES (reported later,
       not dropped); trailing blank lines at the end of the file are ignored.
     * ``.sdf``/``.sd``: RDKit ``ForwardSDMolSupplier`` record by record -> columns ``smiles``
-      (``Chem.MolToSmiles``), ``name`` (the title line), one column per SD field (strings),
+      (``Chem.MolToSmiles``), ``name`` (the title line), one column per SD field (strings; a
+      field called ``name`` becomes ``name_sd``),
       ``input_error`` (why RDKit could not read a record; such records keep their fields and an
       empty SMILES). A record with an empty molecule block takes its SMILES from an SD field
       named ``smiles`` if present (so :class:`TableWriter` SDF output round-trips bad rows).

@@ -21,6 +21,12 @@ from molpred.chem import parse_smiles
 from molpred.data.formats import text_lines
 
 SDF_SMILES, SDF_NAME, SDF_ERROR = "smiles", "name", "input_error"
+
+
+def _column(field: str) -> str:
+    """Table column of SD field ``field``: its own name, but ``name_sd`` for a field called
+    ``name``, whose column holds the record's title line."""
+    return f"{field}_sd" if field == SDF_NAME else field
 _SD_FIELD = re.compile(r"^>.*?<([^>]*)>")
 
 
@@ -51,12 +57,13 @@ def _sd_fields_from_text(record: str) -> dict[str, str]:
         while i < len(lines) and lines[i].strip() and lines[i].rstrip() != "$$$$":
             value.append(lines[i])
             i += 1
-        fields[match.group(1)] = "\n".join(value)
+        fields[_column(match.group(1))] = "\n".join(value)
     return fields
 
 
 def sdf_row(record: str) -> dict[str, str]:
     """One table row from one SDF record: smiles, name, SD fields, input_error (all strings).
+    An SD field called ``name`` goes to column ``name_sd``: ``name`` is the title line.
 
     ``smiles`` is ``Chem.MolToSmiles`` of the molecule; for an empty molecule block, the SD
     field ``smiles`` if present. A record RDKit cannot read gets an empty ``smiles``, its title
@@ -80,7 +87,7 @@ def sdf_row(record: str) -> dict[str, str]:
         row[SDF_SMILES] = ""
         row[SDF_ERROR] = f"SDF record not readable: {error}"
         return row
-    fields = {key: mol.GetProp(key) for key in mol.GetPropNames()}
+    fields = {_column(key): mol.GetProp(key) for key in mol.GetPropNames()}
     smiles = Chem.MolToSmiles(mol) if mol.GetNumAtoms() else fields.get(SDF_SMILES, "")
     row = {SDF_SMILES: "", SDF_NAME: mol.GetProp("_Name") if mol.HasProp("_Name") else ""}
     row.update(fields)
@@ -112,7 +119,7 @@ def sdf_columns(path: Path, gz: bool) -> list[str]:
         if line.startswith(">"):
             match = _SD_FIELD.match(line)
             if match:
-                seen.setdefault(match.group(1), None)
+                seen.setdefault(_column(match.group(1)), None)
     seen.pop(SDF_ERROR, None)
     return [*seen, SDF_ERROR]
 

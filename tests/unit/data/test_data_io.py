@@ -303,3 +303,22 @@ def test_csv_output_keeps_a_carriage_return_inside_its_row(tmp_path):
     assert back["id"].tolist() == ["r0", "r1", "r2"]
     assert back["smiles"].tolist() == ["C\rC", "CCO", "c1ccccc1"]
     assert back["p"].tolist() == [0.5, 0.25, 0.75]
+
+
+def test_an_sd_field_called_name_keeps_its_value_beside_the_title(tmp_path):
+    path = tmp_path / "named.sdf"
+    with Chem.SDWriter(str(path)) as writer:
+        mol = Chem.MolFromSmiles("CCO")
+        mol.SetProp("_Name", "mol2")
+        mol.SetProp("name", "ethanol")
+        writer.write(mol)
+    with open(path, "a") as handle:  # an unreadable record with the same fields
+        bad = Chem.MolFromSmiles("CC(C)(C)(C)C", sanitize=False)
+        bad.SetProp("_Name", "mol3")
+        handle.write(Chem.MolToMolBlock(bad, kekulize=False) + ">  <name>\nneopentyl?\n\n$$$$\n")
+    frame = read_table(path).frame
+    assert frame["name"].tolist() == ["mol2", "mol3"]
+    assert frame["name_sd"].tolist() == ["ethanol", "neopentyl?"]
+    streamed = pd.concat(iter_table_chunks(path, chunk_size=1))
+    assert list(streamed.columns) == list(frame.columns)
+    assert streamed["name_sd"].tolist() == ["ethanol", "neopentyl?"]
