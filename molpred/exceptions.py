@@ -24,6 +24,10 @@ class ModelFileError(MolpredError):
     """A model directory is missing, corrupt, from another program or another molpred version."""
 
 
+class TrainingError(MolpredError):
+    """Training produced no usable model (e.g. it diverged: the outputs are NaN)."""
+
+
 class UnknownNameError(MolpredError, KeyError):
     """A registry lookup (encoder, featurizer, splitter, dataset) used a name nobody registered."""
 

@@ -19,6 +19,8 @@ from molpred.models.model import MoleculeModel
 
 ERROR_COLUMN = "error"
 DEFAULT_SMILES_COLUMN = "smiles"
+NON_FINITE = "the model produced a non-finite value (a diverged model?)"
+"""The error of a row that was featurized but predicted as NaN or infinity."""
 STD_SUFFIX = "_std"
 """Suffix of the ensemble-spread column that follows each task column (``NR-AR_std``)."""
 
@@ -172,6 +174,8 @@ class Predictor:
             out[name] = values[:, j]
             if spread is not None:
                 out[spread_name] = spread[:, j]
+        finite = np.isfinite(values).all(axis=1)
+        errors = [error or ("" if ok else NON_FINITE) for error, ok in zip(errors, finite)]
         out[error_column(frame.columns)] = _with_input_errors(frame, errors)
         return out
 

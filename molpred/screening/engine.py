@@ -282,12 +282,14 @@ class _Job:
 
     def _predict(self, chunk: pd.DataFrame, smiles: list, started: tuple | None
                  ) -> tuple[pd.DataFrame, list[str]]:
-        """The chunk's prediction table and row errors."""
+        """The chunk's prediction table and its error column (featurization errors, and rows
+        the model predicted as NaN or infinity)."""
         predictor = self.predictor
         if self.predict_in_pool:
             members, row_errors = collect_predictions(started[0], predictor.ensemble_size,
                                                       len(predictor.tasks))
-            return predictor.table(chunk, *predictor.summarize(members), row_errors), row_errors
+            result = predictor.table(chunk, *predictor.summarize(members), row_errors)
+            return result, result[error_column(chunk.columns)].tolist()
         config = predictor.model.config.featurizer_config
         if started is not None:
             data, row_errors = collect_featurized(started[0], arrays=True)
@@ -295,7 +297,7 @@ class _Job:
             data, row_errors = featurize_smiles(smiles, config, workers=1, arrays=True)
         result = predictor.predict_featurized(chunk, data, row_errors, self.batch_size,
                                               self.device, self.precision)
-        return result, row_errors
+        return result, result[error_column(chunk.columns)].tolist()  # with non-finite rows
 
     def finish(self, store: ChunkStore, index: int, chunk: pd.DataFrame,
                started: tuple | None, progress: Callable[[int], None] | None) -> None:

@@ -7,11 +7,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from molpred.exceptions import InputError
+from molpred.exceptions import InputError, TrainingError
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig, MoleculeModel
 from molpred.names import DEFAULT_MODEL
+from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.metrics import score_predictions
@@ -90,6 +91,8 @@ def train_prepared(
             dataset (class weighting applies to classification only), or the split has no
             usable train/val rows.
         UnknownNameError: for an unknown encoder name.
+        TrainingError: if the trained model predicts NaN or infinity (it diverged); nothing
+            is saved then.
     """
     if ensemble_size < 1:
         raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
@@ -114,6 +117,12 @@ def train_prepared(
             continue
         frame = predictions[part] = predict_part(trained, prepared, split[part], prior,
                                                  settings.device)
+        diverged = int((frame["error"] == NON_FINITE).sum())
+        if diverged:  # nothing is saved: such a model predicts nothing
+            raise TrainingError(
+                f"training diverged: the model predicts NaN or infinity for {diverged:,} of "
+                f"{len(frame):,} {part} molecules; train again with a lower learning rate "
+                f"(--lr, now {settings.lr:g})")
         metrics[part] = score_predictions(
             prepared.y[split[part]], frame[prepared.tasks].to_numpy(), prepared.tasks,
             prepared.task_type,
@@ -231,7 +240,8 @@ def train(
         UnknownNameError: for an unknown encoder.
         InputError: for a file that cannot be read (corrupt, unknown format), missing
             columns, labels that do not fit ``task_type``, a missing or unusable split file
-            or key, invalid optimization settings, or ``ensemble_size`` < 1. All are
+            or key, invalid optimization settings, or ``ensemble_size`` < 1.
+        TrainingError: if training diverged (the model predicts NaN or infinity). All are
             :class:`~molpred.exceptions.MolpredError`.
     """
     from molpred.models.encoders import ENCODERS

@@ -11,6 +11,7 @@ import pandas as pd
 from molpred.inference import predict_data, resolve_device
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
+from molpred.predictor import NON_FINITE
 from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 
@@ -64,15 +65,20 @@ def predict_part(
 
     Returns:
         DataFrame with ``row`` (0-based data row), one float column per task, and ``error``
-        (empty, or why the row fell back to ``prior``).
+        (empty, why the row fell back to ``prior``, or :data:`NON_FINITE` where the model
+        itself gave NaN or infinity: those stay as they are, so the part scores NaN).
     """
-    preds = predict_data(model, [prepared.data[i] for i in rows], batch_size, resolve_device(device))
-    errors = [prepared.errors[i] for i in rows]
-    bad = np.isnan(preds).any(axis=1)
-    preds[bad] = prior
+    data = [prepared.data[i] for i in rows]
+    preds = predict_data(model, data, batch_size, resolve_device(device))
+    unread = np.array([d is None for d in data], dtype=bool)
+    preds[unread] = prior
+    errors = [f"{prepared.errors[i]}; predicted the fallback prior" if u else ""
+              for i, u in zip(rows, unread)]
+    errors = [error or (NON_FINITE if not np.isfinite(values).all() else "")
+              for error, values in zip(errors, preds)]
     frame = pd.DataFrame(preds, columns=model.config.tasks)
     frame.insert(0, "row", np.asarray(rows, dtype=np.int64))
-    frame["error"] = [f"{e}; predicted the fallback prior" if b else "" for e, b in zip(errors, bad)]
+    frame["error"] = errors
     return frame
 
 
@@ -106,7 +112,8 @@ def evaluate(
 
     Returns:
         ``score_predictions`` output plus ``"part"``, ``"rows"`` (number scored) and
-        ``"invalid_rows"`` (rows RDKit rejected, scored with a fallback prediction: the
+        ``"non_finite_rows"`` (rows the model predicted as NaN or infinity, which make the
+        score NaN) and ``"invalid_rows"`` (rows RDKit rejected, scored with a fallback prediction: the
         training-label prior of the split's train part, or without ``splits``
         :func:`model_prior`).
 
@@ -148,7 +155,9 @@ def evaluate(
         prior = label_prior(y[split["train"]], cfg.task_type)
     frame = predict_part(net, prepared, rows, prior, device)
     result = score_predictions(y[rows], frame[cfg.tasks].to_numpy(), cfg.tasks, cfg.task_type)
-    result.update(part=part_name, rows=int(len(rows)), invalid_rows=int((frame["error"] != "").sum()))
+    fell_back = frame["error"].str.endswith("fallback prior")
+    result.update(part=part_name, rows=int(len(rows)), invalid_rows=int(fell_back.sum()),
+                  non_finite_rows=int((frame["error"] == NON_FINITE).sum()))
     if predictions_out is not None:
         Path(predictions_out).parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(predictions_out, index=False)

@@ -122,3 +122,27 @@ def test_one_target_may_be_given_as_a_string(tox21_slice, tmp_path):
     result = molpred.train(tox21_slice, targets="SR-MMP", model="mlp", epochs=1,
                            split="random", out=tmp_path / "one", workers=1)
     assert result.model.config.tasks == ["SR-MMP"]
+
+
+def test_a_diverged_model_says_so_instead_of_predicting_blanks(trained, tox21_slice, tmp_path):
+    from molpred.exceptions import TrainingError
+    from molpred.models.checkpoint import load_model, save_model
+    from molpred.predictor import NON_FINITE
+
+    out, _ = trained
+    model, config = load_model(out)
+    with torch.no_grad():
+        for parameter in model.head.parameters():
+            parameter.fill_(float("nan"))
+    broken = save_model(model, tmp_path / "nan", training=config.get("training"))
+    predicted = molpred.load(broken).predict(["CCO", "not a smiles"])
+    assert predicted["error"].tolist()[0] == NON_FINITE
+    assert "syntax error" in predicted["error"].tolist()[1]
+    scored = molpred.evaluate(broken, tox21_slice, workers=1)
+    assert np.isnan(scored["score"]) and scored["non_finite_rows"] > 0
+    report = molpred.screen(broken, MESSY, tmp_path / "hits.csv", workers=1)
+    assert report.errors == report.rows  # every row: unreadable, or a non-finite prediction
+    with pytest.raises(TrainingError, match="training diverged.*lower learning rate"):
+        molpred.train(tox21_slice, targets=["SR-MMP"], model="mlp", epochs=2, lr=1e12,
+                      split="random", out=tmp_path / "diverged", workers=1)
+    assert not (tmp_path / "diverged").exists()

@@ -51,6 +51,11 @@ def evaluate(
     if result["invalid_rows"]:
         ui.console.print(f"{result['invalid_rows']:,} unreadable molecules were scored with "
                          "the training-set average (see the error column of --predictions-out)")
+    if result["non_finite_rows"]:
+        ui.err_console.print(f"[bold red]warning:[/] the model predicted NaN or infinity for "
+                             f"{result['non_finite_rows']:,} molecules, so the score is NaN; "
+                             "the model probably diverged in training (retrain with a lower "
+                             "--lr)")
     if predictions_out is not None:
         ui.console.print(f"predictions written to {predictions_out}", highlight=False,
                          markup=False)
