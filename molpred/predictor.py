@@ -174,10 +174,16 @@ class Predictor:
             out[name] = values[:, j]
             if spread is not None:
                 out[spread_name] = spread[:, j]
-        finite = np.isfinite(values).all(axis=1)
-        errors = [error or ("" if ok else NON_FINITE) for error, ok in zip(errors, finite)]
-        out[error_column(frame.columns)] = _with_input_errors(frame, errors)
+        out[error_column(frame.columns)] = _with_input_errors(frame,
+                                                              with_non_finite(errors, values))
         return out
+
+
+def with_non_finite(errors: Sequence[str], values: np.ndarray) -> list[str]:
+    """``errors`` (one per row), with :data:`NON_FINITE` for each row without an error whose
+    predictions (``float [N, T]``) hold a NaN or infinity."""
+    finite = np.isfinite(values).all(axis=1)
+    return [error or ("" if ok else NON_FINITE) for error, ok in zip(errors, finite, strict=True)]
 
 
 def _with_input_errors(frame: pd.DataFrame, errors: Sequence[str]) -> list[str]:

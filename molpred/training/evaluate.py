@@ -11,7 +11,7 @@ import pandas as pd
 from molpred.inference import predict_data, resolve_device
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
-from molpred.predictor import NON_FINITE
+from molpred.predictor import NON_FINITE, with_non_finite
 from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 
@@ -72,10 +72,8 @@ def predict_part(
     preds = predict_data(model, data, batch_size, resolve_device(device))
     unread = np.array([d is None for d in data], dtype=bool)
     preds[unread] = prior
-    errors = [f"{prepared.errors[i]}; predicted the fallback prior" if u else ""
-              for i, u in zip(rows, unread)]
-    errors = [error or (NON_FINITE if not np.isfinite(values).all() else "")
-              for error, values in zip(errors, preds)]
+    errors = with_non_finite([f"{prepared.errors[i]}; predicted the fallback prior" if u else ""
+                              for i, u in zip(rows, unread)], preds)
     frame = pd.DataFrame(preds, columns=model.config.tasks)
     frame.insert(0, "row", np.asarray(rows, dtype=np.int64))
     frame["error"] = errors
