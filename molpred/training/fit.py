@@ -201,6 +201,7 @@ def fit_model(
         num_sanity_val_steps=0,
         deterministic=True,
     )
+    group_before = _distributed_initialized()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
@@ -209,6 +210,12 @@ def fit_model(
         warnings.filterwarnings("ignore", ".*sync_dist=True.*")  # val_score is already global
         trainer.fit(module, train_loader, val_loader)
     seconds = time.perf_counter() - start
+    if not group_before and _distributed_initialized():
+        # Lightning leaves the process group it started open; a gloo group still alive at
+        # interpreter exit can abort the process (SIGABRT, "terminate called without an
+        # active exception"; pytorch/pytorch#190489), so end it here, once all ranks are done.
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
     if keep_best.best_state is not None:
         model.load_state_dict(keep_best.best_state)
     best_epoch = int(keep_best.best_epoch or 0)
@@ -218,3 +225,8 @@ def fit_model(
     model.eval().cpu()
     return FitResult(model, best_epoch, best_score, epochs_run, train_losses, val_scores, seconds,
                      global_rank=trainer.global_rank)
+
+
+def _distributed_initialized() -> bool:
+    """Whether a torch.distributed process group is open in this process."""
+    return torch.distributed.is_available() and torch.distributed.is_initialized()
