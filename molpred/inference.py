@@ -67,7 +67,6 @@ def inference_autocast(device: torch.device, precision: str = "fp32"):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
-@torch.inference_mode()
 def predict_members(
     model: MoleculeModel | Ensemble,
     data: Sequence[Data | dict[str, np.ndarray] | None],
@@ -94,20 +93,48 @@ def predict_members(
     Raises:
         InputError: for an unknown ``precision``.
     """
+    return predict_with_embeddings(model, data, batch_size, device, precision, False)[0]
+
+
+@torch.inference_mode()
+def predict_with_embeddings(
+    model: MoleculeModel | Ensemble,
+    data: Sequence[Data | dict[str, np.ndarray] | None],
+    batch_size: int = 256,
+    device: torch.device | str = "cpu",
+    precision: str = "fp32",
+    embeddings: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`predict_members`, plus each member's molecule embedding (the encoder's output,
+    before the head) when ``embeddings`` is true.
+
+    Returns:
+        ``(predictions float64 [M, N, T], embeddings float32 [M, N, H] or None)``; NaN rows
+        where ``data`` holds ``None``.
+
+    Raises:
+        InputError: for an unknown ``precision``.
+    """
     device = torch.device(device) if isinstance(device, str) else device
     autocast = inference_autocast(device, precision)
     model.eval().to(device)
     members = members_of(model)
     out = np.full((len(members), len(data), len(model.config.tasks)), np.nan, dtype=np.float64)
+    hidden = None
+    if embeddings:
+        hidden = np.full((len(members), len(data), members[0].encoder.out_dim), np.nan,
+                         dtype=np.float32)
     rows = [i for i, d in enumerate(data) if d is not None]
     for start in range(0, len(rows), batch_size):
         idx = rows[start : start + batch_size]
         batch = collate([data[i] for i in idx]).to(device)
         for k, member in enumerate(members):
             with autocast:
-                raw = member(batch)
+                raw, embedding = member.forward_with_embedding(batch)
             out[k, idx] = member.transform_output(raw.float()).double().cpu().numpy()
-    return out
+            if hidden is not None:
+                hidden[k, idx] = embedding.float().cpu().numpy()
+    return out, hidden
 
 
 def predict_data(

@@ -12,10 +12,11 @@ from molpred.data import default_smiles_column
 from molpred.data.sdf import SDF_ERROR
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
-from molpred.inference import predict_members, resolve_device
+from molpred.inference import predict_members, predict_with_embeddings, resolve_device
 from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
+from molpred.trust.model import TrustModel
 
 ERROR_COLUMN = "error"
 DEFAULT_SMILES_COLUMN = "smiles"
@@ -23,6 +24,13 @@ NON_FINITE = "the model produced a non-finite value (a diverged model?)"
 """The error of a row that was featurized but predicted as NaN or infinity."""
 STD_SUFFIX = "_std"
 """Suffix of the ensemble-spread column that follows each task column (``NR-AR_std``)."""
+SET_SUFFIX = "_set"
+"""Suffix of a classification task's conformal prediction-set column (``NR-AR_set``)."""
+LOWER_SUFFIX, UPPER_SUFFIX = "_lower", "_upper"
+"""Suffixes of a regression task's conformal interval columns."""
+DOMAIN_COLUMNS = ("max_similarity", "embedding_distance", "in_domain")
+"""Applicability-domain columns (see :mod:`molpred.trust.domain`)."""
+ALERTS_COLUMN = "alerts"
 
 
 def error_column(input_columns: Sequence[str]) -> str:
@@ -39,6 +47,8 @@ class Predictor:
         model: The network (eval mode), or an :class:`~molpred.models.ensemble.Ensemble`.
         config: The parsed ``config.json`` of its directory.
         path: Where it was loaded from.
+        trust: Calibration, conformal predictors and applicability domain fitted on the
+            model's validation part (``None`` for models saved without them).
 
     Attributes:
         model: The network or ensemble, as given.
@@ -52,10 +62,13 @@ class Predictor:
             ``"regression"`` (outputs in the dataset's units, see ``units``).
         units: Unit of the regression outputs, e.g. ``"log(mol/L)"`` for ESOL solubility;
             ``None`` for classification or when the training data gave no unit.
+        trust: As given. With it, classification outputs are calibrated probabilities.
     """
 
-    def __init__(self, model: MoleculeModel | Ensemble, config: dict, path: Path | None = None) -> None:
+    def __init__(self, model: MoleculeModel | Ensemble, config: dict, path: Path | None = None,
+                 trust: TrustModel | None = None) -> None:
         self.model = model
+        self.trust = trust
         self.ensemble_size = len(members_of(model))
         self.config = config
         self.path = path
@@ -100,6 +113,9 @@ class Predictor:
         device: str = "auto",
         workers: int | None = None,
         precision: str = "fp32",
+        confidence: float | None = None,
+        domain: bool = True,
+        alerts: bool = True,
     ) -> pd.DataFrame:
         """Predict every task for every molecule.
 
@@ -112,25 +128,68 @@ class Predictor:
             workers: Featurization processes (default: all cores for large inputs).
             precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with AVX-512 BF16/AMX
                 and recent GPUs; see :data:`molpred.names.INFERENCE_PRECISIONS`).
+            confidence: Add conformal prediction sets (classification, ``TASK_set``) or
+                intervals (regression, ``TASK_lower``/``TASK_upper``) that hold the truth
+                with this probability, e.g. 0.9 (models with :attr:`trust` only).
+            domain: Add the applicability-domain columns ``max_similarity`` (max Tanimoto,
+                ECFP4, to the training molecules), ``embedding_distance`` and ``in_domain``
+                (models with :attr:`trust` only).
+            alerts: Add an ``alerts`` column: PAINS, Brenk and NIH structural alerts
+                (:mod:`molpred.chem.alerts`), ``"; "``-separated.
 
         Returns:
             A DataFrame with one row per input row, in input order: the input columns (a
             ``smiles`` column for list input), one float column per task (probability of
-            class 1, or the value in the dataset's units; NaN when the row failed), for
-            ensembles a ``TASK_std`` column after each task column, and
-            ``error`` (``""`` when fine, else why RDKit rejected the row; for an SDF record
-            RDKit could not read, the reason the reader gave in ``input_error``).
+            class 1, calibrated on validation molecules when the model has :attr:`trust`,
+            or the value in the dataset's units; NaN when the row failed), for ensembles a
+            ``TASK_std`` column after each task column (then ``TASK_set`` or
+            ``TASK_lower``/``TASK_upper`` with ``confidence``), the domain and alert
+            columns asked for, and ``error`` (``""`` when fine, else why RDKit rejected the
+            row; for an SDF record RDKit could not read, the reason the reader gave in
+            ``input_error``).
 
         Raises:
             InputError: if ``smiles_col`` is not a column of the DataFrame, the DataFrame has
                 no columns, ``device`` is unknown or unavailable (``cuda`` without a GPU),
-                ``precision`` is unknown, or ``MOLPRED_NUM_WORKERS`` is not a whole number.
-                A SMILES RDKit cannot read is not an error: its row says why in ``error``.
+                ``precision`` is unknown, ``confidence`` is not between 0 and 1, or
+                ``MOLPRED_NUM_WORKERS`` is not a whole number. A SMILES RDKit cannot read is
+                not an error: its row says why in ``error``.
         """
+        if confidence is not None and not 0.0 < confidence < 1.0:
+            raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
         frame, column = _as_frame(molecules, smiles_col)
-        data, errors = featurize_smiles(frame[column].tolist(), self.model.config.featurizer_config,
+        smiles = frame[column].tolist()
+        data, errors = featurize_smiles(smiles, self.model.config.featurizer_config,
                                         workers=workers, arrays=True)
-        return self._assemble(frame, data, errors, batch_size, device, precision)
+        return self.predict_with_trust(frame, smiles, data, errors, batch_size, device,
+                                       precision, confidence, domain, alerts)
+
+    def predict_with_trust(
+        self, frame: pd.DataFrame, smiles: Sequence[str], data: Sequence, errors: Sequence[str],
+        batch_size: int = 256, device: str = "auto", precision: str = "fp32",
+        confidence: float | None = None, domain: bool = True, alerts: bool = True,
+    ) -> pd.DataFrame:
+        """:meth:`predict` for rows already featurized with this model's featurizer
+        (``data``, ``errors`` as for :meth:`predict_featurized`; ``smiles`` one per row);
+        the panel featurizes once for all models that share a featurizer.
+
+        Raises:
+            InputError: for an unknown or unavailable ``device`` or an unknown ``precision``;
+                ValueError for a ``confidence`` not between 0 and 1.
+        """
+        want_domain = domain and self.trust is not None
+        members, embeddings = predict_with_embeddings(self.model, data, batch_size,
+                                                      resolve_device(device), precision,
+                                                      embeddings=want_domain)
+        values, spread = self.summarize(members)
+        extra = self.trust_columns(values, spread, confidence)
+        if want_domain:
+            extra.update(zip(DOMAIN_COLUMNS, self.trust.domain(smiles, embeddings), strict=True))
+        if alerts:
+            from molpred.chem.alerts import alerts_column
+
+            extra[ALERTS_COLUMN] = alerts_column(smiles)
+        return self.table(frame, values, spread, errors, extra)
 
     def predict_featurized(
         self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str], batch_size: int = 256,
@@ -161,19 +220,55 @@ class Predictor:
         return self.table(frame, *self.summarize(members), errors)
 
     def summarize(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """``(mean, spread)`` of member predictions ``float64 [M, N, T]``: both ``[N, T]``;
-        the spread (population std over members) is ``None`` for a single model."""
-        return members.mean(axis=0), (members.std(axis=0) if self.ensemble_size > 1 else None)
+        """``(values, spread)`` of member predictions ``float64 [M, N, T]``: both ``[N, T]``.
+
+        ``values`` is the members' mean, calibrated (classification) when the model has
+        :attr:`trust`; the spread (population std of the members' raw outputs) is ``None``
+        for a single model."""
+        mean = members.mean(axis=0)
+        values = self.trust.calibrated(mean) if self.trust is not None else mean
+        return values, (members.std(axis=0) if self.ensemble_size > 1 else None)
+
+    def trust_columns(self, values: np.ndarray, spread: np.ndarray | None,
+                      confidence: float | None) -> dict[str, object]:
+        """Conformal columns at ``confidence`` for :meth:`table`: ``{"TASK_set": [...]}``
+        (classification) or ``{"TASK_lower": ..., "TASK_upper": ...}`` (regression); ``{}``
+        without ``confidence`` or :attr:`trust`."""
+        if confidence is None or self.trust is None:
+            return {}
+        if self.task_type == "classification":
+            sets = self.trust.prediction_sets(values, confidence)
+            return {task + SET_SUFFIX: s for task, s in zip(self.tasks, sets, strict=True)}
+        bounds = self.trust.intervals(values, spread, confidence)
+        out: dict[str, object] = {}
+        for j, task in enumerate(self.tasks):
+            out[task + LOWER_SUFFIX], out[task + UPPER_SUFFIX] = bounds[:, j, 0], bounds[:, j, 1]
+        return out
 
     def table(self, frame: pd.DataFrame, values: np.ndarray, spread: np.ndarray | None,
-              errors: Sequence[str]) -> pd.DataFrame:
+              errors: Sequence[str], extra: dict[str, object] | None = None) -> pd.DataFrame:
         """``frame`` (N rows) with the prediction columns (:meth:`prediction_columns`) filled
-        from ``values`` and ``spread`` (``float64 [N, T]``) and the error column appended."""
+        from ``values`` and ``spread`` (``float64 [N, T]``), then ``extra`` columns (each N
+        long; a ``TASK_...`` column is placed after its task's columns, under a name that no
+        input column has), and the error column last."""
         out = frame.copy()
+        extra = dict(extra or {})
+        taken = {str(c) for c in frame.columns}
         for j, (name, spread_name) in enumerate(self.prediction_columns(frame.columns)):
             out[name] = values[:, j]
             if spread is not None:
                 out[spread_name] = spread[:, j]
+            taken.update(n for n in (name, spread_name) if n is not None)
+            task = self.tasks[j]
+            for suffix in (SET_SUFFIX, LOWER_SUFFIX, UPPER_SUFFIX):
+                if task + suffix in extra:
+                    column = _free(name + suffix, "", taken)
+                    out[column] = extra.pop(task + suffix)
+                    taken.add(column)
+        for key, values_ in extra.items():
+            column = _free(key, "", taken)
+            out[column] = values_
+            taken.add(column)
         out[error_column(frame.columns)] = _with_input_errors(frame,
                                                               with_non_finite(errors, values))
         return out
@@ -220,18 +315,22 @@ def _as_frame(
 
 
 def load(path: str | Path) -> Predictor:
-    """Load a trained model directory.
+    """Load a trained model directory or a shipped panel model.
 
     Args:
-        path: Directory written by ``molpred train`` / :func:`molpred.train`.
+        path: Directory written by ``molpred train`` / :func:`molpred.train`, or the name of
+            a shipped model (``"tox21"``, see :func:`molpred.panel.shipped_models`).
 
     Returns:
         A :class:`Predictor` holding the model (or ensemble) in eval mode on the CPU;
         :meth:`Predictor.predict` moves it to the device it is asked for.
 
     Raises:
-        ModelFileError: if the directory is missing, corrupt or not a molpred model (a
-            pickled file is refused, never unpickled).
+        ModelFileError: if the directory is missing (and no shipped model has that name),
+            corrupt or not a molpred model (a pickled file is refused, never unpickled).
     """
+    from molpred.panel import resolve_model
+
+    path = resolve_model(path)
     model, config = load_model(path)
-    return Predictor(model, config, Path(path))
+    return Predictor(model, config, path, TrustModel.load(path))

@@ -87,9 +87,24 @@ DatasetArg = Annotated[str, typer.Argument(
     help="A MoleculeNet dataset name (see `molpred datasets list`, e.g. tox21) or a molecule "
          "file: .csv, .tsv, .smi, .sdf or .parquet, optionally gzipped (.csv.gz).",
     metavar="DATASET", show_default=False)]
+def model_path(value: str | None) -> Path | None:
+    """``--model``: a model folder, or a shipped model's name resolved to its folder."""
+    if value is None:
+        return None
+    from molpred.exceptions import ModelFileError
+    from molpred.panel import resolve_model
+
+    try:
+        return resolve_model(value)
+    except ModelFileError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+MODEL_HELP = ("Folder of a trained model (`molpred train --out`), or the name of a shipped "
+              "model: tox21, clintox, hiv, bbbp, esol, lipo (`molpred models list`).")
 ModelDir = Annotated[Path, typer.Option(
-    "--model", "-m", help="Folder of a trained model, as written by `molpred train --out`.",
-    show_default=False, file_okay=False, rich_help_panel=MODEL)]
+    "--model", "-m", help=MODEL_HELP, show_default=False, parser=model_path,
+    metavar="MODEL", rich_help_panel=MODEL)]
 SmilesCol = Annotated[str | None, typer.Option(
     help="Name of the column holding the SMILES. Default: a column named `smiles`, "
          "`canonical_smiles` or `isomeric_smiles` (any case), else the first column.",

@@ -167,3 +167,56 @@ def rows_progress(description: str, total: int | None = None) -> Iterator[Callab
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
         bar.update(task, total=bar.tasks[0].completed)
+
+
+def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
+                limit: int = FEW_ROWS) -> None:
+    """The panel's predictions, one table per molecule: a line per endpoint with its value,
+    spread, conformal set or interval and applicability domain; then alerts or the error.
+    Larger inputs print the first ``limit`` molecules and say to use ``-o``."""
+    models = [c[: -len(".in_domain")] for c in frame.columns if str(c).endswith(".in_domain")]
+    error = frame.columns[-1]
+    for i, row in enumerate(frame.head(limit).itertuples(index=False)):
+        values = dict(zip(frame.columns, row, strict=True))
+        title = f"#{i + 1}  {values[smiles_col]}"
+        if values[error]:
+            console.print(Text(f"{title}: {values[error]}", style="red"), soft_wrap=True)
+            continue
+        table = Table(title=escape(title), title_justify="left")
+        for name, justify in (("model", "left"), ("endpoint", "left"), ("prediction", "right"),
+                              ("± std", "right"), (f"{confidence:.0%} conformal", "left"),
+                              ("in domain", "left")):
+            table.add_column(name, justify=justify)
+        for model in models:
+            tasks = _panel_tasks(frame.columns, model)
+            for k, task in enumerate(tasks):
+                key = f"{model}.{task}"
+                if f"{key}_set" in values:
+                    conformal = "{" + values[f"{key}_set"] + "}"
+                elif f"{key}_lower" in values:
+                    conformal = f"[{_fmt(values[f'{key}_lower'], 2)}, {_fmt(values[f'{key}_upper'], 2)}]"
+                else:
+                    conformal = ""
+                inside = values.get(f"{model}.in_domain")
+                domain = "" if k else ("yes" if inside else "no") + (
+                    f" (sim {values[f'{model}.max_similarity']:.2f})")
+                table.add_row(model if not k else "", task, _fmt(values[key], 3),
+                              _fmt(values.get(f"{key}_std"), 3), conformal, domain)
+        console.print(table)
+        alerts = next((values[c] for c in ("alerts", "molpred_alerts") if c in values), "")
+        console.print(f"structural alerts: {alerts or 'none'}", highlight=False, markup=False)
+    if len(frame) > limit:
+        console.print(f"... and {len(frame) - limit:,} more molecules (use -o FILE to save all)")
+
+
+def _panel_tasks(columns: pd.Index, model: str) -> list[str]:
+    """A panel model's task names, from its ``MODEL.TASK`` columns."""
+    skip = ("_std", "_set", "_lower", "_upper")
+    domain = {"max_similarity", "embedding_distance", "in_domain"}
+    tasks = []
+    for column in map(str, columns):
+        if column.startswith(model + "."):
+            task = column[len(model) + 1:]
+            if task not in domain and not task.endswith(skip):
+                tasks.append(task)
+    return tasks

@@ -42,6 +42,7 @@ def save_model(
     directory: str | Path,
     training: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
+    half_weights: bool = False,
 ) -> Path:
     """Write ``model`` to ``directory`` (created if needed; existing files are replaced).
 
@@ -50,6 +51,9 @@ def save_model(
         directory: Target directory.
         training: Training settings to record (seed, epochs, split, ...), JSON-serializable.
         metrics: Metrics to record in ``metrics.json``.
+        half_weights: Store the learned weights as float16 (half the size; what the shipped
+            panel does); buffers (feature and target scalers) stay float32. Loading casts
+            back to float32.
 
     Returns:
         The directory as a ``Path``.
@@ -59,6 +63,9 @@ def save_model(
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if half_weights:
+        learned = {name for name, _ in model.named_parameters()}
+        state = {k: v.half() if k in learned else v for k, v in state.items()}
     save_file(state, str(out / WEIGHTS_FILE), metadata={"format": FORMAT})
     config = {
         "format": FORMAT,

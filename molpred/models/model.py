@@ -152,11 +152,17 @@ class MoleculeModel(nn.Module):
 
     def forward(self, batch: Batch) -> Tensor:
         """Raw outputs ``float32 [num_graphs, T]``: logits, or standardized regression values."""
+        return self.forward_with_embedding(batch)[0]
+
+    def forward_with_embedding(self, batch: Batch) -> tuple[Tensor, Tensor]:
+        """``(raw outputs [num_graphs, T], encoder embedding [num_graphs, H])``, float32; the
+        embedding is what the applicability domain measures distances in."""
         embedding = self.encoder(batch)
+        joined = embedding
         if self.feature_mean.numel():
             extra = (batch.mol_features - self.feature_mean) / self.feature_std
-            embedding = torch.cat([embedding, extra.clamp(-10.0, 10.0)], dim=1)
-        return self.head(embedding)
+            joined = torch.cat([embedding, extra.clamp(-10.0, 10.0)], dim=1)
+        return self.head(joined), embedding
 
     def transform_output(self, raw: Tensor) -> Tensor:
         """Raw outputs ``float32 [num_graphs, T]`` -> probabilities of class 1 (sigmoid), or

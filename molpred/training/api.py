@@ -19,6 +19,8 @@ from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.recommended import with_recommended
 from molpred.training.splitting import resolve_split
+from molpred.training.trust import fit_trust, trust_report
+from molpred.trust.model import TrustModel
 
 
 @dataclass
@@ -40,12 +42,16 @@ class TrainResult:
         predictions: ``{"val": frame, "test": frame}`` for the parts scored: the
             :func:`~molpred.training.evaluate.predict_part` frames (``row``, one column per
             task, ``error``) the scores were computed from, in ``score.py`` format.
+        trust: Calibration, conformal predictors and applicability domain fitted on the
+            split's validation part (saved with the model); ``metrics["trust"]`` says how
+            they hold on test (:func:`~molpred.training.trust.trust_report`).
     """
 
     model: MoleculeModel | Ensemble
     metrics: dict[str, Any]
     model_dir: Path | None
     predictions: dict[str, Any] = field(default_factory=dict)
+    trust: TrustModel | None = None
 
 
 def train_prepared(
@@ -127,6 +133,10 @@ def train_prepared(
             prepared.y[split[part]], frame[prepared.tasks].to_numpy(), prepared.tasks,
             prepared.task_type,
         )
+    trust = fit_trust(trained, prepared, split, settings.device)
+    if len(split.get("test", ())):
+        metrics["trust"] = trust_report(trust, trained, prepared, split["test"],
+                                        device=settings.device)
     metrics.update(
         best_epoch=fit.best_epoch, epochs_run=fit.epochs_run,
         train_seconds=round(sum(f.seconds for f in fits), 2),
@@ -145,7 +155,8 @@ def train_prepared(
         training = {**asdict(settings), "ensemble_size": ensemble_size, "dataset": prepared.source,
                     **(split_info or {})}
         model_dir = save_model(trained, out, training=training, metrics=metrics)
-    return TrainResult(trained, metrics, model_dir, predictions)
+        trust.save(model_dir)
+    return TrainResult(trained, metrics, model_dir, predictions, trust)
 
 
 def train(

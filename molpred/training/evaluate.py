@@ -131,7 +131,11 @@ def evaluate(
         part = checked_part(part)
     if isinstance(model, Predictor):
         model = model.model
-    net = model if isinstance(model, (MoleculeModel, Ensemble)) else load_model(model)[0]
+    if not isinstance(model, (MoleculeModel, Ensemble)):
+        from molpred.panel import resolve_model
+
+        model = load_model(resolve_model(model))[0]
+    net = model
     cfg = net.config
     is_file = Path(str(data)).exists()
     prepared = prepare_dataset(

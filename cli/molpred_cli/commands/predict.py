@@ -13,43 +13,71 @@ from molpred_cli import output as ui
 
 
 def predict(
-    model: opt.ModelDir,
     smiles: Annotated[list[str] | None, typer.Argument(
         help="SMILES to predict, each quoted, e.g. 'CC(=O)Oc1ccccc1C(=O)O'.",
         metavar="SMILES", show_default=False)] = None,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help=opt.MODEL_HELP + " Repeat for several (`-m tox21 -m esol`). "
+        "Default: the whole shipped panel.", metavar="MODEL", show_default=False,
+        rich_help_panel=opt.MODEL)] = None,
     input: opt.InputFile = None,
     smiles_col: opt.SmilesCol = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Save the predictions here; the suffix picks the format: .csv, "
         ".csv.gz, .tsv, .parquet or .sdf. Default: print a table.", dir_okay=False,
         rich_help_panel=opt.DATA, show_default=False)] = None,
+    confidence: Annotated[float, typer.Option(
+        min=0.01, max=0.99, help="Confidence of the conformal prediction sets "
+        "(classification: TASK_set, the labels that cannot be ruled out) and intervals "
+        "(regression: TASK_lower, TASK_upper), fitted on the model's validation molecules.",
+        rich_help_panel=opt.MODEL)] = 0.9,
     device: opt.DeviceOpt = opt.Device.auto,
     batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
     precision: opt.InferencePrecisionOpt = opt.InferencePrecision["fp32"],
 ) -> None:
-    """Predict every task of a model for SMILES given as arguments or read from a file.
+    """Predict toxicity, activity and ADME endpoints for SMILES given as arguments or read
+    from a file.
 
-    Each input row comes out once, in input order, with one column per task (probability of
-    the active class, or a value in the dataset's units) and an `error` column saying why a
-    row could not be predicted.
+    Without --model, every model of the shipped panel predicts (Tox21, ClinTox, HIV, BBBP,
+    ESOL solubility, lipophilicity). Each endpoint comes with the ensemble's spread (`_std`),
+    a conformal set or interval, and whether the molecule lies in the model's applicability
+    domain (`in_domain`: similar enough to its training molecules); `alerts` lists PAINS,
+    Brenk and NIH structural alerts. Every input row comes out once, in input order; an
+    `error` column says why a row could not be predicted.
 
-    Example: molpred predict -m runs/tox21 'CC(=O)Oc1ccccc1C(=O)O' 'c1ccccc1'
+    Example: molpred predict 'CC(=O)Oc1ccccc1C(=O)O'
+
+    Example: molpred predict -m tox21 -i drugs.csv -o tox21.csv
     """
     if bool(smiles) == (input is not None):
         raise InputError("give SMILES as arguments or a file with --input/-i, not both"
                          if smiles else "no molecules: give SMILES as arguments or --input FILE")
     from molpred.data import read_text_table, write_table
-    from molpred.predictor import load
 
-    predictor = load(model)
+    paths = [opt.model_path(m) for m in model] if model else None
     if input is not None:
         molecules, column = read_text_table(input, smiles_col)  # other columns pass through as text
     else:
         molecules, column = list(smiles), "smiles"
-    frame = predictor.predict(molecules, smiles_col=column, batch_size=batch_size,
-                              device=device.value, precision=precision.value)
+    with ui.err_console.status("Predicting..."):
+        if paths is not None and len(paths) == 1:
+            from molpred.predictor import load
+
+            frame = load(paths[0]).predict(molecules, smiles_col=column, batch_size=batch_size,
+                                           device=device.value, precision=precision.value,
+                                           confidence=confidence)
+        else:
+            from molpred.panel.predict import predict_panel
+
+            frame = predict_panel(molecules, [str(p) for p in paths] if paths else None,
+                                  smiles_col=column, confidence=confidence,
+                                  batch_size=batch_size, device=device.value,
+                                  precision=precision.value)
     if output is None:
-        ui.console.print(ui.frame_table(frame))
+        if paths is not None and len(paths) == 1:
+            ui.console.print(ui.frame_table(frame))
+        else:
+            ui.print_panel(frame, column, confidence)
         return
     write_table(frame, output, smiles_col=column)
     failed = int((frame[frame.columns[-1]] != "").sum())  # the error column comes last

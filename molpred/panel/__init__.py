@@ -1,0 +1,114 @@
+"""The pretrained panel shipped inside the package: toxicity, efficacy and ADME models that
+predict without training or downloads.
+
+Each shipped model is an ordinary molpred model directory (``config.json``,
+``model.safetensors``, ``trust.json``/``trust.safetensors``, ``metrics.json``) plus a model
+card (``card.md``), under ``molpred/panel/models/NAME``. It is a deep ensemble of the default
+D-MPNN, the best encoder of molpred's benchmark, trained by ``benchmarks/train_panel.py`` on
+split seed 0 of the canonical scaffold split and assembled by ``benchmarks/build_panel.py``.
+
+Wherever molpred takes a model, a shipped model's name (``tox21``) works as well as a path
+(:func:`resolve_model`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from molpred.exceptions import ModelFileError
+
+MODELS_DIR = Path(__file__).parent / "models"
+CARD_FILE = "card.md"
+
+
+@dataclass(frozen=True)
+class PanelEntry:
+    """One shipped model.
+
+    Attributes:
+        name: What users type (``-m esol``).
+        dataset: The MoleculeNet dataset it was trained on.
+        area: ``toxicity``, ``efficacy`` or ``ADME``.
+        title: What it predicts, in a chemist's words.
+        tasks: Output names, renamed from the dataset's columns where those are cryptic
+            (``{"exp": "logD7.4"}``).
+    """
+
+    name: str
+    dataset: str
+    area: str
+    title: str
+    tasks: dict[str, str]
+
+
+PANEL = {entry.name: entry for entry in (
+    PanelEntry("tox21", "tox21", "toxicity",
+               "Tox21: 12 nuclear-receptor and stress-response assays (probability active)", {}),
+    PanelEntry("clintox", "clintox", "toxicity",
+               "ClinTox: failed clinical trials for toxicity (CT_TOX) and FDA approval", {}),
+    PanelEntry("hiv", "hiv", "efficacy",
+               "HIV replication inhibition in the NCI DTP antiviral screen (probability active)",
+               {}),
+    PanelEntry("bbbp", "bbbp", "ADME", "blood-brain barrier penetration (probability)",
+               {"p_np": "BBB_penetration"}),
+    PanelEntry("esol", "delaney", "ADME", "aqueous solubility, log(mol/L) (ESOL data)",
+               {"measured log solubility in mols per litre": "logS"}),
+    PanelEntry("lipo", "lipo", "ADME", "lipophilicity, logD at pH 7.4 (AstraZeneca data)",
+               {"exp": "logD7.4"}),
+)}
+"""Every model the panel is meant to hold, in display order."""
+
+
+def shipped_models() -> list[str]:
+    """Names of the panel models present in this installation, in :data:`PANEL` order."""
+    return [name for name in PANEL if (MODELS_DIR / name / "config.json").is_file()]
+
+
+def resolve_model(model: str | Path) -> Path:
+    """The directory of a model given as a path or a shipped model's name.
+
+    An existing path wins over a name (a folder called ``tox21`` in the working directory
+    is used as given).
+
+    Raises:
+        ModelFileError: if ``model`` is neither an existing path nor a shipped model.
+    """
+    path = Path(model)
+    if path.exists():
+        return path
+    name = str(model).lower()
+    if name in shipped_models():
+        return MODELS_DIR / name
+    shipped = ", ".join(shipped_models()) or "none in this installation"
+    raise ModelFileError(f"model not found: {model} is neither a model folder nor a shipped "
+                         f"model (shipped: {shipped})")
+
+
+def model_card(name: str) -> str:
+    """The Markdown model card of a shipped model.
+
+    Raises:
+        ModelFileError: if ``name`` is not shipped.
+    """
+    return (resolve_model(name) / CARD_FILE).read_text()
+
+
+def panel_summary() -> list[dict]:
+    """One dict per shipped model: ``name``, ``area``, ``title``, ``tasks``, ``members``,
+    ``metric`` and ``test`` (its test score on the scaffold split, from ``metrics.json``),
+    ``coverage`` (conformal coverage at 0.9 on test) and ``size_mb``."""
+    out = []
+    for name in shipped_models():
+        folder = MODELS_DIR / name
+        config = json.loads((folder / "config.json").read_text())
+        metrics = json.loads((folder / "metrics.json").read_text())
+        out.append({
+            "name": name, "area": PANEL[name].area, "title": PANEL[name].title,
+            "tasks": config["model"]["tasks"], "members": config.get("ensemble_size", 1),
+            "metric": metrics["test"]["metric"], "test": metrics["test"]["score"],
+            "coverage": metrics.get("trust", {}).get("coverage"),
+            "size_mb": sum(f.stat().st_size for f in folder.iterdir()) / 1e6,
+        })
+    return out

@@ -1,0 +1,83 @@
+"""Predict with several shipped (or trained) models at once: one wide table, one row per input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from molpred.featurizers.featurize import featurize_smiles
+from molpred.panel import shipped_models
+from molpred.predictor import ALERTS_COLUMN, Predictor, _as_frame, error_column, load
+
+SEPARATOR = "."
+"""Between a model's name and its column in the panel table (``tox21.NR-AR``)."""
+
+
+def predict_panel(
+    molecules: str | Sequence[str] | pd.Series | pd.DataFrame,
+    models: Sequence[str | Path] | None = None,
+    smiles_col: str | None = None,
+    confidence: float | None = 0.9,
+    batch_size: int = 256,
+    device: str = "auto",
+    workers: int | None = None,
+    precision: str = "fp32",
+) -> pd.DataFrame:
+    """Every endpoint of several models for every molecule.
+
+    Args:
+        molecules: One SMILES, a list/Series of SMILES, or a DataFrame with a SMILES column.
+        models: Shipped model names or model folders (default: the whole shipped panel,
+            :func:`~molpred.panel.shipped_models`).
+        smiles_col: SMILES column of a DataFrame.
+        confidence: Conformal confidence of the sets/intervals (``None``: none).
+        batch_size, device, workers, precision: As for :meth:`molpred.predictor.Predictor.predict`.
+
+    Returns:
+        A DataFrame, one row per input row in input order: the input columns; for each
+        model ``NAME``, its prediction columns (:meth:`~molpred.predictor.Predictor.predict`)
+        prefixed ``NAME.``: ``NAME.TASK``, ``NAME.TASK_std``, ``NAME.TASK_set`` or
+        ``NAME.TASK_lower``/``_upper``, ``NAME.max_similarity``,
+        ``NAME.embedding_distance``, ``NAME.in_domain``; then ``alerts`` (structural alerts)
+        and ``error`` (the first model's reason a row failed, ``""`` when fine).
+
+    Raises:
+        ModelFileError: for a name that is neither shipped nor a model folder, or a corrupt
+            model.
+        InputError: as for :meth:`~molpred.predictor.Predictor.predict`.
+    """
+    names = [str(m) for m in (models if models is not None else shipped_models())]
+    frame, column = _as_frame(molecules, smiles_col)
+    smiles = frame[column].tolist()
+    out = frame.copy()
+    featurized: dict[str, tuple[list, list[str]]] = {}
+    errors = [""] * len(frame)
+    for name in names:
+        predictor = load(name)
+        config = predictor.model.config.featurizer_config
+        key = json.dumps(config.to_dict(), sort_keys=True)
+        if key not in featurized:
+            featurized[key] = featurize_smiles(smiles, config, workers=workers, arrays=True)
+        data, row_errors = featurized[key]
+        table = predictor.predict_with_trust(frame, smiles, data, row_errors, batch_size, device,
+                                             precision, confidence=confidence, alerts=False)
+        label = Path(name).name if Path(name).exists() else name
+        for col in _new_columns(predictor, frame, table):
+            out[f"{label}{SEPARATOR}{col}"] = table[col]
+        errors = [old or new for old, new in zip(errors, table[error_column(frame.columns)],
+                                                  strict=True)]
+    from molpred.chem.alerts import alerts_column
+
+    out[ALERTS_COLUMN if ALERTS_COLUMN not in frame.columns else "molpred_alerts"] = \
+        alerts_column(smiles)
+    out[error_column(frame.columns)] = errors
+    return out
+
+
+def _new_columns(predictor: Predictor, frame: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """The columns ``predict`` added to ``frame``, without the error column."""
+    given = set(frame.columns) | {error_column(frame.columns)}
+    return [c for c in table.columns if c not in given]

@@ -1,0 +1,121 @@
+"""Fit a trained model's :class:`~molpred.trust.model.TrustModel` on its split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from molpred.inference import predict_with_embeddings, resolve_device
+from molpred.models.ensemble import Ensemble
+from molpred.models.model import MoleculeModel
+from molpred.training.prepare import PreparedDataset
+from molpred.trust.calibration import expected_calibration_error
+from molpred.trust.conformal import DEFAULT_CONFIDENCE
+from molpred.trust.model import TrustModel
+
+
+def fit_trust(model: MoleculeModel | Ensemble, prepared: PreparedDataset, split: dict,
+              device: str = "auto", batch_size: int = 256) -> TrustModel:
+    """Calibration, conformal predictors and domain thresholds from the validation part,
+    the domain's reference set from the training part.
+
+    Args:
+        model: The trained model or ensemble.
+        prepared: The featurized dataset ``split`` indexes into.
+        split: ``{"train": rows, "val": rows, ...}``, ``int64`` 0-based row indices.
+        device: ``auto``, ``cpu`` or ``cuda``.
+
+    Returns:
+        The fitted :class:`~molpred.trust.model.TrustModel`.
+    """
+    where = resolve_device(device)
+    smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
+    train, val = np.asarray(split["train"]), np.asarray(split["val"])
+    _, train_embeddings = predict_with_embeddings(model, [prepared.data[i] for i in train],
+                                                  batch_size, where)
+    val_members, val_embeddings = predict_with_embeddings(model, [prepared.data[i] for i in val],
+                                                          batch_size, where)
+    return TrustModel.fit(prepared.task_type, [smiles[i] for i in train], train_embeddings,
+                          [smiles[i] for i in val], val_members, val_embeddings,
+                          prepared.y[val].astype(np.float64))
+
+
+def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: PreparedDataset,
+                 rows: np.ndarray, confidence: float = DEFAULT_CONFIDENCE, device: str = "auto",
+                 batch_size: int = 256) -> dict:
+    """How well the trust estimates hold on a part (e.g. test): what the benchmark reports.
+
+    Args:
+        trust: The model's fitted :class:`~molpred.trust.model.TrustModel`.
+        model: The model or ensemble.
+        prepared: The featurized dataset ``rows`` index into.
+        rows: ``int64 [n]`` 0-based row indices of the part.
+        confidence: Conformal confidence to measure coverage at.
+
+    Returns:
+        A JSON-ready dict. Classification: ``ece_raw`` and ``ece_calibrated`` (expected
+        calibration error, 10 bins, over all labelled (molecule, task) pairs), ``coverage``
+        (share of labelled pairs whose label is in the conformal set), ``mean_set_size``;
+        regression: ``coverage`` (share inside the interval) and ``mean_width`` (units of the
+        task). Both: ``in_domain_share``, and ``error_in``/``error_out``, the error of
+        molecules inside/outside the domain over labelled pairs: Brier score of the
+        calibrated probability (classification; also ``roc_auc_in``/``roc_auc_out``, the
+        mean ROC-AUC over tasks with both classes on that side) or RMSE (regression); NaN
+        when a side is empty.
+    """
+    rows = np.asarray(rows)
+    smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
+    members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in rows],
+                                                  batch_size, resolve_device(device))
+    y = prepared.y[rows].astype(np.float64)
+    mean = members.mean(axis=0)
+    values = trust.calibrated(mean)
+    known = np.isfinite(y) & np.isfinite(values)
+    _, _, inside = trust.domain([smiles[i] for i in rows], embeddings)
+    report: dict = {"confidence": confidence, "molecules": int(len(rows)),
+                    "in_domain_share": float(inside.mean()) if len(inside) else float("nan")}
+    if prepared.task_type == "classification":
+        sets = np.stack([_set_matrix(s) for s in trust.prediction_sets(values, confidence)],
+                        axis=1)  # bool [n, T, 2]
+        label = np.where(known, y, 0).astype(int)
+        hit = np.take_along_axis(sets, label[..., None], axis=2)[..., 0]
+        report.update(
+            ece_raw=expected_calibration_error(mean, y),
+            ece_calibrated=expected_calibration_error(values, y),
+            coverage=float(hit[known].mean()),
+            mean_set_size=float(sets.sum(axis=2)[known].mean()),
+        )
+        wrong = (values - np.where(known, y, 0)) ** 2  # Brier score per pair
+        for side, mask in (("in", inside), ("out", ~inside)):
+            report[f"roc_auc_{side}"] = _mean_roc_auc(y[mask], values[mask])
+    else:
+        spread = members.std(axis=0) if members.shape[0] > 1 else None
+        bounds = trust.intervals(values, spread, confidence)
+        with np.errstate(invalid="ignore"):
+            hit = (y >= bounds[..., 0]) & (y <= bounds[..., 1])
+        report.update(coverage=float(hit[known].mean()),
+                      mean_width=float((bounds[..., 1] - bounds[..., 0])[known].mean()))
+        wrong = (values - y) ** 2
+    for side, mask in (("in", inside), ("out", ~inside)):
+        pairs = known & mask[:, None]
+        err = float(wrong[pairs].mean()) if pairs.any() else float("nan")
+        report[f"error_{side}"] = err if prepared.task_type == "classification" else float(np.sqrt(err))
+        report[f"pairs_{side}"] = int(pairs.sum())
+    report["error"] = "Brier score" if prepared.task_type == "classification" else "RMSE"
+    return report
+
+
+def _mean_roc_auc(y: np.ndarray, p: np.ndarray) -> float:
+    """Mean ROC-AUC over tasks with both classes among ``y`` ``[n, T]``; NaN if none."""
+    from sklearn.metrics import roc_auc_score
+
+    scores = []
+    for t in range(y.shape[1]):
+        known = np.isfinite(y[:, t]) & np.isfinite(p[:, t])
+        if len(np.unique(y[known, t])) == 2:
+            scores.append(roc_auc_score(y[known, t], p[known, t]))
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def _set_matrix(labels: list[str]) -> np.ndarray:
+    """``bool [N, 2]`` from set strings (``"0"``, ``"1"``, ``"0,1"``, ``""``)."""
+    return np.array([["0" in s.split(","), "1" in s.split(",")] for s in labels], dtype=bool)

@@ -1,0 +1,144 @@
+"""Applicability domain: how far a query molecule lies from the molecules a model learned from.
+
+Two signals, both measured against the training set:
+
+- ``max_similarity``: the highest Tanimoto similarity of the query's ECFP4 fingerprint
+  (Morgan radius 2, 2048 bits; Rogers & Hahn 2010) to any training molecule, the classic
+  structural domain (Sheridan et al. 2004, J. Chem. Inf. Comput. Sci. 44, 1912);
+- ``embedding_distance``: the Mahalanobis distance of the query's learned embedding from
+  the training embeddings, in their first principal components (Lee et al. 2018, "A simple
+  unified framework for detecting out-of-distribution samples"), averaged over ensemble
+  members.
+
+A query is ``in_domain`` when its similarity is at least, and its distance at most, the
+thresholds chosen on the validation molecules (:func:`domain_thresholds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from rdkit import Chem, DataStructs
+from rdkit.Chem import rdFingerprintGenerator
+
+ECFP_RADIUS = 2
+ECFP_BITS = 2048
+EMBEDDING_COMPONENTS = 16
+"""Principal components of the training embeddings the distance is measured in."""
+VAL_IN_DOMAIN = 0.9
+"""Share of validation molecules each signal's threshold keeps in the domain."""
+
+
+def ecfp4_bits(smiles: Sequence[str | None]) -> list[np.ndarray | None]:
+    """On-bit indices of each molecule's ECFP4 fingerprint (radius 2, 2048 bits).
+
+    Returns:
+        Per SMILES, a sorted ``uint16 [n_on]`` array, or ``None`` when RDKit cannot parse it.
+    """
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=ECFP_RADIUS, fpSize=ECFP_BITS)
+    out: list[np.ndarray | None] = []
+    for text in smiles:
+        mol = Chem.MolFromSmiles(text) if isinstance(text, str) and text else None
+        if mol is None:
+            out.append(None)
+            continue
+        out.append(np.asarray(list(generator.GetFingerprint(mol).GetOnBits()), dtype=np.uint16))
+    return out
+
+
+def _bitvect(bits: np.ndarray) -> DataStructs.ExplicitBitVect:
+    vect = DataStructs.ExplicitBitVect(ECFP_BITS)
+    vect.SetBitsFromList([int(b) for b in bits])
+    return vect
+
+
+class FingerprintIndex:
+    """The training set's ECFP4 fingerprints, for nearest-neighbour Tanimoto similarity.
+
+    Args:
+        bits: On-bit indices per training molecule (:func:`ecfp4_bits`, ``None`` skipped).
+
+    Stored compactly as ``indices uint16 [total_on_bits]`` and ``offsets int64 [n + 1]``
+    (:meth:`arrays`, :meth:`from_arrays`): about 90 bytes per molecule.
+    """
+
+    def __init__(self, bits: Sequence[np.ndarray | None]) -> None:
+        kept = [b for b in bits if b is not None]
+        self.indices = (np.concatenate(kept).astype(np.uint16) if kept
+                        else np.zeros(0, dtype=np.uint16))
+        self.offsets = np.cumsum([0] + [len(b) for b in kept]).astype(np.int64)
+        self._vects = [_bitvect(b) for b in kept]
+
+    def __len__(self) -> int:
+        return len(self._vects)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """``{"fp_indices": uint16 [total], "fp_offsets": int64 [n + 1]}`` for saving."""
+        return {"fp_indices": self.indices, "fp_offsets": self.offsets}
+
+    @classmethod
+    def from_arrays(cls, indices: np.ndarray, offsets: np.ndarray) -> FingerprintIndex:
+        """Rebuild from :meth:`arrays`."""
+        return cls([indices[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)])
+
+    def max_similarity(self, bits: Sequence[np.ndarray | None]) -> np.ndarray:
+        """Highest Tanimoto similarity of each query to the indexed molecules.
+
+        Returns:
+            ``float64 [len(bits)]`` in [0, 1]; NaN for ``None`` queries or an empty index.
+        """
+        out = np.full(len(bits), np.nan)
+        if not self._vects:
+            return out
+        for i, query in enumerate(bits):
+            if query is not None:
+                out[i] = max(DataStructs.BulkTanimotoSimilarity(_bitvect(query), self._vects))
+        return out
+
+
+class EmbeddingDistance:
+    """Mahalanobis distance in the first principal components of training embeddings.
+
+    Args:
+        mean: ``float32 [H]`` mean training embedding.
+        components: ``float32 [K, H]`` principal axes, each divided by the square root of its
+            variance, so that ``|(e - mean) @ components.T|`` is the Mahalanobis distance
+            within those K axes.
+    """
+
+    def __init__(self, mean: np.ndarray, components: np.ndarray) -> None:
+        self.mean = np.asarray(mean, dtype=np.float32)
+        self.components = np.asarray(components, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, embeddings: np.ndarray, n_components: int = EMBEDDING_COMPONENTS
+            ) -> EmbeddingDistance:
+        """Fit on training embeddings ``float [N, H]`` (rows with NaN are skipped)."""
+        rows = embeddings[np.isfinite(embeddings).all(axis=1)].astype(np.float64)
+        mean = rows.mean(axis=0)
+        _, singular, axes = np.linalg.svd(rows - mean, full_matrices=False)
+        k = min(n_components, len(singular))
+        std = singular[:k] / np.sqrt(max(len(rows) - 1, 1))
+        return cls(mean, axes[:k] / np.maximum(std, 1e-8)[:, None])
+
+    def distance(self, embeddings: np.ndarray) -> np.ndarray:
+        """``float64 [N]`` distances of embeddings ``float [N, H]`` (NaN rows give NaN)."""
+        return np.linalg.norm((embeddings - self.mean) @ self.components.T, axis=1).astype(np.float64)
+
+
+def domain_thresholds(val_similarity: np.ndarray, val_distance: np.ndarray,
+                      keep: float = VAL_IN_DOMAIN) -> tuple[float, float]:
+    """``(min_similarity, max_distance)`` keeping ``keep`` of the validation molecules in the
+    domain by each signal: the ``1 - keep`` quantile of their similarity and the ``keep``
+    quantile of their distance (NaN ignored)."""
+    return (float(np.nanquantile(val_similarity, 1 - keep)),
+            float(np.nanquantile(val_distance, keep)))
+
+
+def in_domain(similarity: np.ndarray, distance: np.ndarray, min_similarity: float,
+              max_distance: float) -> np.ndarray:
+    """``bool [N]``: similarity >= ``min_similarity`` and distance <= ``max_distance``
+    (False where either is NaN)."""
+    with np.errstate(invalid="ignore"):
+        return (similarity >= min_similarity) & (distance <= max_distance)

@@ -1,0 +1,200 @@
+"""Everything that says how far to believe a model's prediction, fitted once on the
+validation part and saved beside the weights (``trust.json`` + ``trust.safetensors``):
+
+- calibration of classification probabilities (:mod:`molpred.trust.calibration`);
+- conformal prediction sets / intervals at any confidence (:mod:`molpred.trust.conformal`);
+- the applicability domain: ECFP4 similarity to the training set and distance in embedding
+  space, with thresholds chosen on validation (:mod:`molpred.trust.domain`).
+
+Nothing here is pickled: arrays go to safetensors, numbers to JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from molpred.exceptions import ModelFileError
+from molpred.trust.calibration import apply_platt, fit_platt
+from molpred.trust.conformal import ClassConformal, RegressionConformal
+from molpred.trust.domain import (
+    EmbeddingDistance,
+    FingerprintIndex,
+    domain_thresholds,
+    ecfp4_bits,
+    in_domain,
+)
+
+TRUST_JSON = "trust.json"
+TRUST_WEIGHTS = "trust.safetensors"
+TRUST_FORMAT = "molpred-trust"
+
+
+
+class TrustModel:
+    """Calibration, conformal predictors and applicability domain of one trained model.
+
+    Build with :meth:`fit`, save with :meth:`save`, read back with :meth:`load`.
+
+    Attributes:
+        task_type: ``classification`` or ``regression``.
+        platt: ``float64 [T, 2]`` Platt parameters (classification; identity for regression).
+        val: Validation arrays the conformal predictors are built from: ``values``
+            (calibrated probabilities or predictions, ``[n, T]``), ``labels`` ``[n, T]``
+            (NaN = missing) and, for regression, ``sigmas`` ``[n, T]``.
+        fingerprints: :class:`~molpred.trust.domain.FingerprintIndex` of training molecules.
+        embedding: One :class:`~molpred.trust.domain.EmbeddingDistance` per ensemble member.
+        min_similarity, max_distance: The in-domain thresholds, chosen on validation.
+    """
+
+    def __init__(self, task_type: str, platt: np.ndarray, val: dict[str, np.ndarray],
+                 fingerprints: FingerprintIndex, embedding: list[EmbeddingDistance],
+                 min_similarity: float, max_distance: float) -> None:
+        self.task_type = task_type
+        self.platt = platt
+        self.val = val
+        self.fingerprints = fingerprints
+        self.embedding = embedding
+        self.min_similarity = min_similarity
+        self.max_distance = max_distance
+        tasks = platt.shape[0]
+        if task_type == "classification":
+            self._conformal = []
+            for t in range(tasks):
+                known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
+                self._conformal.append(ClassConformal(val["values"][known, t],
+                                                      val["labels"][known, t]))
+        else:
+            self._conformal = []
+            for t in range(tasks):
+                known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
+                self._conformal.append(RegressionConformal(
+                    val["values"][known, t], val["labels"][known, t], val["sigmas"][known, t]))
+
+    @classmethod
+    def fit(cls, task_type: str, train_smiles: Sequence[str], train_embeddings: np.ndarray,
+            val_smiles: Sequence[str], val_members: np.ndarray, val_embeddings: np.ndarray,
+            val_labels: np.ndarray) -> TrustModel:
+        """Fit on a model's training and validation molecules.
+
+        Args:
+            task_type: ``classification`` or ``regression``.
+            train_smiles: SMILES of the training molecules (for ECFP4 similarity).
+            train_embeddings: ``float [M, n_train, H]`` member embeddings of the training
+                molecules (NaN rows for failed molecules).
+            val_smiles: SMILES of the validation molecules.
+            val_members: ``float [M, n_val, T]`` member predictions on validation molecules.
+            val_embeddings: ``float [M, n_val, H]`` member embeddings of validation molecules.
+            val_labels: ``float [n_val, T]`` labels, NaN = missing.
+
+        Returns:
+            The fitted :class:`TrustModel`.
+        """
+        mean = val_members.mean(axis=0)
+        if task_type == "classification":
+            platt = fit_platt(mean, val_labels)
+            val = {"values": apply_platt(mean, platt), "labels": val_labels}
+        else:
+            platt = np.tile([1.0, 0.0], (mean.shape[1], 1))
+            val = {"values": mean, "labels": val_labels, "sigmas": val_members.std(axis=0)}
+        fingerprints = FingerprintIndex(ecfp4_bits(train_smiles))
+        embedding = [EmbeddingDistance.fit(e) for e in train_embeddings]
+        similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles))
+        distance = _mean_distance(embedding, val_embeddings)
+        min_similarity, max_distance = domain_thresholds(similarity, distance)
+        return cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
+                   fingerprints, embedding, min_similarity, max_distance)
+
+    def calibrated(self, mean: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
+        (classification); regression values are returned unchanged."""
+        return apply_platt(mean, self.platt) if self.task_type == "classification" else mean
+
+    def prediction_sets(self, values: np.ndarray, confidence: float) -> list[list[str]]:
+        """Classification: per task, each molecule's conformal set from calibrated
+        probabilities ``[N, T]``: ``"0"``, ``"1"``, ``"0,1"`` (both plausible) or ``""`` (no
+        class reaches the confidence; also for failed rows).
+
+        Raises:
+            ValueError: if ``confidence`` is not between 0 and 1.
+        """
+        return [_set_labels(c.predict_set(values[:, t], confidence))
+                for t, c in enumerate(self._conformal)]
+
+    def intervals(self, values: np.ndarray, spread: np.ndarray | None, confidence: float
+                  ) -> np.ndarray:
+        """Regression: ``float64 [N, T, 2]`` conformal lower/upper bounds around predictions
+        ``[N, T]`` with ensemble spread ``[N, T]`` (``None``: zero, a single model).
+
+        Raises:
+            ValueError: if ``confidence`` is not between 0 and 1.
+        """
+        spread = np.zeros_like(values) if spread is None else spread
+        return np.stack([c.predict_interval(values[:, t], spread[:, t], confidence)
+                         for t, c in enumerate(self._conformal)], axis=1)
+
+    def domain(self, smiles: Sequence[str | None], embeddings: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(max_similarity float64 [N], embedding_distance float64 [N], in_domain bool [N])``
+        for N molecules given as SMILES with member embeddings ``float [M, N, H]``."""
+        similarity = self.fingerprints.max_similarity(ecfp4_bits(smiles))
+        distance = _mean_distance(self.embedding, embeddings)
+        return similarity, distance, in_domain(similarity, distance, self.min_similarity,
+                                               self.max_distance)
+
+    def save(self, directory: str | Path) -> None:
+        """Write ``trust.json`` and ``trust.safetensors`` into a model directory."""
+        out = Path(directory)
+        arrays = {"platt": self.platt, **{f"val_{k}": v for k, v in self.val.items()},
+                  **self.fingerprints.arrays()}
+        for k, e in enumerate(self.embedding):
+            arrays[f"embedding_mean_{k}"] = e.mean
+            arrays[f"embedding_components_{k}"] = e.components
+        save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(out / TRUST_WEIGHTS),
+                  metadata={"format": TRUST_FORMAT})
+        (out / TRUST_JSON).write_text(json.dumps({
+            "format": TRUST_FORMAT, "task_type": self.task_type, "members": len(self.embedding),
+            "min_similarity": self.min_similarity, "max_distance": self.max_distance,
+        }, indent=2))
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TrustModel | None:
+        """Read a model directory's trust files; ``None`` when it has none (models trained
+        before molpred saved them).
+
+        Raises:
+            ModelFileError: if the files are corrupt or not molpred's.
+        """
+        path = Path(directory)
+        if not (path / TRUST_JSON).is_file():
+            return None
+        try:
+            meta = json.loads((path / TRUST_JSON).read_text())
+            if meta.get("format") != TRUST_FORMAT:
+                raise ValueError(f"no format {TRUST_FORMAT!r}")
+            arrays = load_file(str(path / TRUST_WEIGHTS))
+            val = {k[4:]: arrays[k] for k in arrays if k.startswith("val_")}
+            embedding = [EmbeddingDistance(arrays[f"embedding_mean_{k}"],
+                                           arrays[f"embedding_components_{k}"])
+                         for k in range(int(meta["members"]))]
+            return cls(meta["task_type"], arrays["platt"], val,
+                       FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
+                       embedding, float(meta["min_similarity"]), float(meta["max_distance"]))
+        except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
+                                 f"{TRUST_WEIGHTS}): {exc}") from None
+
+
+def _mean_distance(embedding: list[EmbeddingDistance], members: np.ndarray) -> np.ndarray:
+    return np.mean([e.distance(m) for e, m in zip(embedding, members, strict=True)], axis=0)
+
+
+def _set_labels(included: np.ndarray) -> list[str]:
+    names = []
+    for zero, one in included:
+        names.append(",".join(c for c, inside in (("0", zero), ("1", one)) if inside))
+    return names
