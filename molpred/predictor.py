@@ -191,6 +191,19 @@ class Predictor:
             extra[ALERTS_COLUMN] = alerts_column(smiles)
         return self.table(frame, values, spread, errors, extra)
 
+    def explain(self, smiles: str, task: str | int | None = None):
+        """Atom attributions (Integrated Gradients) of one molecule for one task; see
+        :func:`molpred.trust.explain.explain_smiles`. ``.draw("atoms.png")`` on the result
+        draws them on the structure.
+
+        Raises:
+            InputError: for a model that does not read a molecular graph, an unknown task or
+                an unreadable SMILES.
+        """
+        from molpred.trust.explain import explain_smiles
+
+        return explain_smiles(self.model, smiles, task)
+
     def predict_featurized(
         self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str], batch_size: int = 256,
         device: str = "auto", precision: str = "fp32",

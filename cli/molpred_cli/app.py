@@ -15,7 +15,16 @@ import typer
 from typer.core import TyperGroup
 
 from molpred import __version__
-from molpred_cli.commands import benchmark, datasets, evaluate, predict, screen, train
+from molpred_cli.commands import (
+    benchmark,
+    datasets,
+    evaluate,
+    explain,
+    models,
+    predict,
+    screen,
+    train,
+)
 from molpred_cli.output import HANDLED_ERRORS, print_error
 
 
@@ -61,11 +70,13 @@ def root(
 
 
 app.command(no_args_is_help=True)(train.train)
-app.command(no_args_is_help=True)(predict.predict)
+app.command()(predict.predict)
 app.command(no_args_is_help=True)(screen.screen)
 app.command(no_args_is_help=True)(evaluate.evaluate)
+app.command(no_args_is_help=True)(explain.explain)
 app.command(no_args_is_help=True)(benchmark.benchmark)
 app.add_typer(datasets.app, name="datasets")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ class PanelEntry:
         dataset: The MoleculeNet dataset it was trained on.
         area: ``toxicity``, ``efficacy`` or ``ADME``.
         title: What it predicts, in a chemist's words.
+        short: The same in a few words, for narrow tables.
         tasks: Output names, renamed from the dataset's columns where those are cryptic
             (``{"exp": "logD7.4"}``).
     """
@@ -40,23 +41,26 @@ class PanelEntry:
     dataset: str
     area: str
     title: str
+    short: str
     tasks: dict[str, str]
 
 
 PANEL = {entry.name: entry for entry in (
     PanelEntry("tox21", "tox21", "toxicity",
-               "Tox21: 12 nuclear-receptor and stress-response assays (probability active)", {}),
+               "Tox21: 12 nuclear-receptor and stress-response assays (probability active)",
+               "12 Tox21 assays", {}),
     PanelEntry("clintox", "clintox", "toxicity",
-               "ClinTox: failed clinical trials for toxicity (CT_TOX) and FDA approval", {}),
+               "ClinTox: failed clinical trials for toxicity (CT_TOX) and FDA approval",
+               "clinical toxicity", {}),
     PanelEntry("hiv", "hiv", "efficacy",
                "HIV replication inhibition in the NCI DTP antiviral screen (probability active)",
-               {}),
+               "anti-HIV activity", {}),
     PanelEntry("bbbp", "bbbp", "ADME", "blood-brain barrier penetration (probability)",
-               {"p_np": "BBB_penetration"}),
+               "BBB penetration", {"p_np": "BBB_penetration"}),
     PanelEntry("esol", "delaney", "ADME", "aqueous solubility, log(mol/L) (ESOL data)",
-               {"measured log solubility in mols per litre": "logS"}),
+               "solubility logS", {"measured log solubility in mols per litre": "logS"}),
     PanelEntry("lipo", "lipo", "ADME", "lipophilicity, logD at pH 7.4 (AstraZeneca data)",
-               {"exp": "logD7.4"}),
+               "logD at pH 7.4", {"exp": "logD7.4"}),
 )}
 """Every model the panel is meant to hold, in display order."""
 
@@ -96,7 +100,7 @@ def model_card(name: str) -> str:
 
 
 def panel_summary() -> list[dict]:
-    """One dict per shipped model: ``name``, ``area``, ``title``, ``tasks``, ``members``,
+    """One dict per shipped model: ``name``, ``area``, ``title``, ``short``, ``tasks``, ``members``,
     ``metric`` and ``test`` (its test score on the scaffold split, from ``metrics.json``),
     ``coverage`` (conformal coverage at 0.9 on test) and ``size_mb``."""
     out = []
@@ -106,6 +110,7 @@ def panel_summary() -> list[dict]:
         metrics = json.loads((folder / "metrics.json").read_text())
         out.append({
             "name": name, "area": PANEL[name].area, "title": PANEL[name].title,
+            "short": PANEL[name].short,
             "tasks": config["model"]["tasks"], "members": config.get("ensemble_size", 1),
             "metric": metrics["test"]["metric"], "test": metrics["test"]["score"],
             "coverage": metrics.get("trust", {}).get("coverage"),
