@@ -35,7 +35,7 @@ def card(entry, record: dict, prepared, split, metrics: list[dict], config: dict
     test, val, trust = record["test"], record["val"], record["trust"]
     metric = {"roc_auc": "ROC-AUC", "rmse": "RMSE"}[test["metric"]]
     units = f" ({dataset_card.units})" if dataset_card.units else ""
-    renamed = {**{t: t for t in prepared.tasks}, **entry.tasks}
+    renamed = dict(zip(prepared.tasks, entry.outputs or prepared.tasks, strict=True))
     task_lines = "\n".join(
         f"| {renamed[t]} | {'' if renamed[t] == t else t} | "
         f"{'' if v is None else f'{v:.3f}'} |" for t, v in test["tasks"].items())
@@ -118,7 +118,7 @@ def build(entry, runs: Path, shared: Path, target: Path) -> dict:
 
     model, prepared, split, metrics = assemble(runs, entry.dataset, SEED, shared, {})
     for member in members_of(model):
-        member.config.tasks = [entry.tasks.get(t, t) for t in prepared.tasks]
+        member.config.tasks = list(entry.outputs or prepared.tasks)
     training = {"dataset": entry.dataset, "splits": f"{entry.dataset}.json", "split_key": "seed0",
                 "members": [m.get("train_seconds") for m in metrics],
                 "member_seeds": list(range(len(metrics))),

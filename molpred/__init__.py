@@ -3,7 +3,10 @@
 Public API (imported lazily, so ``import molpred`` stays fast and never imports the CLI):
 
 * :func:`molpred.train` — train a model on a MoleculeNet dataset or your own file;
-* :func:`molpred.load` — load a trained model directory, then ``.predict(smiles)``;
+* :func:`molpred.load` — load a trained model directory or a shipped model (``"tox21"``),
+  then ``.predict(smiles)`` / ``.explain(smiles, task)``;
+* :func:`molpred.predict_panel` — every endpoint of the shipped panel in one table;
+* :class:`molpred.MolPredictor` — a scikit-learn-style estimator (``fit``/``predict``);
 * :func:`molpred.screen` — stream a large compound library through a model;
 * :func:`molpred.evaluate` — score a model on a split of a dataset.
 """
@@ -14,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "evaluate", "load", "screen", "train", "Predictor"]
+__all__ = ["__version__", "evaluate", "load", "screen", "train", "Predictor", "MolPredictor",
+           "predict_panel", "show_grid"]
 
 _LAZY = {
     "train": "molpred.training.api",
@@ -22,11 +26,17 @@ _LAZY = {
     "load": "molpred.predictor",
     "Predictor": "molpred.predictor",
     "screen": "molpred.screening.engine",
+    "MolPredictor": "molpred.sklearn",
+    "predict_panel": "molpred.panel.predict",
+    "show_grid": "molpred.grid",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from molpred.grid import show_grid
+    from molpred.panel.predict import predict_panel
     from molpred.predictor import Predictor, load
     from molpred.screening.engine import screen
+    from molpred.sklearn import MolPredictor
     from molpred.training.api import train
     from molpred.training.evaluate import evaluate
 

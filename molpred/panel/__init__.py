@@ -33,8 +33,8 @@ class PanelEntry:
         area: ``toxicity``, ``efficacy`` or ``ADME``.
         title: What it predicts, in a chemist's words.
         short: The same in a few words, for narrow tables.
-        tasks: Output names, renamed from the dataset's columns where those are cryptic
-            (``{"exp": "logD7.4"}``).
+        outputs: Output names in task order, where the dataset's column names are cryptic
+            (Lipophilicity's ``exp`` becomes ``logD7.4``); ``()`` keeps the dataset's names.
     """
 
     name: str
@@ -42,25 +42,25 @@ class PanelEntry:
     area: str
     title: str
     short: str
-    tasks: dict[str, str]
+    outputs: tuple[str, ...]
 
 
 PANEL = {entry.name: entry for entry in (
     PanelEntry("tox21", "tox21", "toxicity",
                "Tox21: 12 nuclear-receptor and stress-response assays (probability active)",
-               "12 Tox21 assays", {}),
+               "12 Tox21 assays", ()),
     PanelEntry("clintox", "clintox", "toxicity",
                "ClinTox: failed clinical trials for toxicity (CT_TOX) and FDA approval",
-               "clinical toxicity", {}),
+               "clinical toxicity", ()),
     PanelEntry("hiv", "hiv", "efficacy",
                "HIV replication inhibition in the NCI DTP antiviral screen (probability active)",
-               "anti-HIV activity", {}),
+               "anti-HIV activity", ()),
     PanelEntry("bbbp", "bbbp", "ADME", "blood-brain barrier penetration (probability)",
-               "BBB penetration", {"p_np": "BBB_penetration"}),
+               "BBB penetration", ("BBB_penetration",)),
     PanelEntry("esol", "delaney", "ADME", "aqueous solubility, log(mol/L) (ESOL data)",
-               "solubility logS", {"measured log solubility in mols per litre": "logS"}),
+               "solubility logS", ("logS",)),
     PanelEntry("lipo", "lipo", "ADME", "lipophilicity, logD at pH 7.4 (AstraZeneca data)",
-               "logD at pH 7.4", {"exp": "logD7.4"}),
+               "logD at pH 7.4", ("logD7.4",)),
 )}
 """Every model the panel is meant to hold, in display order."""
 

@@ -1,0 +1,210 @@
+"""``MolPredictor``: molpred as a scikit-learn-style estimator, for notebooks and pipelines.
+
+    >>> from molpred import MolPredictor
+    >>> est = MolPredictor(model="dmpnn", epochs=30).fit(smiles, y)
+    >>> est.predict(new_smiles)            # float64 [N] (or [N, T] for several targets)
+    >>> est.predict_proba(new_smiles)      # classification: float64 [N, 2]
+    >>> est.save("runs/my_model")          # then molpred.load("runs/my_model") or -m runs/my_model
+
+Follows scikit-learn's estimator conventions (``doc/developers/develop.rst``): ``__init__``
+stores settings only, ``fit`` returns ``self`` and sets attributes ending in ``_``, outputs
+are aligned with the input rows (an unreadable SMILES gives NaN, or raises with
+``on_invalid="raise"``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from molpred.exceptions import InputError
+from molpred.names import DEFAULT_MODEL
+
+
+class MolPredictor:
+    """Train a molpred model on SMILES and labels; predict like a scikit-learn estimator.
+
+    Args:
+        model: Encoder: ``dmpnn`` (default), ``gin``, ``gat``, ``attentivefp``, ``gcn``,
+            ``transformer``, ``cnn`` or ``mlp``.
+        task_type: ``classification``, ``regression`` or ``None`` (guessed: 0/1 labels ->
+            classification).
+        epochs: Maximum epochs (early stopping on the validation part).
+        ensemble_size: Members of a deep ensemble (spread in ``predict_frame``'s ``_std``).
+        val_fraction: Share of the molecules held out, by Bemis-Murcko scaffold, for early
+            stopping, calibration, conformal prediction and the applicability domain.
+        seed: Random seed.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        on_invalid: ``"nan"`` (an unreadable SMILES predicts NaN) or ``"raise"``.
+
+    Attributes (after ``fit``):
+        predictor_: The trained :class:`~molpred.predictor.Predictor`.
+        tasks_: Target names.
+        task_type_: ``classification`` or ``regression``.
+        metrics_: Validation scores and training record (:class:`molpred.training.api.TrainResult`).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, task_type: str | None = None,
+                 epochs: int = 50, ensemble_size: int = 1, val_fraction: float = 0.1,
+                 seed: int = 0, device: str = "auto", on_invalid: str = "nan") -> None:
+        self.model = model
+        self.task_type = task_type
+        self.epochs = epochs
+        self.ensemble_size = ensemble_size
+        self.val_fraction = val_fraction
+        self.seed = seed
+        self.device = device
+        self.on_invalid = on_invalid
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor settings (scikit-learn's ``get_params``)."""
+        return {k: getattr(self, k) for k in ("model", "task_type", "epochs", "ensemble_size",
+                                              "val_fraction", "seed", "device", "on_invalid")}
+
+    def set_params(self, **params) -> MolPredictor:
+        """Change constructor settings (scikit-learn's ``set_params``); returns ``self``."""
+        for key, value in params.items():
+            if key not in self.get_params():
+                raise InputError(f"unknown parameter {key!r} of MolPredictor")
+            setattr(self, key, value)
+        return self
+
+    def fit(self, smiles: Sequence[str] | pd.Series, y: Sequence | np.ndarray | pd.Series |
+            pd.DataFrame) -> MolPredictor:
+        """Train on SMILES and labels.
+
+        Args:
+            smiles: N SMILES.
+            y: ``[N]`` or ``[N, T]`` labels (0/1 or values; NaN = missing). A DataFrame's or
+                Series' column names become the task names, else ``y`` / ``y0, y1, ...``.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            InputError: for mismatched lengths, an unknown ``on_invalid``, or what
+                :func:`molpred.train` raises (too few molecules, labels not fitting
+                ``task_type``, ...).
+        """
+        from molpred.predictor import Predictor
+        from molpred.training.api import train
+
+        if self.on_invalid not in ("nan", "raise"):
+            raise InputError(f"on_invalid must be 'nan' or 'raise', not {self.on_invalid!r}")
+        labels = _label_frame(y)
+        smiles = list(smiles)
+        if len(smiles) != len(labels):
+            raise InputError(f"{len(smiles)} SMILES but {len(labels)} labels")
+        if self.on_invalid == "raise":
+            self._check_valid(smiles)
+        table = pd.concat([pd.DataFrame({"smiles": smiles}), labels], axis=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "train.csv"
+            table.to_csv(path, index=False)
+            result = train(path, targets=list(labels.columns), task_type=self.task_type,
+                           model=self.model, epochs=self.epochs,
+                           ensemble_size=self.ensemble_size, seed=self.seed,
+                           device=self.device, split="scaffold",
+                           split_sizes=(1 - self.val_fraction, self.val_fraction, 0.0),
+                           workers=1)
+        self.tasks_ = list(result.model.config.tasks)
+        self.task_type_ = result.model.config.task_type
+        self.metrics_ = result.metrics
+        self.predictor_ = Predictor(result.model, {}, None, result.trust)
+        return self
+
+    def predict_frame(self, smiles: Sequence[str] | str, confidence: float | None = 0.9
+                      ) -> pd.DataFrame:
+        """The full table of :meth:`molpred.predictor.Predictor.predict` (values, spread,
+        conformal sets/intervals, applicability domain, alerts, error)."""
+        self._check_fitted()
+        return self.predictor_.predict(smiles, device=self.device, confidence=confidence,
+                                       workers=1)
+
+    def _values(self, smiles) -> np.ndarray:
+        self._check_fitted()
+        smiles = [smiles] if isinstance(smiles, str) else list(smiles)
+        if self.on_invalid == "raise":
+            self._check_valid(smiles)
+        frame = self.predictor_.predict(smiles, device=self.device, domain=False, alerts=False,
+                                        workers=1)
+        return frame[self.tasks_].to_numpy(dtype=np.float64)
+
+    def predict(self, smiles: Sequence[str] | str) -> np.ndarray:
+        """Predictions aligned with ``smiles``.
+
+        Returns:
+            ``float64 [N]`` for one task, ``[N, T]`` for several: values in the labels' units
+            (regression) or class labels 0/1 at probability 0.5 (classification); NaN for an
+            unreadable SMILES (with ``on_invalid="nan"``).
+
+        Raises:
+            InputError: before ``fit``, or for an unreadable SMILES with ``on_invalid="raise"``.
+        """
+        values = self._values(smiles)
+        if self.task_type_ == "classification":
+            values = np.where(np.isnan(values), np.nan, (values >= 0.5).astype(np.float64))
+        return values[:, 0] if values.shape[1] == 1 else values
+
+    def predict_proba(self, smiles: Sequence[str] | str) -> np.ndarray | list[np.ndarray]:
+        """Calibrated class probabilities (classification only).
+
+        Returns:
+            ``float64 [N, 2]`` (columns: class 0, class 1) for one task; for several tasks a
+            list of such arrays, one per task (scikit-learn's multi-output convention). NaN
+            rows for unreadable SMILES.
+
+        Raises:
+            InputError: before ``fit``, for a regression model, or for an unreadable SMILES
+                with ``on_invalid="raise"``.
+        """
+        self._check_fitted()
+        if self.task_type_ != "classification":
+            raise InputError("predict_proba needs a classification model; use predict")
+        values = self._values(smiles)
+        per_task = [np.stack([1 - values[:, t], values[:, t]], axis=1)
+                    for t in range(values.shape[1])]
+        return per_task[0] if len(per_task) == 1 else per_task
+
+    def save(self, directory: str | Path) -> Path:
+        """Save as a molpred model directory (``molpred.load(directory)``, ``-m directory``).
+
+        Raises:
+            InputError: before ``fit``.
+        """
+        from molpred.models.checkpoint import save_model
+
+        self._check_fitted()
+        out = save_model(self.predictor_.model, directory, training={"estimator": self.get_params()},
+                         metrics=self.metrics_)
+        if self.predictor_.trust is not None:
+            self.predictor_.trust.save(out)
+        return out
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "predictor_"):
+            raise InputError("this MolPredictor is not fitted yet: call fit(smiles, y) first")
+
+    def _check_valid(self, smiles: Sequence[str]) -> None:
+        from molpred.chem.parse import parse_smiles
+
+        for row, text in enumerate(smiles):
+            mol, error = parse_smiles(text)
+            if mol is None:
+                raise InputError(f"row {row} ({text!r}): {error}")
+
+
+def _label_frame(y) -> pd.DataFrame:
+    if isinstance(y, pd.DataFrame):
+        return y.reset_index(drop=True).astype(np.float64)
+    if isinstance(y, pd.Series):
+        return pd.DataFrame({str(y.name) if y.name is not None else "y":
+                             y.to_numpy(dtype=np.float64)})
+    values = np.asarray(y, dtype=np.float64)
+    if values.ndim == 1:
+        return pd.DataFrame({"y": values})
+    return pd.DataFrame(values, columns=[f"y{t}" for t in range(values.shape[1])])
