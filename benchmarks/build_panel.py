@@ -35,9 +35,9 @@ def card(entry, record: dict, prepared, split, metrics: list[dict], config: dict
     test, val, trust = record["test"], record["val"], record["trust"]
     metric = {"roc_auc": "ROC-AUC", "rmse": "RMSE"}[test["metric"]]
     units = f" ({dataset_card.units})" if dataset_card.units else ""
-    renamed = dict(zip(prepared.tasks, entry.outputs or prepared.tasks, strict=True))
+    columns = dict(zip(entry.outputs or prepared.tasks, prepared.tasks, strict=True))
     task_lines = "\n".join(
-        f"| {renamed[t]} | {'' if renamed[t] == t else t} | "
+        f"| {t} | {'' if columns[t] == t else columns[t]} | "
         f"{'' if v is None else f'{v:.3f}'} |" for t, v in test["tasks"].items())
     if "ece_raw" in trust:
         calibration = (f"- Expected calibration error (10 bins, all labelled pairs): "

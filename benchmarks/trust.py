@@ -66,9 +66,9 @@ def evaluate_seed(model, prepared, split) -> dict:
     scores = {}
     for part in ("val", "test"):
         frame = predict_part(model, prepared, split[part], prior, "cpu")
-        scores[part] = score_predictions(prepared.y[split[part]],
-                                         frame[prepared.tasks].to_numpy(), prepared.tasks,
-                                         prepared.task_type)
+        tasks = list(model.config.tasks)  # the panel renames some (exp -> logD7.4)
+        scores[part] = score_predictions(prepared.y[split[part]], frame[tasks].to_numpy(),
+                                         tasks, prepared.task_type)
     trust = fit_trust(model, prepared, split, "cpu")
     return {"val": scores["val"], "test": scores["test"],
             "trust": trust_report(trust, model, prepared, split["test"], device="cpu"),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from molpred.exceptions import ModelFileError
@@ -184,7 +185,7 @@ class TrustModel:
             return cls(meta["task_type"], arrays["platt"], val,
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
                        embedding, float(meta["min_similarity"]), float(meta["max_distance"]))
-        except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
                                  f"{TRUST_WEIGHTS}): {exc}") from None
 

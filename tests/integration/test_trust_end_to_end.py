@@ -1,0 +1,119 @@
+"""A trained model carries its uncertainty: calibration, conformal sets/intervals and the
+applicability domain are fitted on validation, saved, loaded and used by predict."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import molpred
+from molpred.exceptions import InputError, ModelFileError
+from molpred.trust.model import TRUST_JSON, TRUST_WEIGHTS
+
+DRUGS = ["CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Nc1ccc(O)cc1", "not a smiles", "CCCCCCCCCCCCCCCCCCCC"]
+
+
+@pytest.fixture(scope="module")
+def bbbp_model(tmp_path_factory, data_dir):
+    tmp = tmp_path_factory.mktemp("trust")
+    path = tmp / "bbbp400.csv"
+    pd.read_csv(data_dir / "bbbp.csv").head(400).to_csv(path, index=False)
+    result = molpred.train(path, targets=["p_np"], model="dmpnn", epochs=3, hidden_size=64,
+                           ensemble_size=2, out=tmp / "model", device="cpu", workers=1)
+    return result, tmp / "model"
+
+
+@pytest.fixture(scope="module")
+def esol_model(tmp_path_factory, data_dir):
+    tmp = tmp_path_factory.mktemp("trust_reg")
+    path = tmp / "esol300.csv"
+    pd.read_csv(data_dir / "delaney.csv").head(300).to_csv(path, index=False)
+    molpred.train(path, targets=["logp"], model="dmpnn", epochs=3, hidden_size=64,
+                  ensemble_size=2, out=tmp / "model", device="cpu", workers=1)
+    return tmp / "model"
+
+
+def test_training_saves_trust_files_and_reports_them_on_test(bbbp_model):
+    result, folder = bbbp_model
+    assert (folder / TRUST_JSON).is_file() and (folder / TRUST_WEIGHTS).is_file()
+    report = json.loads((folder / "metrics.json").read_text())["trust"]
+    assert report == pytest.approx(result.metrics["trust"], nan_ok=True)
+    assert 0.0 <= report["coverage"] <= 1.0 and 1.0 <= report["mean_set_size"] <= 2.0
+    assert report["pairs_in"] + report["pairs_out"] == report["molecules"]
+
+
+def test_predict_adds_calibrated_values_sets_domain_and_alerts(bbbp_model):
+    _, folder = bbbp_model
+    predictor = molpred.load(folder)
+    table = predictor.predict(DRUGS, confidence=0.9, workers=1)
+    assert list(table.columns) == ["smiles", "p_np", "p_np_std", "p_np_set", "max_similarity",
+                                   "embedding_distance", "in_domain", "alerts", "error"]
+    assert len(table) == len(DRUGS) and table.loc[2, "error"] and table.loc[2, "p_np_set"] == ""
+    ok = table.drop(index=2)
+    assert set(ok["p_np_set"]) <= {"0", "1", "0,1", ""}
+    assert ok["max_similarity"].between(0, 1).all()
+    # the eicosane chain is unlike the training molecules (drugs)
+    assert table.loc[3, "max_similarity"] < table.loc[0, "max_similarity"]
+    assert table.loc[0, "alerts"] == "Brenk: phenol_ester"
+
+
+def test_calibration_changes_probabilities_but_not_their_order(bbbp_model, data_dir):
+    predictor = molpred.load(bbbp_model[1])
+    smiles = pd.read_csv(data_dir / "bbbp.csv")["smiles"].iloc[400:460].tolist()
+    calibrated = predictor.predict(smiles, domain=False, alerts=False, workers=1)["p_np"]
+    predictor.trust = None
+    raw = predictor.predict(smiles, domain=False, alerts=False, workers=1)["p_np"]
+    ok = raw.notna()
+    assert not np.allclose(calibrated[ok], raw[ok])
+    assert (np.argsort(calibrated[ok].to_numpy()) == np.argsort(raw[ok].to_numpy())).all()
+
+
+def test_higher_confidence_never_gives_smaller_sets(bbbp_model):
+    predictor = molpred.load(bbbp_model[1])
+    smiles = pd.Series(["CCN(CC)CC", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCCC1c1cccnc1"])
+    size = {c: predictor.predict(smiles, confidence=c, workers=1)["p_np_set"].str.len()
+            for c in (0.5, 0.99)}
+    assert (size[0.99] >= size[0.5]).all()
+
+
+def test_regression_models_get_intervals_around_the_prediction(esol_model):
+    table = molpred.load(esol_model).predict(["CCO", "c1ccccc1", "CCCCCCCCO"], confidence=0.8,
+                                             workers=1)
+    assert (table["logp_lower"] < table["logp"]).all() and (table["logp"] < table["logp_upper"]).all()
+    wider = molpred.load(esol_model).predict(["CCO"], confidence=0.95, workers=1)
+    assert wider.loc[0, "logp_upper"] - wider.loc[0, "logp_lower"] > (
+        table.loc[0, "logp_upper"] - table.loc[0, "logp_lower"])
+
+
+def test_bad_confidence_and_corrupt_trust_files_are_refused(bbbp_model, tmp_path):
+    _, folder = bbbp_model
+    with pytest.raises(InputError, match="between 0 and 1"):
+        molpred.load(folder).predict(["CCO"], confidence=90)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in folder.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    (copy / TRUST_WEIGHTS).write_bytes(b"\x80\x04garbage pickle")
+    with pytest.raises(ModelFileError, match="corrupt uncertainty files"):
+        molpred.load(copy)
+
+
+def test_explain_attributions_add_up_to_the_output_and_draw(bbbp_model, tmp_path):
+    predictor = molpred.load(bbbp_model[1])
+    explanation = predictor.explain("CC(=O)Oc1ccccc1C(=O)O", "p_np")
+    assert explanation.atom_weights.shape == (13,)
+    assert explanation.delta < 0.05 * max(1.0, abs(explanation.atom_weights.sum()))
+    png = explanation.draw(tmp_path / "a.png")
+    assert png[:4] == b"\x89PNG" and (tmp_path / "a.png").read_bytes() == png
+    assert explanation.draw(tmp_path / "a.svg").lstrip().startswith("<?xml")
+    with pytest.raises(InputError, match="unknown task"):
+        predictor.explain("CCO", "nope")
+
+
+def test_explain_needs_a_graph_model(tmp_path, data_dir):
+    path = tmp_path / "b.csv"
+    pd.read_csv(data_dir / "bbbp.csv").head(150).to_csv(path, index=False)
+    result = molpred.train(path, targets=["p_np"], model="mlp", epochs=1, device="cpu", workers=1)
+    with pytest.raises(InputError, match="graph model"):
+        molpred.Predictor(result.model, {}).explain("CCO")

@@ -1,0 +1,50 @@
+"""Conformal prediction sets and intervals (crepes)."""
+
+import numpy as np
+import pytest
+
+from molpred.trust.conformal import ClassConformal, RegressionConformal
+
+
+def _calibrated(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    p = rng.beta(0.7, 0.7, size=n)
+    return p, (rng.random(n) < p).astype(float)
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.9, 0.95])
+def test_class_sets_cover_exchangeable_labels_at_the_confidence(confidence):
+    conformal = ClassConformal(*_calibrated(3000, 0))
+    p, y = _calibrated(3000, 1)
+    sets = conformal.predict_set(p, confidence)
+    coverage = sets[np.arange(len(y)), y.astype(int)].mean()
+    assert abs(coverage - confidence) < 0.025
+
+
+def test_sets_grow_with_confidence_and_nan_rows_get_an_empty_set():
+    conformal = ClassConformal(*_calibrated(1000, 0))
+    p = np.array([0.02, 0.5, 0.98, np.nan])
+    low, high = conformal.predict_set(p, 0.6), conformal.predict_set(p, 0.99)
+    assert (high >= low).all()
+    assert high[:3].sum() > low[:3].sum()
+    assert low[0].tolist() == [True, False] and low[2].tolist() == [False, True]
+    assert high[3].tolist() == [False, False]
+
+
+def test_confidence_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        ClassConformal(*_calibrated(50, 0)).predict_set(np.array([0.5]), 1.5)
+
+
+def test_regression_intervals_cover_and_widen_where_members_disagree():
+    rng = np.random.default_rng(0)
+    sigma = rng.uniform(0.1, 2.0, 4000)
+    y = rng.normal(0, sigma)
+    conformal = RegressionConformal(np.zeros(2000), y[:2000], sigma[:2000])
+    bounds = conformal.predict_interval(np.zeros(2000), sigma[2000:], 0.9)
+    inside = (y[2000:] >= bounds[:, 0]) & (y[2000:] <= bounds[:, 1])
+    assert abs(inside.mean() - 0.9) < 0.03
+    width = bounds[:, 1] - bounds[:, 0]
+    # sigma + beta (beta = median sigma, about 1) grows from about 1.1 to 3
+    assert width[np.argmax(sigma[2000:])] > 2.5 * width[np.argmin(sigma[2000:])]
+    assert np.isnan(conformal.predict_interval(np.array([np.nan]), np.array([1.0]), 0.9)).all()

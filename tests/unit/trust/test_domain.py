@@ -1,0 +1,51 @@
+"""Applicability domain: ECFP4 similarity to the training set and embedding distance."""
+
+import numpy as np
+
+from molpred.trust.domain import (
+    EmbeddingDistance,
+    FingerprintIndex,
+    domain_thresholds,
+    ecfp4_bits,
+    in_domain,
+)
+
+TRAIN = ["CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Nc1ccc(O)cc1", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+         "Cn1cnc2c1c(=O)n(C)c(=O)n2C"]
+
+
+def test_a_training_molecule_is_identical_and_an_alkane_is_far():
+    index = FingerprintIndex(ecfp4_bits(TRAIN))
+    sim = index.max_similarity(ecfp4_bits(["CC(=O)Oc1ccccc1C(=O)O", "CCCCCCCCCCCC",
+                                           "CC(=O)Oc1ccccc1C(=O)OC", "not smiles"]))
+    assert sim[0] == 1.0
+    assert sim[1] < 0.2 < sim[2] < 1.0
+    assert np.isnan(sim[3])
+
+
+def test_fingerprint_index_round_trips_through_its_arrays():
+    index = FingerprintIndex(ecfp4_bits(TRAIN + ["bad"]))
+    assert len(index) == 4
+    again = FingerprintIndex.from_arrays(**{k[3:]: v for k, v in index.arrays().items()})
+    queries = ecfp4_bits(["c1ccccc1O", "CCN"])
+    np.testing.assert_array_equal(index.max_similarity(queries), again.max_similarity(queries))
+    assert index.arrays()["fp_indices"].dtype == np.uint16
+
+
+def test_embedding_distance_is_mahalanobis_in_the_principal_axes():
+    rng = np.random.default_rng(0)
+    train = rng.normal(0, [5.0, 1.0, 0.2], size=(5000, 3)) + 10
+    distance = EmbeddingDistance.fit(train, n_components=3)
+    d = distance.distance(np.array([[10, 10, 10], [15, 10, 10], [10, 10, 11], [np.nan, 0, 0]]))
+    assert d[0] < 0.1
+    assert abs(d[1] - 1.0) < 0.1 and abs(d[2] - 5.0) < 0.5  # one std along x, five along z
+    assert np.isnan(d[3])
+
+
+def test_thresholds_keep_the_chosen_share_of_validation_molecules():
+    rng = np.random.default_rng(1)
+    sim, dist = rng.random(1000), rng.random(1000) * 10
+    low, high = domain_thresholds(sim, dist, keep=0.9)
+    assert abs((sim >= low).mean() - 0.9) < 0.01 and abs((dist <= high).mean() - 0.9) < 0.01
+    flags = in_domain(np.array([0.5, 0.01, np.nan]), np.array([1.0, 1.0, 1.0]), low, high)
+    assert flags.tolist() == [True, False, False]
