@@ -1,0 +1,62 @@
+"""The shipped panel from the shell: predict without a model, models list/card, explain."""
+
+import pandas as pd
+
+from molpred.panel import shipped_models
+
+ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
+
+
+def test_predict_without_a_model_prints_every_shipped_endpoint(cli):
+    result = cli("predict", ASPIRIN)
+    assert result.exit_code == 0, result.output
+    for name in shipped_models():
+        assert name in result.stdout
+    assert "in domain" in result.stdout and "90% conformal" in result.stdout
+    assert "structural alerts: Brenk: phenol_ester" in result.stdout
+
+
+def test_predict_panel_to_csv_keeps_every_row_and_names_columns_by_model(cli, tmp_path):
+    out = tmp_path / "panel.csv"
+    result = cli("predict", ASPIRIN, "not smiles", "-m", "clintox", "-m", "tox21",
+                 "--confidence", "0.8", "-o", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, keep_default_na=False)
+    assert len(table) == 2 and table.loc[1, "error"] and not table.loc[0, "error"]
+    for column in ("clintox.CT_TOX", "clintox.CT_TOX_std", "clintox.CT_TOX_set",
+                   "clintox.in_domain", "tox21.SR-MMP", "tox21.max_similarity", "alerts"):
+        assert column in table.columns
+    assert 0 <= float(table.loc[0, "clintox.CT_TOX"]) <= 1
+    assert not any(c.startswith(("hiv.", "esol.")) for c in table.columns)
+
+
+def test_a_shipped_name_works_where_a_model_folder_does(cli, library, workdir):
+    lib = workdir / "panel_lib.csv"
+    library.to_csv(lib, index=False)
+    out = workdir / "panel_lib_out.csv"
+    result = cli("screen", "-m", "clintox", "-i", lib, "-o", out, "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == len(library)
+
+
+def test_unknown_model_name_is_one_clear_error(cli):
+    result = cli("predict", "-m", "toxcast21", ASPIRIN)
+    assert result.exit_code == 2
+    assert "neither a model folder nor a shipped model" in result.output
+
+
+def test_models_list_and_card(cli):
+    listing = cli("models", "list")
+    assert listing.exit_code == 0
+    for name in shipped_models():
+        assert name in listing.stdout
+    card = cli("models", "card", "clintox")
+    assert card.exit_code == 0 and "Intended use" in card.stdout and "Limits" in card.stdout
+
+
+def test_explain_writes_a_picture_and_lists_atoms(cli, tmp_path):
+    out = tmp_path / "atoms.png"
+    result = cli("explain", "-m", "clintox", ASPIRIN, "--task", "CT_TOX", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert result.stdout.count("\n  ") >= 13  # one line per heavy atom

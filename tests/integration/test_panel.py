@@ -1,0 +1,61 @@
+"""The shipped panel: names resolve, predictions line up, and the figures a model card
+reports are what the shipped weights give."""
+
+import json
+
+import numpy as np
+import pytest
+
+import molpred
+from molpred.exceptions import ModelFileError
+from molpred.panel import MODELS_DIR, PANEL, resolve_model, shipped_models
+from molpred.panel.predict import predict_panel
+
+
+def test_the_panel_ships_models_with_cards_within_the_size_budget():
+    names = shipped_models()
+    assert {"tox21", "clintox"} <= set(names)
+    total = sum(f.stat().st_size for f in MODELS_DIR.rglob("*") if f.is_file())
+    assert total < 30e6
+    for name in names:
+        card = (MODELS_DIR / name / "card.md").read_text()
+        assert PANEL[name].dataset in card and "## Limits" in card
+        assert json.loads((MODELS_DIR / name / "config.json").read_text())["ensemble_size"] >= 2
+
+
+def test_names_resolve_and_an_existing_folder_wins(tmp_path, monkeypatch):
+    assert resolve_model("tox21") == MODELS_DIR / "tox21"
+    assert resolve_model("TOX21") == MODELS_DIR / "tox21"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tox21").mkdir()
+    assert resolve_model("tox21").resolve() == tmp_path / "tox21"
+    with pytest.raises(ModelFileError, match="shipped: "):
+        resolve_model("nope")
+
+
+def test_panel_table_has_one_row_per_input_and_prefixed_columns():
+    smiles = ["CC(=O)Oc1ccccc1C(=O)O", "C1CC", "Cn1cnc2c1c(=O)n(C)c(=O)n2C"]
+    table = predict_panel(smiles, ["clintox", "tox21"], confidence=0.9, workers=1)
+    assert table["smiles"].tolist() == smiles
+    assert table.loc[1, "error"] and not table.loc[0, "error"]
+    assert np.isnan(table.loc[1, "tox21.NR-AR"]) and table.loc[1, "clintox.CT_TOX_set"] == ""
+    assert len([c for c in table.columns if c.startswith("tox21.") and c.endswith("_set")]) == 12
+    assert table.columns[-2:].tolist() == ["alerts", "error"]
+
+
+def test_shipped_clintox_reproduces_its_reported_test_score(splits_dir):
+    from molpred.training.metrics import score_predictions
+
+    metrics = json.loads((MODELS_DIR / "clintox" / "metrics.json").read_text())
+    split = json.loads((splits_dir / "clintox.json").read_text())["splits"]["seed0"]
+    predictor = molpred.load("clintox")
+    from molpred.data import load_dataset
+
+    table, _ = load_dataset("clintox")
+    rows = np.asarray(split["test"])
+    smiles = table.frame[table.smiles_col].to_numpy()[rows].tolist()
+    pred = predictor.predict(smiles, domain=False, alerts=False, workers=1)
+    y = table.frame[table.targets].to_numpy(dtype=float)[rows]
+    score = score_predictions(y, pred[predictor.tasks].to_numpy(), predictor.tasks,
+                              "classification")
+    assert score["score"] == pytest.approx(metrics["test"]["score"], abs=1e-6)
