@@ -194,15 +194,22 @@ class Predictor:
     def explain(self, smiles: str, task: str | int | None = None):
         """Atom attributions (Integrated Gradients) of one molecule for one task; see
         :func:`molpred.trust.explain.explain_smiles`. ``.draw("atoms.png")`` on the result
-        draws them on the structure.
+        draws them on the structure. Its ``prediction`` is the calibrated probability
+        :meth:`predict` reports (when the model has :attr:`trust`).
 
         Raises:
             InputError: for a model that does not read a molecular graph, an unknown task or
                 an unreadable SMILES.
         """
+        from molpred.trust.calibration import apply_platt
         from molpred.trust.explain import explain_smiles
 
-        return explain_smiles(self.model, smiles, task)
+        explanation = explain_smiles(self.model, smiles, task)
+        if self.trust is not None and self.task_type == "classification":
+            j = self.tasks.index(explanation.task)  # the probability predict() reports
+            explanation.prediction = float(apply_platt(np.array([[explanation.prediction]]),
+                                                       self.trust.platt[j:j + 1])[0, 0])
+        return explanation
 
     def predict_featurized(
         self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str], batch_size: int = 256,

@@ -44,7 +44,8 @@ class Explanation:
         atom_weights: ``float64 [num_atoms]`` Integrated-Gradients attribution per atom, in
             units of the raw output (logit or standardized value), averaged over members.
         prediction: The prediction for the task (probability of class 1, or value in the
-            dataset's units; members' mean, before calibration).
+            dataset's units; members' mean; :meth:`molpred.predictor.Predictor.explain`
+            calibrates it as ``predict`` does).
         delta: Completeness gap: ``|sum(atom_weights) - (output - baseline output)|``.
     """
 
