@@ -11,7 +11,6 @@ positive value).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 EPS = 1e-6
 ECE_BINS = 10
@@ -33,6 +32,8 @@ def fit_platt(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
         ``float64 [T, 2]``: ``(a, b)`` per task; ``(1, 0)`` (no change) for a task whose
         validation labels hold a single class or fewer than 10 molecules.
     """
+    from sklearn.linear_model import LogisticRegression  # here: a 1-2 s import predict never needs
+
     params = np.tile([1.0, 0.0], (probabilities.shape[1], 1))
     for t in range(probabilities.shape[1]):
         known = np.isfinite(labels[:, t]) & np.isfinite(probabilities[:, t])

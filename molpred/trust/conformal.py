@@ -18,7 +18,6 @@ assumed (``benchmarks/trust.py``).
 from __future__ import annotations
 
 import numpy as np
-from crepes import ConformalClassifier, ConformalRegressor
 
 DEFAULT_CONFIDENCE = 0.9
 
@@ -48,6 +47,8 @@ class ClassConformal:
     def __init__(self, val_probabilities: np.ndarray, val_labels: np.ndarray) -> None:
         self.val_probabilities = np.asarray(val_probabilities, dtype=np.float64)
         self.val_labels = np.asarray(val_labels, dtype=np.float64)
+        from crepes import ConformalClassifier  # imported on use: crepes imports scikit-learn
+
         p_true = np.where(self.val_labels == 1, self.val_probabilities, 1 - self.val_probabilities)
         self._conformal = ConformalClassifier().fit(1 - p_true) if len(p_true) else None
 
@@ -85,6 +86,8 @@ class RegressionConformal:
         self.val_predictions = np.asarray(val_predictions, dtype=np.float64)
         self.val_targets = np.asarray(val_targets, dtype=np.float64)
         self.val_sigmas = np.asarray(val_sigmas, dtype=np.float64)
+        from crepes import ConformalRegressor
+
         median = float(np.median(self.val_sigmas)) if len(self.val_sigmas) else 0.0
         self.beta = median if median > 0 else 1.0
         self._conformal = ConformalRegressor().fit(self.val_targets - self.val_predictions,

@@ -62,19 +62,22 @@ class TrustModel:
         self.embedding = embedding
         self.min_similarity = min_similarity
         self.max_distance = max_distance
-        tasks = platt.shape[0]
-        if task_type == "classification":
-            self._conformal = []
-            for t in range(tasks):
+        self._conformal: list | None = None  # built on first use: crepes takes ~1 s to import
+
+    def _conformal_predictors(self) -> list:
+        """One conformal predictor per task, from the validation arrays."""
+        if self._conformal is None:
+            val, out = self.val, []
+            for t in range(self.platt.shape[0]):
                 known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
-                self._conformal.append(ClassConformal(val["values"][known, t],
-                                                      val["labels"][known, t]))
-        else:
-            self._conformal = []
-            for t in range(tasks):
-                known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
-                self._conformal.append(RegressionConformal(
-                    val["values"][known, t], val["labels"][known, t], val["sigmas"][known, t]))
+                if self.task_type == "classification":
+                    out.append(ClassConformal(val["values"][known, t], val["labels"][known, t]))
+                else:
+                    out.append(RegressionConformal(val["values"][known, t],
+                                                   val["labels"][known, t],
+                                                   val["sigmas"][known, t]))
+            self._conformal = out
+        return self._conformal
 
     @classmethod
     def fit(cls, task_type: str, train_smiles: Sequence[str], train_embeddings: np.ndarray,
@@ -124,7 +127,7 @@ class TrustModel:
             ValueError: if ``confidence`` is not between 0 and 1.
         """
         return [_set_labels(c.predict_set(values[:, t], confidence))
-                for t, c in enumerate(self._conformal)]
+                for t, c in enumerate(self._conformal_predictors())]
 
     def intervals(self, values: np.ndarray, spread: np.ndarray | None, confidence: float
                   ) -> np.ndarray:
@@ -136,7 +139,7 @@ class TrustModel:
         """
         spread = np.zeros_like(values) if spread is None else spread
         return np.stack([c.predict_interval(values[:, t], spread[:, t], confidence)
-                         for t, c in enumerate(self._conformal)], axis=1)
+                         for t, c in enumerate(self._conformal_predictors())], axis=1)
 
     def domain(self, smiles: Sequence[str | None], embeddings: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
