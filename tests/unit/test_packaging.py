@@ -35,4 +35,6 @@ def test_installed_distribution_has_no_generic_top_level_modules():
     assert not tops & {"cli", "tests", "benchmarks", "datasets"}, tops
     names = {"/".join(f.parts) for f in files}
     assert "molpred/data/cards/tox21.json" in names
+    for part in ("config.json", "model.safetensors", "trust.json", "trust.safetensors", "card.md"):
+        assert f"molpred/panel/models/tox21/{part}" in names  # the shipped panel
     assert any(n.endswith("bin/molpred") for n in names)
