@@ -70,7 +70,7 @@ def root(
 
 
 app.command(no_args_is_help=True)(train.train)
-app.command()(predict.predict)
+app.command(no_args_is_help=True)(predict.predict)
 app.command(no_args_is_help=True)(screen.screen)
 app.command(no_args_is_help=True)(evaluate.evaluate)
 app.command(no_args_is_help=True)(explain.explain)

@@ -91,13 +91,9 @@ def model_path(value: str | None) -> Path | None:
     """``--model``: a model folder, or a shipped model's name resolved to its folder."""
     if value is None:
         return None
-    from molpred.exceptions import ModelFileError
     from molpred.panel import resolve_model
 
-    try:
-        return resolve_model(value)
-    except ModelFileError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    return resolve_model(value)  # ModelFileError: one red line, exit code 1
 
 
 MODEL_HELP = ("Folder of a trained model (`molpred train --out`), or the name of a shipped "

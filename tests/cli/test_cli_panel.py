@@ -39,10 +39,9 @@ def test_a_shipped_name_works_where_a_model_folder_does(cli, library, workdir):
     assert len(pd.read_csv(out)) == len(library)
 
 
-def test_unknown_model_name_is_one_clear_error(cli):
+def test_unknown_model_name_is_one_clear_error(cli, one_line_error):
     result = cli("predict", "-m", "toxcast21", ASPIRIN)
-    assert result.exit_code == 2
-    assert "neither a model folder nor a shipped model" in result.output
+    one_line_error(result, "neither a model folder nor a shipped model")
 
 
 def test_models_list_and_card(cli):

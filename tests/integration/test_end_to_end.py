@@ -72,13 +72,15 @@ def test_reloaded_model_predicts_identically(trained, tox21):
     out, result = trained
     smiles = tox21["smiles"].iloc[400:450].tolist()
     first = molpred.load(out).predict(smiles)
-    assert list(first.columns) == ["smiles", "NR-AR", "NR-AhR", "SR-MMP", "error"]
+    assert list(first.columns) == ["smiles", "NR-AR", "NR-AhR", "SR-MMP", "max_similarity",
+                                   "embedding_distance", "in_domain", "alerts", "error"]
     values = first[["NR-AR", "NR-AhR", "SR-MMP"]].to_numpy()
     assert np.all((values > 0) & (values < 1))
     # the saved model is the trained one: same probabilities as the network still in memory
     data, _ = featurize_smiles(smiles, result.model.config.featurizer_config, workers=1)
     in_memory = predict_data(result.model, data, 64, torch.device("cpu"))
-    np.testing.assert_allclose(values, in_memory, rtol=0, atol=1e-6)
+    # ... calibrated by the trust model fitted in training, saved and read back
+    np.testing.assert_allclose(values, result.trust.calibrated(in_memory), rtol=0, atol=1e-6)
 
 
 def test_messy_input_every_row_accounted_for_in_predict_and_screen(trained, tmp_path):

@@ -47,7 +47,8 @@ def test_ensemble_predicts_member_mean_and_std_and_round_trips(ensemble):
     predictor = molpred.load(out)
     assert predictor.ensemble_size == 3
     frame = predictor.predict(QUERIES, workers=1)
-    expected = ["smiles"] + [c for t in TARGETS for c in (t, f"{t}_std")] + ["error"]
+    expected = (["smiles"] + [c for t in TARGETS for c in (t, f"{t}_std")]
+                + ["max_similarity", "embedding_distance", "in_domain", "alerts", "error"])
     assert list(frame.columns) == expected
     assert frame.loc[2, "error"] and frame.loc[[0, 1, 3], "error"].eq("").all()
     good = frame.loc[[0, 1, 3]]
@@ -59,7 +60,9 @@ def test_ensemble_predicts_member_mean_and_std_and_round_trips(ensemble):
     data, _ = featurize_smiles(QUERIES, result.model.config.featurizer_config, workers=1)
     members = predict_members(result.model, data)
     assert members.shape == (3, len(QUERIES), len(TARGETS))
-    np.testing.assert_allclose(good[TARGETS].to_numpy(), members.mean(0)[[0, 1, 3]], atol=1e-6)
+    # the value is the members' mean, calibrated on validation (Platt, per task)
+    calibrated = predictor.trust.calibrated(members.mean(0))
+    np.testing.assert_allclose(good[TARGETS].to_numpy(), calibrated[[0, 1, 3]], atol=1e-6)
     np.testing.assert_allclose(good[[f"{t}_std" for t in TARGETS]].to_numpy(),
                                members.std(0)[[0, 1, 3]], atol=1e-6)
 
@@ -158,13 +161,17 @@ def test_cli_trains_an_ensemble_and_predict_shows_the_spread(tox21_slice, tmp_pa
     assert {"NR-AhR", "NR-AhR_std"} <= set(frame.columns) and len(frame) == 2
 
 
+DOMAIN_AND_ALERTS = ("max_similarity", "embedding_distance", "in_domain", "alerts")
+
+
 def test_ensemble_spread_columns_never_overwrite_input_columns(ensemble, tox21, tmp_path):
     out, _ = ensemble
     smiles = tox21["smiles"].iloc[400:406].tolist() + ["not a molecule"]
     frame = pd.DataFrame({"smiles": smiles, "NR-AR": ["1"] * 7, "NR-AR_std": ["mine"] * 7,
                           "SR-MMP_std": ["keep"] * 7})
     expected = ["smiles", "NR-AR", "NR-AR_std", "SR-MMP_std", "NR-AR_pred", "NR-AR_pred_std",
-                "NR-AhR", "NR-AhR_std", "SR-MMP", "SR-MMP_pred_std", "error"]
+                "NR-AhR", "NR-AhR_std", "SR-MMP", "SR-MMP_pred_std", "max_similarity",
+                "embedding_distance", "in_domain", "alerts", "error"]
     predicted = molpred.load(out).predict(frame, workers=1)
     assert list(predicted.columns) == expected
     assert (predicted["NR-AR_std"] == "mine").all() and (predicted["SR-MMP_std"] == "keep").all()
@@ -174,7 +181,8 @@ def test_ensemble_spread_columns_never_overwrite_input_columns(ensemble, tox21, 
     frame.to_csv(source, index=False)
     molpred.screen(out, source, screened, workers=1, filter="SR-MMP_pred_std >= 0")
     written = pd.read_csv(screened, dtype=str, keep_default_na=False)
-    assert list(written.columns) == expected and len(written) == 6
+    screen_columns = [c for c in expected if c not in DOMAIN_AND_ALERTS]  # screen: predictions only
+    assert list(written.columns) == screen_columns and len(written) == 6
     assert (written["NR-AR_std"] == "mine").all() and (written["SR-MMP_std"] == "keep").all()
 
 
