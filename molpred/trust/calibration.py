@@ -3,7 +3,8 @@ calibration error that measures it.
 
 Platt scaling (Platt 1999; as in Guo et al. 2017, "On calibration of modern neural networks")
 maps a predicted probability ``p`` to ``sigmoid(a * logit(p) + b)``, one ``(a, b)`` per task,
-fitted by logistic regression on the validation part's labels. It keeps the ranking (and so
+fitted by logistic regression on the validation part's labels, and kept only for tasks where
+cross-validation on those labels says it helps. It keeps the ranking (and so
 ROC-AUC) of each task unless ``a`` < 0, which is refused (``a`` is clipped at a small
 positive value).
 """
@@ -21,28 +22,53 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def fit_platt(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Fit Platt scaling per task.
+def fit_platt(probabilities: np.ndarray, labels: np.ndarray, folds: int = 5) -> np.ndarray:
+    """Fit Platt scaling per task, where it helps.
+
+    A task keeps its raw probabilities unless Platt scaling lowers the log-loss in
+    ``folds``-fold stratified cross-validation on these (validation) molecules: with a few
+    hundred validation molecules and a handful of positives a two-parameter fit can make
+    calibration worse, and this decides it on validation data alone.
 
     Args:
         probabilities: ``float [N, T]`` predicted probabilities of class 1 (NaN = no prediction).
         labels: ``float [N, T]`` 0/1 labels, NaN where missing.
+        folds: Cross-validation folds.
 
     Returns:
-        ``float64 [T, 2]``: ``(a, b)`` per task; ``(1, 0)`` (no change) for a task whose
-        validation labels hold a single class or fewer than 10 molecules.
+        ``float64 [T, 2]``: ``(a, b)`` per task; ``(1, 0)`` (no change) where scaling does not
+        lower the cross-validated log-loss, or the task's labels hold fewer than ``folds``
+        molecules of either class.
     """
-    from sklearn.linear_model import LogisticRegression  # here: a 1-2 s import predict never needs
-
     params = np.tile([1.0, 0.0], (probabilities.shape[1], 1))
     for t in range(probabilities.shape[1]):
         known = np.isfinite(labels[:, t]) & np.isfinite(probabilities[:, t])
-        y = labels[known, t]
-        if known.sum() < 10 or len(np.unique(y)) < 2:
+        x, y = _logit(probabilities[known, t]), labels[known, t]
+        if min((y == 0).sum(), (y == 1).sum()) < folds:
             continue
-        fit = LogisticRegression(C=1e4).fit(_logit(probabilities[known, t])[:, None], y)
-        params[t] = [max(float(fit.coef_[0, 0]), 1e-3), float(fit.intercept_[0])]
+        if _cv_log_loss(x, y, folds, platt=True) < _cv_log_loss(x, y, folds, platt=False):
+            params[t] = _platt(x, y)
     return params
+
+
+def _platt(x: np.ndarray, y: np.ndarray) -> list[float]:
+    """``[a, b]`` of a logistic regression of labels ``y`` on logits ``x`` (``a`` >= 1e-3)."""
+    from sklearn.linear_model import LogisticRegression  # here: a 1-2 s import predict never needs
+
+    fit = LogisticRegression(C=1e4).fit(x[:, None], y)
+    return [max(float(fit.coef_[0, 0]), 1e-3), float(fit.intercept_[0])]
+
+
+def _cv_log_loss(x: np.ndarray, y: np.ndarray, folds: int, platt: bool) -> float:
+    """Mean held-out log-loss of Platt scaling (or of the raw logits) over stratified folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    losses = []
+    for fit_rows, test_rows in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
+        a, b = _platt(x[fit_rows], y[fit_rows]) if platt else (1.0, 0.0)
+        p = np.clip(1 / (1 + np.exp(-(a * x[test_rows] + b))), EPS, 1 - EPS)
+        losses.append(-np.mean(y[test_rows] * np.log(p) + (1 - y[test_rows]) * np.log1p(-p)))
+    return float(np.mean(losses))
 
 
 def apply_platt(probabilities: np.ndarray, params: np.ndarray) -> np.ndarray:

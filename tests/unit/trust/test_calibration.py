@@ -48,3 +48,11 @@ def test_ece_of_perfect_and_of_wrong_predictions():
     assert expected_calibration_error(y, y) == 0.0
     assert expected_calibration_error(1 - y, y) == 1.0
     assert np.isnan(expected_calibration_error(np.array([np.nan]), np.array([1.0])))
+
+
+def test_already_calibrated_probabilities_stay_as_they_are():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.02, 0.98, size=(3000, 1))
+    y = (rng.random((3000, 1)) < p).astype(float)
+    a, b = fit_platt(p, y)[0]  # identity, or a fit close to it
+    assert abs(a - 1) < 0.1 and abs(b) < 0.1
