@@ -81,30 +81,33 @@ def _mean_std(values: list[float]) -> str:
     if not values:
         return "–"
     if len(values) == 1:
-        return f"{values[0]:.3f} (1 seed)"
+        return f"{values[0]:.3f}"  # the seeds column says there is one
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
 def table(out: Path) -> str:
     """Markdown table of mean ± std (population std over seeds) per dataset."""
-    lines = ["| dataset | seeds | members | test score | ECE raw → calibrated | coverage at 0.9 "
-             "| in domain | error in / out domain |",
+    lines = ["| dataset | seeds | test score | ECE raw → calibrated | coverage at 0.9 | in domain "
+             "| score in / out of domain | Brier in / out |",
              "|---|---|---|---|---|---|---|---|"]
     for dataset in PANEL_DATASETS:
         records = [json.loads(p.read_text()) for p in sorted((out / dataset).glob("seed*.json"))]
         if not records:
             continue
         t = [r["trust"] for r in records]
-        metric = records[0]["test"]["metric"]
-        ece = ("–" if "ece_raw" not in t[0] else
-               f"{_mean_std([x['ece_raw'] for x in t])} → {_mean_std([x['ece_calibrated'] for x in t])}")
+        metric = {"roc_auc": "ROC-AUC", "rmse": "RMSE"}[records[0]["test"]["metric"]]
+        classification = "ece_raw" in t[0]
+        ece = (f"{_mean_std([x['ece_raw'] for x in t])} → "
+               f"{_mean_std([x['ece_calibrated'] for x in t])}" if classification else "–")
+        inside = [x["roc_auc_in"] if classification else x["error_in"] for x in t]
+        outside = [x["roc_auc_out"] if classification else x["error_out"] for x in t]
+        brier = (f"{_mean_std([x['error_in'] for x in t])} / {_mean_std([x['error_out'] for x in t])}"
+                 if classification else "–")
         lines.append(
-            f"| {dataset} | {len(records)} | {records[0]['members']} | {metric} "
-            f"{_mean_std([r['test']['score'] for r in records])} | {ece} "
-            f"| {_mean_std([x['coverage'] for x in t])} "
+            f"| {dataset} | {len(records)} | {metric} {_mean_std([r['test']['score'] for r in records])} "
+            f"| {ece} | {_mean_std([x['coverage'] for x in t])} "
             f"| {_mean_std([x['in_domain_share'] for x in t])} "
-            f"| {t[0]['error']}: {_mean_std([x['error_in'] for x in t])} / "
-            f"{_mean_std([x['error_out'] for x in t])} |")
+            f"| {metric} {_mean_std(inside)} / {_mean_std(outside)} | {brier} |")
     return "\n".join(lines) + "\n"
 
 
