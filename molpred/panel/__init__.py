@@ -90,6 +90,17 @@ def resolve_model(model: str | Path) -> Path:
                          f"model (shipped: {shipped})")
 
 
+def renamed_columns(outputs: list[str], dataset: str, columns: list[str]) -> list[str] | None:
+    """The dataset columns behind a shipped model's renamed outputs, for scoring it on its own
+    dataset: ``["logp"]`` for ``esol``'s ``["logS"]`` on ``delaney``; ``None`` when
+    ``outputs`` are not a panel model's renamed outputs for ``dataset``."""
+    for entry in PANEL.values():
+        if (entry.dataset == dataset.lower() and entry.outputs == tuple(outputs)
+                and len(columns) == len(outputs)):
+            return list(columns)
+    return None
+
+
 def model_card(name: str) -> str:
     """The Markdown model card of a shipped model.
 

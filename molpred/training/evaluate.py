@@ -143,12 +143,15 @@ def evaluate(
         targets=targets if targets or not is_file else cfg.tasks,
         task_type=cfg.task_type, workers=workers,
     )
-    missing = [t for t in cfg.tasks if t not in prepared.tasks]
+    from molpred.panel import renamed_columns
+
+    columns = renamed_columns(cfg.tasks, str(data), prepared.tasks) or list(cfg.tasks)
+    missing = [t for t in columns if t not in prepared.tasks]
     if missing:
         from molpred.exceptions import InputError
 
         raise InputError(f"{data} has no column for the model's task(s) {missing[:5]}")
-    y = prepared.y[:, [prepared.tasks.index(t) for t in cfg.tasks]]
+    y = prepared.y[:, [prepared.tasks.index(t) for t in columns]]
     if splits is None:  # the training rows are unknown: the model's own prior, not these labels
         rows, part_name, prior = np.arange(len(prepared.data)), ALL_ROWS, model_prior(net)
     else:

@@ -59,3 +59,16 @@ def test_explain_writes_a_picture_and_lists_atoms(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x89PNG"
     assert result.stdout.count("\n  ") >= 13  # one line per heavy atom
+
+
+def test_evaluate_a_shipped_model_on_its_dataset_reproduces_its_card(cli, splits_dir):
+    import json
+
+    from molpred.panel import MODELS_DIR
+
+    reported = json.loads((MODELS_DIR / "esol" / "metrics.json").read_text())["test"]["score"]
+    result = cli("evaluate", "-m", "esol", "delaney", "--splits", splits_dir / "delaney.json",
+                 "--part", "test", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    line = next(li for li in result.stdout.splitlines() if li.startswith("test rmse: "))
+    assert abs(float(line.split(": ")[1]) - reported) < 1e-4
