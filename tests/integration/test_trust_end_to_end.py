@@ -58,15 +58,19 @@ def test_predict_adds_calibrated_values_sets_domain_and_alerts(bbbp_model):
     assert table.loc[0, "alerts"] == "Brenk: phenol_ester"
 
 
-def test_calibration_changes_probabilities_but_not_their_order(bbbp_model, data_dir):
+def test_predicted_probabilities_are_the_calibrated_member_mean(bbbp_model, data_dir):
+    from molpred.trust.calibration import apply_platt
+
     predictor = molpred.load(bbbp_model[1])
     smiles = pd.read_csv(data_dir / "bbbp.csv")["smiles"].iloc[400:460].tolist()
     calibrated = predictor.predict(smiles, domain=False, alerts=False, workers=1)["p_np"]
-    predictor.trust = None
+    platt, predictor.trust = predictor.trust.platt, None
     raw = predictor.predict(smiles, domain=False, alerts=False, workers=1)["p_np"]
-    ok = raw.notna()
-    assert not np.allclose(calibrated[ok], raw[ok])
-    assert (np.argsort(calibrated[ok].to_numpy()) == np.argsort(raw[ok].to_numpy())).all()
+    ok = raw.notna().to_numpy()
+    expected = apply_platt(raw.to_numpy()[ok, None], platt)[:, 0]
+    np.testing.assert_allclose(calibrated.to_numpy()[ok], expected, rtol=1e-9)
+    assert (np.argsort(calibrated.to_numpy()[ok], kind="stable")
+            == np.argsort(expected, kind="stable")).all()
 
 
 def test_higher_confidence_never_gives_smaller_sets(bbbp_model):
