@@ -55,6 +55,10 @@ def parse_smiles(
         return None, f"RDKit cannot parse SMILES: {exc}"
     if mol is None:
         return None, "RDKit cannot parse SMILES (syntax error)"
+    head, _, rest = text.partition(" ")
+    if rest.strip() and not rest.lstrip().startswith("|"):  # "CC O": RDKit would read "CC"
+        return None, (f"SMILES contains a space ({text[:40]!r}); RDKit would read only "
+                      f"{head!r} and take the rest for a name")
     try:
         Chem.SanitizeMol(mol)  # the only sanitization on the success path
     except Exception as exc:

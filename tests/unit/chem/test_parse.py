@@ -79,3 +79,14 @@ def test_deuterium_and_mercury_are_kept():
     assert [a.GetSymbol() for a in deuterated.GetAtoms()].count("H") == 1
     mercury, _ = parse_smiles("C[Hg]C")  # an [H... bracket that is not hydrogen
     assert mercury.GetNumAtoms() == 3
+
+
+def test_a_space_inside_a_smiles_is_an_error_not_a_silently_shorter_molecule():
+    from molpred.chem.parse import parse_smiles
+
+    mol, error = parse_smiles("CC O")
+    assert mol is None and "contains a space" in error and "'CC'" in error
+    mol, error = parse_smiles("  CCO  ")  # surrounding blanks are fine
+    assert mol is not None and mol.GetNumAtoms() == 3 and error == ""
+    mol, _ = parse_smiles("C[C@H](O)CC |r|")  # CXSMILES extensions follow a space
+    assert mol is not None and mol.GetNumAtoms() == 5
