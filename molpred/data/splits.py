@@ -228,6 +228,25 @@ def read_split_file(path: str | Path, key: str | None = None) -> dict[str, np.nd
     return _parts(chosen, f"{path} split {key!r}")
 
 
+def check_split_file_rows(path: str | Path, n: int) -> None:
+    """Refuse a molpred benchmark split file made for a table of another length: its ``rows``
+    field (when present) must equal ``n``, else every index points at another molecule even
+    when all are in range.
+
+    Raises:
+        InputError: naming both lengths and the dataset the file was made for.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return  # read_split_file reports an unreadable file
+    rows = data.get("rows") if isinstance(data, dict) else None
+    if isinstance(rows, int) and not isinstance(rows, bool) and rows != n:
+        made_for = f" ({data['dataset']})" if isinstance(data.get("dataset"), str) else ""
+        raise InputError(f"{path} was made for a table of {rows:,} rows{made_for}; this one has "
+                         f"{n:,}: use the split file of this dataset")
+
+
 def validate_split(split: dict[str, np.ndarray], n: int) -> None:
     """Check that a split fits a table of ``n`` rows.
 

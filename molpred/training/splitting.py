@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from molpred.data import random_split, read_split_file, scaffold_split, validate_split
+from molpred.data.splits import check_split_file_rows
 from molpred.exceptions import InputError
 from molpred.training.prepare import PreparedDataset
 
@@ -40,6 +41,7 @@ def resolve_split(
     n = len(prepared.data)
     if splits is not None:
         split = read_split_file(splits, split_key)
+        check_split_file_rows(splits, n)
         validate_split(split, n)
         return split
     if method == "scaffold":

@@ -104,3 +104,26 @@ def test_validate_split_rejects_bad_indices():
         validate_split(good, 3)
     with pytest.raises(InputError, match="row 1 is in both 'train' and 'test'"):
         validate_split({**good, "test": np.array([1])}, 4)
+
+
+def test_a_split_file_made_for_another_table_is_refused(splits_dir):
+    from molpred.data.splits import check_split_file_rows
+    from molpred.exceptions import InputError
+
+    # clintox's split (1,478 rows) fits inside bbbp's 2,039 rows index-wise; only the file's
+    # rows field can tell that every index would point at another molecule
+    with pytest.raises(InputError, match=r"made for a table of 1,478 rows \(clintox.csv\)"):
+        check_split_file_rows(splits_dir / "clintox.json", 2039)
+    check_split_file_rows(splits_dir / "clintox.json", 1478)  # its own table: fine
+
+
+def test_training_with_another_datasets_split_file_fails_before_training(splits_dir, data_dir,
+                                                                         tmp_path):
+    import molpred
+    from molpred.exceptions import InputError
+
+    table = tmp_path / "esol.csv"
+    table.write_text((data_dir / "delaney.csv").read_text())
+    with pytest.raises(InputError, match="made for a table of"):
+        molpred.train(table, targets=["logp"], model="mlp", splits=splits_dir / "freesolv.json",
+                      epochs=1, workers=1)
