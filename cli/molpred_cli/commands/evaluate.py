@@ -27,6 +27,7 @@ def evaluate(
         "task, `error` (the format shared/benchmarks/score.py reads).", dir_okay=False,
         rich_help_panel=DATA, show_default=False)] = None,
     device: opt.DeviceOpt = opt.Device.auto,
+    workers: opt.Workers = None,
 ) -> None:
     """Score a model on the train, val or test molecules of a dataset.
 
@@ -42,7 +43,7 @@ def evaluate(
         result = run_evaluate(
             model, dataset, smiles_col=smiles_col, targets=opt.comma_list(targets),
             splits=splits, split_key=split_key, part=part.value,
-            predictions_out=predictions_out, device=device.value)
+            predictions_out=predictions_out, device=device.value, workers=workers)
     name = result["part"]
     table = ui.score_table({name: result}, {name: result["rows"]}, f"{model} on {dataset}")
     ui.console.print(table)
