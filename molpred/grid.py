@@ -41,8 +41,8 @@ def show_grid(table: pd.DataFrame, columns: Sequence[str] | str, smiles_col: str
         parts = []
         for c in columns:
             value = row[c]
-            parts.append(f"{c.split('.')[-1]}: {value:.{digits}f}" if isinstance(value, float)
-                         else f"{c.split('.')[-1]}: {value}")
+            parts.append(f"{c.split('.', 1)[-1]}: {value:.{digits}f}" if isinstance(value, float)
+                         else f"{c.split('.', 1)[-1]}: {value}")
         legends.append("  ".join(parts))
     return Draw.MolsToGridImage(mols, molsPerRow=per_row, subImgSize=(size, size),
                                 legends=legends)

@@ -174,21 +174,27 @@ class Predictor:
         the panel featurizes once for all models that share a featurizer.
 
         Raises:
-            InputError: for an unknown or unavailable ``device`` or an unknown ``precision``;
-                ValueError for a ``confidence`` not between 0 and 1.
+            InputError: for an unknown or unavailable ``device``, an unknown ``precision``, or
+                a ``confidence`` not between 0 and 1.
         """
+        if confidence is not None and not 0.0 < confidence < 1.0:
+            raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
         want_domain = domain and self.trust is not None
         members, embeddings = predict_with_embeddings(self.model, data, batch_size,
                                                       resolve_device(device), precision,
                                                       embeddings=want_domain)
         values, spread = self.summarize(members)
         extra = self.trust_columns(values, spread, confidence)
-        if want_domain:
-            extra.update(zip(DOMAIN_COLUMNS, self.trust.domain(smiles, embeddings), strict=True))
+        failed = np.array([d is None for d in data], dtype=bool)
+        if want_domain:  # failed rows: no similarity, not in the domain (their error says why)
+            similarity, distance, inside = self.trust.domain(smiles, embeddings)
+            similarity[failed], distance[failed], inside[failed] = np.nan, np.nan, False
+            extra.update(zip(DOMAIN_COLUMNS, (similarity, distance, inside), strict=True))
         if alerts:
             from molpred.chem.alerts import alerts_column
 
-            extra[ALERTS_COLUMN] = alerts_column(smiles)
+            found = alerts_column(smiles, self.model.config.featurizer_config.standardize)
+            extra[ALERTS_COLUMN] = ["" if bad else a for a, bad in zip(found, failed, strict=True)]
         return self.table(frame, values, spread, errors, extra)
 
     def explain(self, smiles: str, task: str | int | None = None):
@@ -243,11 +249,14 @@ class Predictor:
         """``(values, spread)`` of member predictions ``float64 [M, N, T]``: both ``[N, T]``.
 
         ``values`` is the members' mean, calibrated (classification) when the model has
-        :attr:`trust`; the spread (population std of the members' raw outputs) is ``None``
-        for a single model."""
+        :attr:`trust`; the spread is the population std of the members' (calibrated)
+        predictions, ``None`` for a single model."""
         mean = members.mean(axis=0)
-        values = self.trust.calibrated(mean) if self.trust is not None else mean
-        return values, (members.std(axis=0) if self.ensemble_size > 1 else None)
+        if self.trust is None:
+            return mean, (members.std(axis=0) if self.ensemble_size > 1 else None)
+        spread = (np.stack([self.trust.calibrated(m) for m in members]).std(axis=0)
+                  if self.ensemble_size > 1 else None)  # in the units of the value beside it
+        return self.trust.calibrated(mean), spread
 
     def trust_columns(self, values: np.ndarray, spread: np.ndarray | None,
                       confidence: float | None) -> dict[str, object]:
@@ -280,11 +289,13 @@ class Predictor:
                 out[spread_name] = spread[:, j]
             taken.update(n for n in (name, spread_name) if n is not None)
             task = self.tasks[j]
-            for suffix in (SET_SUFFIX, LOWER_SUFFIX, UPPER_SUFFIX):
-                if task + suffix in extra:
-                    column = _free(name + suffix, "", taken)
-                    out[column] = extra.pop(task + suffix)
-                    taken.add(column)
+            suffixes = [x for x in (SET_SUFFIX, LOWER_SUFFIX, UPPER_SUFFIX) if task + x in extra]
+            base = name
+            while any(base + x in taken for x in suffixes):  # bounds keep one shared base
+                base += "_pred"
+            for suffix in suffixes:
+                out[base + suffix] = extra.pop(task + suffix)
+                taken.add(base + suffix)
         for key, values_ in extra.items():
             column = _free(key, "", taken)
             out[column] = values_

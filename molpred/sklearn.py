@@ -200,7 +200,9 @@ class MolPredictor:
 
 def _label_frame(y) -> pd.DataFrame:
     if isinstance(y, pd.DataFrame):
-        return y.reset_index(drop=True).astype(np.float64)
+        labels = y.reset_index(drop=True).astype(np.float64)
+        labels.columns = [str(c) for c in labels.columns]  # task names are text (CSV headers)
+        return labels
     if isinstance(y, pd.Series):
         return pd.DataFrame({str(y.name) if y.name is not None else "y":
                              y.to_numpy(dtype=np.float64)})

@@ -174,7 +174,9 @@ def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
     """The panel's predictions, one table per molecule: a line per endpoint with its value,
     spread, conformal set or interval and applicability domain; then alerts or the error.
     Larger inputs print the first ``limit`` molecules and say to use ``-o``."""
-    models = [c[: -len(".in_domain")] for c in frame.columns if str(c).endswith(".in_domain")]
+    info = frame.attrs.get("panel", {})
+    models = info.get("models") or [c[: -len(".in_domain")] for c in frame.columns
+                                    if str(c).endswith(".in_domain")]
     error = frame.columns[-1]
     for i, row in enumerate(frame.head(limit).itertuples(index=False)):
         values = dict(zip(frame.columns, row, strict=True))
@@ -198,12 +200,12 @@ def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
                 else:
                     conformal = ""
                 inside = values.get(f"{model}.in_domain")
-                domain = "" if k else ("yes" if inside else "no") + (
+                domain = "" if k or inside is None else ("yes" if inside else "no") + (
                     f" (sim {values[f'{model}.max_similarity']:.2f})")
                 table.add_row(model if not k else "", task, _fmt(values[key], 3),
                               _fmt(values.get(f"{key}_std"), 3), conformal, domain)
         console.print(table)
-        alerts = next((values[c] for c in ("alerts", "molpred_alerts") if c in values), "")
+        alerts = values.get(info.get("alerts", "alerts"), "")
         console.print(f"structural alerts: {alerts or 'none'}", highlight=False, markup=False)
     if len(frame) > limit:
         console.print(f"... and {len(frame) - limit:,} more molecules (use -o FILE to save all)")

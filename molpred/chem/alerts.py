@@ -50,14 +50,21 @@ def structural_alerts(mol: Chem.Mol | None) -> list[str]:
     return sorted(found)
 
 
-def alerts_column(smiles: Sequence[str | None]) -> list[str]:
+def alerts_column(smiles: Sequence[str | None], standardize: bool = False) -> list[str]:
     """The ``alerts`` column for SMILES: alerts joined by ``"; "``, ``""`` when none (or the
-    SMILES does not parse: that row's ``error`` column says why)."""
-    out = []
-    for text in smiles:
-        mol = Chem.MolFromSmiles(text) if isinstance(text, str) and text else None
-        out.append(SEPARATOR.join(structural_alerts(mol)))
-    return out
+    SMILES does not parse: that row's ``error`` column says why).
+
+    Args:
+        smiles: The input SMILES.
+        standardize: Check the standardized molecule (largest fragment, uncharged), as models
+            that standardize see it, instead of the molecule as written.
+    """
+    from molpred.chem.parse import parse_smiles
+    from molpred.chem.standardize import Standardizer
+
+    standardizer = Standardizer() if standardize else None
+    return [SEPARATOR.join(structural_alerts(parse_smiles(text, standardizer)[0]))
+            for text in smiles]
 
 
 def _catalog_label(origin: str) -> str:

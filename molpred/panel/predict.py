@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
 from molpred.panel import shipped_models
-from molpred.predictor import ALERTS_COLUMN, Predictor, _as_frame, error_column, load
+from molpred.predictor import ALERTS_COLUMN, Predictor, _as_frame, _free, error_column, load
 
 SEPARATOR = "."
 """Between a model's name and its column in the panel table (``tox21.NR-AR``)."""
@@ -41,21 +42,32 @@ def predict_panel(
         model ``NAME``, its prediction columns (:meth:`~molpred.predictor.Predictor.predict`)
         prefixed ``NAME.``: ``NAME.TASK``, ``NAME.TASK_std``, ``NAME.TASK_set`` or
         ``NAME.TASK_lower``/``_upper``, ``NAME.max_similarity``,
-        ``NAME.embedding_distance``, ``NAME.in_domain``; then ``alerts`` (structural alerts)
-        and ``error`` (the first model's reason a row failed, ``""`` when fine).
+        ``NAME.embedding_distance``, ``NAME.in_domain``; then ``alerts`` (structural alerts
+        of the standardized parent compound; ``alerts_pred`` if the input has ``alerts``) and
+        ``error`` (the first model's reason a row failed, ``""`` when fine). ``NAME`` is the
+        shipped model's name or the model folder's name. ``table.attrs["panel"]`` records the
+        model names, the SMILES and alerts columns and the confidence.
 
     Raises:
         ModelFileError: for a name that is neither shipped nor a model folder, or a corrupt
             model.
-        InputError: as for :meth:`~molpred.predictor.Predictor.predict`.
+        InputError: as for :meth:`~molpred.predictor.Predictor.predict`, or when two models
+            would get the same column prefix.
     """
     names = [str(m) for m in (models if models is not None else shipped_models())]
+    labels = [Path(n).name if Path(n).exists() else n.lower() for n in names]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise InputError(f"two models would share the column prefix {repeated[0]!r}: give each "
+                         "model once, and model folders distinct names")
+    if confidence is not None and not 0.0 < confidence < 1.0:
+        raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
     frame, column = _as_frame(molecules, smiles_col)
     smiles = frame[column].tolist()
     out = frame.copy()
     featurized: dict[str, tuple[list, list[str]]] = {}
     errors = [""] * len(frame)
-    for name in names:
+    for name, label in zip(names, labels, strict=True):
         predictor = load(name)
         config = predictor.model.config.featurizer_config
         key = json.dumps(config.to_dict(), sort_keys=True)
@@ -64,16 +76,18 @@ def predict_panel(
         data, row_errors = featurized[key]
         table = predictor.predict_with_trust(frame, smiles, data, row_errors, batch_size, device,
                                              precision, confidence=confidence, alerts=False)
-        label = Path(name).name if Path(name).exists() else name
         for col in _new_columns(predictor, frame, table):
             out[f"{label}{SEPARATOR}{col}"] = table[col]
         errors = [old or new for old, new in zip(errors, table[error_column(frame.columns)],
                                                   strict=True)]
     from molpred.chem.alerts import alerts_column
 
-    out[ALERTS_COLUMN if ALERTS_COLUMN not in frame.columns else "molpred_alerts"] = \
-        alerts_column(smiles)
+    alerts = _free(ALERTS_COLUMN, "", {str(c) for c in out.columns})
+    found = alerts_column(smiles, standardize=True)  # the parent compound, as most models see it
+    out[alerts] = ["" if error else a for a, error in zip(found, errors, strict=True)]
     out[error_column(frame.columns)] = errors
+    out.attrs["panel"] = {"models": labels, "smiles": column, "alerts": alerts,
+                          "confidence": confidence}
     return out
 
 

@@ -36,7 +36,7 @@ def fit_trust(model: MoleculeModel | Ensemble, prepared: PreparedDataset, split:
                                                           batch_size, where)
     return TrustModel.fit(prepared.task_type, [smiles[i] for i in train], train_embeddings,
                           [smiles[i] for i in val], val_members, val_embeddings,
-                          prepared.y[val].astype(np.float64))
+                          prepared.y[val].astype(np.float64), prepared.featurizer.standardize)
 
 
 def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: PreparedDataset,

@@ -12,7 +12,9 @@ conformal predictor was calibrated on.
   ``beta`` the validation median of ``sigma``, so that intervals widen where members disagree.
 
 A scaffold split breaks exchangeability on purpose, so coverage on test is measured, not
-assumed (``benchmarks/trust.py``).
+assumed (``benchmarks/trust.py``). The calibration map and the conformal scores are fitted on
+the same validation molecules; Platt scaling is monotone with two parameters, so its effect
+on validity is small, but it is not the textbook split.
 """
 
 from __future__ import annotations

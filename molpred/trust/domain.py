@@ -30,21 +30,33 @@ VAL_IN_DOMAIN = 0.9
 """Share of validation molecules each signal's threshold keeps in the domain."""
 
 
-def ecfp4_bits(smiles: Sequence[str | None]) -> list[np.ndarray | None]:
-    """On-bit indices of each molecule's ECFP4 fingerprint (radius 2, 2048 bits).
+def parse_for_model(smiles: Sequence[str | None], standardize: bool) -> list[Chem.Mol | None]:
+    """The molecules a model sees: parsed as molpred parses (explicit hydrogens removed) and,
+    for models that standardize, standardized (largest fragment, uncharged), so that a salt
+    form is compared with the training set as the parent compound the model predicts.
 
     Returns:
-        Per SMILES, a sorted ``uint16 [n_on]`` array, or ``None`` when RDKit cannot parse it.
+        One molecule per SMILES, ``None`` where parsing or standardization fails.
+    """
+    from molpred.chem.parse import parse_smiles
+    from molpred.chem.standardize import Standardizer
+
+    standardizer = Standardizer() if standardize else None
+    return [parse_smiles(text, standardizer)[0] for text in smiles]
+
+
+def ecfp4_bits(smiles: Sequence[str | None], standardize: bool = False
+               ) -> list[np.ndarray | None]:
+    """On-bit indices of each molecule's ECFP4 fingerprint (radius 2, 2048 bits), computed on
+    the molecule the model sees (:func:`parse_for_model`).
+
+    Returns:
+        Per SMILES, a sorted ``uint16 [n_on]`` array, or ``None`` when it cannot be parsed.
     """
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=ECFP_RADIUS, fpSize=ECFP_BITS)
-    out: list[np.ndarray | None] = []
-    for text in smiles:
-        mol = Chem.MolFromSmiles(text) if isinstance(text, str) and text else None
-        if mol is None:
-            out.append(None)
-            continue
-        out.append(np.asarray(list(generator.GetFingerprint(mol).GetOnBits()), dtype=np.uint16))
-    return out
+    return [None if mol is None else
+            np.asarray(list(generator.GetFingerprint(mol).GetOnBits()), dtype=np.uint16)
+            for mol in parse_for_model(smiles, standardize)]
 
 
 def _bitvect(bits: np.ndarray) -> DataStructs.ExplicitBitVect:

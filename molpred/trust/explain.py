@@ -119,6 +119,9 @@ def explain_smiles(model: MoleculeModel | Ensemble, smiles: str, task: str | int
     mol, error = parse_smiles(smiles, Standardizer() if featurizer.standardize else None)
     if mol is None:
         raise InputError(f"cannot explain {smiles!r}: {error}")
+    if mol.GetNumAtoms() < 2:  # RDKit's similarity maps need two atoms to draw
+        raise InputError(f"cannot explain {smiles!r}: attributions need at least two heavy "
+                         "atoms (after standardization)")
     arrays = mol_arrays(mol, featurizer)
     x = torch.from_numpy(arrays["x"]).float()
     weights, deltas, predictions = [], [], []

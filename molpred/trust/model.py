@@ -50,12 +50,15 @@ class TrustModel:
         fingerprints: :class:`~molpred.trust.domain.FingerprintIndex` of training molecules.
         embedding: One :class:`~molpred.trust.domain.EmbeddingDistance` per ensemble member.
         min_similarity, max_distance: The in-domain thresholds, chosen on validation.
+        standardize: Whether fingerprints are taken of standardized molecules (as the model
+            sees them).
     """
 
     def __init__(self, task_type: str, platt: np.ndarray, val: dict[str, np.ndarray],
                  fingerprints: FingerprintIndex, embedding: list[EmbeddingDistance],
-                 min_similarity: float, max_distance: float) -> None:
+                 min_similarity: float, max_distance: float, standardize: bool = False) -> None:
         self.task_type = task_type
+        self.standardize = standardize
         self.platt = platt
         self.val = val
         self.fingerprints = fingerprints
@@ -82,7 +85,7 @@ class TrustModel:
     @classmethod
     def fit(cls, task_type: str, train_smiles: Sequence[str], train_embeddings: np.ndarray,
             val_smiles: Sequence[str], val_members: np.ndarray, val_embeddings: np.ndarray,
-            val_labels: np.ndarray) -> TrustModel:
+            val_labels: np.ndarray, standardize: bool = False) -> TrustModel:
         """Fit on a model's training and validation molecules.
 
         Args:
@@ -94,6 +97,7 @@ class TrustModel:
             val_members: ``float [M, n_val, T]`` member predictions on validation molecules.
             val_embeddings: ``float [M, n_val, H]`` member embeddings of validation molecules.
             val_labels: ``float [n_val, T]`` labels, NaN = missing.
+            standardize: Fingerprint standardized molecules (the model's featurizer setting).
 
         Returns:
             The fitted :class:`TrustModel`.
@@ -105,13 +109,13 @@ class TrustModel:
         else:
             platt = np.tile([1.0, 0.0], (mean.shape[1], 1))
             val = {"values": mean, "labels": val_labels, "sigmas": val_members.std(axis=0)}
-        fingerprints = FingerprintIndex(ecfp4_bits(train_smiles))
+        fingerprints = FingerprintIndex(ecfp4_bits(train_smiles, standardize))
         embedding = [EmbeddingDistance.fit(e) for e in train_embeddings]
-        similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles))
+        similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles, standardize))
         distance = _mean_distance(embedding, val_embeddings)
         min_similarity, max_distance = domain_thresholds(similarity, distance)
         return cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
-                   fingerprints, embedding, min_similarity, max_distance)
+                   fingerprints, embedding, min_similarity, max_distance, standardize)
 
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
@@ -145,7 +149,7 @@ class TrustModel:
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(max_similarity float64 [N], embedding_distance float64 [N], in_domain bool [N])``
         for N molecules given as SMILES with member embeddings ``float [M, N, H]``."""
-        similarity = self.fingerprints.max_similarity(ecfp4_bits(smiles))
+        similarity = self.fingerprints.max_similarity(ecfp4_bits(smiles, self.standardize))
         distance = _mean_distance(self.embedding, embeddings)
         return similarity, distance, in_domain(similarity, distance, self.min_similarity,
                                                self.max_distance)
@@ -163,6 +167,7 @@ class TrustModel:
         (out / TRUST_JSON).write_text(json.dumps({
             "format": TRUST_FORMAT, "task_type": self.task_type, "members": len(self.embedding),
             "min_similarity": self.min_similarity, "max_distance": self.max_distance,
+            "standardize": self.standardize,
         }, indent=2))
 
     @classmethod
@@ -187,7 +192,8 @@ class TrustModel:
                          for k in range(int(meta["members"]))]
             return cls(meta["task_type"], arrays["platt"], val,
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
-                       embedding, float(meta["min_similarity"]), float(meta["max_distance"]))
+                       embedding, float(meta["min_similarity"]), float(meta["max_distance"]),
+                       bool(meta.get("standardize", False)))
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
                                  f"{TRUST_WEIGHTS}): {exc}") from None

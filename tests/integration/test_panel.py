@@ -59,3 +59,20 @@ def test_shipped_clintox_reproduces_its_reported_test_score(splits_dir):
     score = score_predictions(y, pred[predictor.tasks].to_numpy(), predictor.tasks,
                               "classification")
     assert score["score"] == pytest.approx(metrics["test"]["score"], abs=1e-6)
+
+
+def test_two_models_with_one_column_prefix_are_refused(tmp_path):
+    from molpred.exceptions import InputError
+
+    with pytest.raises(InputError, match="share the column prefix 'clintox'"):
+        predict_panel(["CCO"], ["clintox", "CLINTOX"])
+    with pytest.raises(InputError, match="between 0 and 1"):
+        predict_panel(["CCO"], ["clintox"], confidence=1.5)
+
+
+def test_failed_rows_have_no_similarity_domain_or_alerts():
+    table = predict_panel(["O=C1C=CC(=O)C=C1 X", "O=C1C=CC(=O)C=C1"], ["clintox"], workers=1)
+    assert "contains a space" in table.loc[0, "error"]
+    assert np.isnan(table.loc[0, "clintox.max_similarity"])
+    assert not table.loc[0, "clintox.in_domain"] and table.loc[0, "alerts"] == ""
+    assert "PAINS" in table.loc[1, "alerts"]

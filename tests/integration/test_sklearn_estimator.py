@@ -61,6 +61,8 @@ def test_regression_and_multi_task_targets(data_dir):
     with pytest.raises(InputError, match="classification"):
         est.predict_proba(["CCO"])
     tox = pd.read_csv(data_dir / "tox21.csv").head(200)
-    multi = MolPredictor(epochs=1, device="cpu").fit(tox["smiles"], tox[["NR-AR", "SR-MMP"]])
+    multi = MolPredictor(epochs=1, device="cpu").fit(
+        tox["smiles"], pd.DataFrame(tox[["NR-AR", "SR-MMP"]].to_numpy()))  # integer column names
+    assert multi.tasks_ == ["0", "1"]
     assert multi.predict(["CCO"]).shape == (1, 2)
     assert [p.shape for p in multi.predict_proba(["CCO", "CCN"])] == [(2, 2), (2, 2)]

@@ -85,6 +85,10 @@ def test_regression_models_get_intervals_around_the_prediction(esol_model):
     table = molpred.load(esol_model).predict(["CCO", "c1ccccc1", "CCCCCCCCO"], confidence=0.8,
                                              workers=1)
     assert (table["logp_lower"] < table["logp"]).all() and (table["logp"] < table["logp_upper"]).all()
+    clash = molpred.load(esol_model).predict(
+        pd.DataFrame({"smiles": ["CCO"], "logp_lower": ["mine"]}), confidence=0.8, workers=1)
+    assert {"logp_pred_lower", "logp_pred_upper"} <= set(clash.columns)  # bounds stay a pair
+    assert "logp_upper" not in clash.columns and (clash["logp_lower"] == "mine").all()
     wider = molpred.load(esol_model).predict(["CCO"], confidence=0.95, workers=1)
     assert wider.loc[0, "logp_upper"] - wider.loc[0, "logp_lower"] > (
         table.loc[0, "logp_upper"] - table.loc[0, "logp_lower"])
@@ -113,6 +117,8 @@ def test_explain_attributions_add_up_to_the_output_and_draw(bbbp_model, tmp_path
     assert explanation.draw(tmp_path / "a.svg").lstrip().startswith("<?xml")
     with pytest.raises(InputError, match="unknown task"):
         predictor.explain("CCO", "nope")
+    with pytest.raises(InputError, match="at least two heavy atoms"):
+        predictor.explain("C", "p_np")
 
 
 def test_explain_needs_a_graph_model(tmp_path, data_dir):

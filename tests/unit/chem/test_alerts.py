@@ -17,3 +17,8 @@ def test_clean_and_unreadable_molecules_have_no_alerts():
     column = alerts_column(["CC(=O)Oc1ccccc1C(=O)O", "CCO", "not smiles", None])
     assert column[0] == "Brenk: phenol_ester"
     assert column[1:] == ["", "", ""]
+
+
+def test_alerts_of_the_standardized_parent():
+    assert alerts_column(["O=C1C=CC(=O)C=C1.[Na+].[Cl-]"], standardize=True)[0].startswith("Brenk")
+    assert alerts_column(["CC O"]) == [""]  # a row error has no alerts

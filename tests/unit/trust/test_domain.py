@@ -49,3 +49,11 @@ def test_thresholds_keep_the_chosen_share_of_validation_molecules():
     assert abs((sim >= low).mean() - 0.9) < 0.01 and abs((dist <= high).mean() - 0.9) < 0.01
     flags = in_domain(np.array([0.5, 0.01, np.nan]), np.array([1.0, 1.0, 1.0]), low, high)
     assert flags.tolist() == [True, False, False]
+
+
+def test_a_salt_is_compared_as_its_parent_when_the_model_standardizes():
+    index = FingerprintIndex(ecfp4_bits(TRAIN, standardize=True))
+    salt, parent = "CC(=O)Oc1ccccc1C(=O)[O-].[Na+]", "CC(=O)Oc1ccccc1C(=O)O"
+    with_std = index.max_similarity(ecfp4_bits([salt, parent], standardize=True))
+    assert with_std[0] == with_std[1] == 1.0
+    assert index.max_similarity(ecfp4_bits([salt]))[0] < 1.0  # as written, the salt differs
