@@ -16,6 +16,7 @@ from molpred.inference import predict_members, predict_with_embeddings, resolve_
 from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
+from molpred.trust.conformal import check_confidence
 from molpred.trust.model import TrustModel
 
 ERROR_COLUMN = "error"
@@ -155,8 +156,6 @@ class Predictor:
                 ``MOLPRED_NUM_WORKERS`` is not a whole number. A SMILES RDKit cannot read is
                 not an error: its row says why in ``error``.
         """
-        if confidence is not None and not 0.0 < confidence < 1.0:
-            raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
         frame, column = _as_frame(molecules, smiles_col)
         smiles = frame[column].tolist()
         data, errors = featurize_smiles(smiles, self.model.config.featurizer_config,
@@ -177,8 +176,8 @@ class Predictor:
             InputError: for an unknown or unavailable ``device``, an unknown ``precision``, or
                 a ``confidence`` not between 0 and 1.
         """
-        if confidence is not None and not 0.0 < confidence < 1.0:
-            raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
+        if confidence is not None:
+            check_confidence(confidence)
         want_domain = domain and self.trust is not None
         members, embeddings = predict_with_embeddings(self.model, data, batch_size,
                                                       resolve_device(device), precision,

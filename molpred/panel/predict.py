@@ -12,6 +12,7 @@ from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
 from molpred.panel import shipped_models
 from molpred.predictor import ALERTS_COLUMN, Predictor, _as_frame, _free, error_column, load
+from molpred.trust.conformal import check_confidence
 
 SEPARATOR = "."
 """Between a model's name and its column in the panel table (``tox21.NR-AR``)."""
@@ -60,8 +61,8 @@ def predict_panel(
     if repeated:
         raise InputError(f"two models would share the column prefix {repeated[0]!r}: give each "
                          "model once, and model folders distinct names")
-    if confidence is not None and not 0.0 < confidence < 1.0:
-        raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
+    if confidence is not None:
+        check_confidence(confidence)  # before any model is loaded
     frame, column = _as_frame(molecules, smiles_col)
     smiles = frame[column].tolist()
     out = frame.copy()

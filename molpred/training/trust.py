@@ -74,8 +74,7 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
     report: dict = {"confidence": confidence, "molecules": int(len(rows)),
                     "in_domain_share": float(inside.mean()) if len(inside) else float("nan")}
     if prepared.task_type == "classification":
-        sets = np.stack([_set_matrix(s) for s in trust.prediction_sets(values, confidence)],
-                        axis=1)  # bool [n, T, 2]
+        sets = trust.set_membership(values, confidence)  # bool [n, T, 2]
         label = np.where(known, y, 0).astype(int)
         hit = np.take_along_axis(sets, label[..., None], axis=2)[..., 0]
         report.update(
@@ -115,7 +114,3 @@ def _mean_roc_auc(y: np.ndarray, p: np.ndarray) -> float:
             scores.append(roc_auc_score(y[known, t], p[known, t]))
     return float(np.mean(scores)) if scores else float("nan")
 
-
-def _set_matrix(labels: list[str]) -> np.ndarray:
-    """``bool [N, 2]`` from set strings (``"0"``, ``"1"``, ``"0,1"``, ``""``)."""
-    return np.array([["0" in s.split(","), "1" in s.split(",")] for s in labels], dtype=bool)

@@ -25,9 +25,11 @@ DEFAULT_CONFIDENCE = 0.9
 
 
 def check_confidence(confidence: float) -> None:
-    """Raise ValueError unless 0 < confidence < 1."""
+    """Raise :class:`~molpred.exceptions.InputError` (a ValueError) unless 0 < confidence < 1."""
+    from molpred.exceptions import InputError
+
     if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
+        raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
 
 
 class ClassConformal:

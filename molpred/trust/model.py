@@ -122,16 +122,26 @@ class TrustModel:
         (classification); regression values are returned unchanged."""
         return apply_platt(mean, self.platt) if self.task_type == "classification" else mean
 
-    def prediction_sets(self, values: np.ndarray, confidence: float) -> list[list[str]]:
-        """Classification: per task, each molecule's conformal set from calibrated
-        probabilities ``[N, T]``: ``"0"``, ``"1"``, ``"0,1"`` (both plausible) or ``""`` (no
-        class reaches the confidence; also for failed rows).
+    def set_membership(self, values: np.ndarray, confidence: float) -> np.ndarray:
+        """Classification: ``bool [N, T, 2]``, whether classes 0 and 1 are in each molecule's
+        conformal set for each task, from calibrated probabilities ``[N, T]`` (both False for
+        failed rows).
 
         Raises:
-            ValueError: if ``confidence`` is not between 0 and 1.
+            InputError: if ``confidence`` is not between 0 and 1.
         """
-        return [_set_labels(c.predict_set(values[:, t], confidence))
-                for t, c in enumerate(self._conformal_predictors())]
+        return np.stack([c.predict_set(values[:, t], confidence)
+                         for t, c in enumerate(self._conformal_predictors())], axis=1)
+
+    def prediction_sets(self, values: np.ndarray, confidence: float) -> list[list[str]]:
+        """:meth:`set_membership` as text, per task: ``"0"``, ``"1"``, ``"0,1"`` (both
+        plausible) or ``""`` (no class reaches the confidence; also for failed rows).
+
+        Raises:
+            InputError: if ``confidence`` is not between 0 and 1.
+        """
+        members = self.set_membership(values, confidence)
+        return [_set_labels(members[:, t]) for t in range(members.shape[1])]
 
     def intervals(self, values: np.ndarray, spread: np.ndarray | None, confidence: float
                   ) -> np.ndarray:
@@ -139,7 +149,7 @@ class TrustModel:
         ``[N, T]`` with ensemble spread ``[N, T]`` (``None``: zero, a single model).
 
         Raises:
-            ValueError: if ``confidence`` is not between 0 and 1.
+            InputError: if ``confidence`` is not between 0 and 1.
         """
         spread = np.zeros_like(values) if spread is None else spread
         return np.stack([c.predict_interval(values[:, t], spread[:, t], confidence)
