@@ -115,6 +115,9 @@ def predict_with_embeddings(
     Raises:
         InputError: for an unknown ``precision``.
     """
+    check_precision(precision)
+    if hasattr(model, "predict_with_embeddings"):  # a tree model or a blend predicts itself
+        return model.predict_with_embeddings(data, batch_size, device, precision, embeddings)
     device = torch.device(device) if isinstance(device, str) else device
     autocast = inference_autocast(device, precision)
     model.eval().to(device)

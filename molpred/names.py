@@ -42,3 +42,20 @@ featurized (and screened) in the calling process, whatever ``--workers`` says.""
 
 STRATEGIES = ("auto", "ddp")
 """Lightning strategies molpred supports (``--strategy``): one process, or data-parallel."""
+
+TREE_MODELS: dict[str, str] = {
+    "gbdt": "gradient-boosted trees (LightGBM) on ECFP4 counts + RDKit 2D descriptors",
+    "rf": "random forest (LightGBM's rf mode) on ECFP4 counts + RDKit 2D descriptors",
+}
+"""Tree model families (``--model gbdt|rf``; :mod:`molpred.models.trees`)."""
+
+AUTO_MODEL = "auto"
+"""``--model auto``: candidate families chosen or blended per task by K-fold cross-validation
+on train+val (:mod:`molpred.training.auto`); the default for a file without a dataset card."""
+
+VECTOR_FEATURES = ("ecfp_counts", "rdkit2d")
+"""Fixed-length molecule vectors the tree models read (the ``vector`` array): ECFP4 counts
+(2048) and RDKit 2D descriptors (raw values), concatenated in this order."""
+
+MODEL_FAMILIES = (*ENCODER_MODULES, *TREE_MODELS, AUTO_MODEL)
+"""Everything ``molpred train --model`` accepts."""

@@ -14,6 +14,7 @@ attribute          shape / dtype               present when
 ``fp``             [1, 2048] float32           ``ecfp`` (ECFP4 bits, the ``mlp`` input)
 ``mol_features``   [1, F] float32              ``extra_features`` non-empty (raw, unscaled)
 ``tokens``         [1, 160] int64              ``tokens`` (SMILES token ids, see ``tokens.py``)
+``vector``         [1, V] float32              ``vector`` non-empty (tree-model input, raw)
 =================  ==========================  =========================================
 """
 
@@ -34,8 +35,8 @@ from molpred.chem.standardize import Standardizer
 from molpred.exceptions import InputError
 from molpred.featurizers.graph import graph_arrays
 from molpred.featurizers.tokens import smiles_tokens
-from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, rdkit2d
-from molpred.names import EXTRA_FEATURES, PARALLEL_THRESHOLD
+from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, ecfp4_counts, rdkit2d
+from molpred.names import EXTRA_FEATURES, PARALLEL_THRESHOLD, VECTOR_FEATURES
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
@@ -62,9 +63,13 @@ class FeaturizerConfig:
         standardize: Run :class:`molpred.chem.Standardizer` after parsing.
         tokens: Compute the SMILES token ids as ``tokens`` (the ``cnn`` input). Configs saved
             before this field existed load with ``False``.
+        vector: Fixed-length vectors for tree models, any of :data:`~molpred.names.VECTOR_FEATURES`
+            (``ecfp_counts``, ``rdkit2d``), concatenated in the given order into ``vector``.
+            Configs saved before this field existed load with ``()``.
 
     Raises:
-        InputError: for an extra feature other than ``rdkit2d`` and ``ecfp``.
+        InputError: for an extra feature other than ``rdkit2d`` and ``ecfp``, or a vector
+            feature other than ``ecfp_counts`` and ``rdkit2d``.
     """
 
     graph: bool = True
@@ -72,6 +77,7 @@ class FeaturizerConfig:
     extra_features: tuple[str, ...] = field(default_factory=tuple)
     standardize: bool = True
     tokens: bool = False
+    vector: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.extra_features if f not in EXTRA_FEATURES]
@@ -80,6 +86,11 @@ class FeaturizerConfig:
                 f"unknown extra feature(s) {unknown}; choose from {', '.join(EXTRA_FEATURES)}"
             )
         object.__setattr__(self, "extra_features", tuple(self.extra_features))
+        wrong = [f for f in self.vector if f not in VECTOR_FEATURES]
+        if wrong:
+            raise InputError(f"unknown vector feature(s) {wrong}; choose from "
+                             f"{', '.join(VECTOR_FEATURES)}")
+        object.__setattr__(self, "vector", tuple(self.vector))
 
     @property
     def extra_dim(self) -> int:
@@ -87,10 +98,20 @@ class FeaturizerConfig:
         width = {"rdkit2d": len(DESCRIPTOR_NAMES), "ecfp": ECFP_BITS}
         return sum(width[f] for f in self.extra_features)
 
+    @property
+    def vector_dim(self) -> int:
+        """Width V of ``vector`` (0 when there is none)."""
+        width = {"rdkit2d": len(DESCRIPTOR_NAMES), "ecfp_counts": ECFP_BITS}
+        return sum(width[f] for f in self.vector)
+
     def to_dict(self) -> dict:
         """The settings as JSON-serializable values (``extra_features`` as a list)."""
         d = asdict(self)
         d["extra_features"] = list(self.extra_features)
+        if self.vector:
+            d["vector"] = list(self.vector)
+        else:  # configs of models without trees stay as they were saved before this field
+            del d["vector"]
         return d
 
     @classmethod
@@ -100,7 +121,8 @@ class FeaturizerConfig:
         Raises:
             InputError: for an unknown extra feature.
         """
-        return cls(**{**d, "extra_features": tuple(d.get("extra_features", ()))})
+        return cls(**{**d, "extra_features": tuple(d.get("extra_features", ())),
+                      "vector": tuple(d.get("vector", ()))})
 
 
 def mol_arrays(mol: Chem.Mol, config: FeaturizerConfig) -> dict[str, np.ndarray]:
@@ -109,9 +131,14 @@ def mol_arrays(mol: Chem.Mol, config: FeaturizerConfig) -> dict[str, np.ndarray]
     fp = ecfp4(mol) if (config.ecfp or "ecfp" in config.extra_features) else None
     if config.ecfp:
         arrays["fp"] = fp[None, :]
+    descriptors = (rdkit2d(mol) if "rdkit2d" in config.extra_features + config.vector
+                   else None)  # computed once when both the head and the trees read them
     if config.extra_features:
-        parts = [rdkit2d(mol) if f == "rdkit2d" else fp for f in config.extra_features]
+        parts = [descriptors if f == "rdkit2d" else fp for f in config.extra_features]
         arrays["mol_features"] = np.concatenate(parts)[None, :]
+    if config.vector:
+        parts = [descriptors if f == "rdkit2d" else ecfp4_counts(mol) for f in config.vector]
+        arrays["vector"] = np.concatenate(parts)[None, :]
     if config.tokens:
         arrays["tokens"] = smiles_tokens(mol)[None, :]
     return arrays

@@ -41,6 +41,20 @@ def ecfp4(mol: Chem.Mol, bits: int = ECFP_BITS) -> np.ndarray:
     return _morgan_generator(ECFP_RADIUS, bits).GetFingerprintAsNumPy(mol).astype(np.float32)
 
 
+def ecfp4_counts(mol: Chem.Mol, bits: int = ECFP_BITS) -> np.ndarray:
+    """ECFP4 count vector: how often each hashed radius-2 environment occurs (what tree
+    models read; counts separate e.g. one and three chlorines, which bits cannot).
+
+    Args:
+        mol: A sanitized RDKit molecule.
+        bits: Fingerprint length (default 2048).
+
+    Returns:
+        ``float32`` array of shape ``[bits]`` of non-negative whole numbers.
+    """
+    return _morgan_generator(ECFP_RADIUS, bits).GetCountFingerprintAsNumPy(mol).astype(np.float32)
+
+
 DESCRIPTOR_NAMES: tuple[str, ...] = tuple(name for name, _ in Descriptors._descList)
 """Names of the RDKit 2D descriptors, in the column order of :func:`rdkit2d`."""
 

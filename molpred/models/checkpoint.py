@@ -62,6 +62,9 @@ def save_model(
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
+    family = getattr(model, "family", None)
+    if family is not None:  # trees or a blend: their own files, the same config.json frame
+        return _save_other(model, out, family, training, metrics)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     if half_weights:
         learned = {name for name, _ in model.named_parameters()}
@@ -78,6 +81,30 @@ def save_model(
     if "rdkit2d" in model.config.extra_features:
         config["descriptors"] = {"rdkit_version": rdBase.rdkitVersion,
                                  "names": list(DESCRIPTOR_NAMES)}
+    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    if metrics is not None:
+        (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2))
+    return out
+
+
+def _save_other(model: Any, out: Path, family: str, training: dict[str, Any] | None,
+                metrics: dict[str, Any] | None) -> Path:
+    """:func:`save_model` for a tree model or a blend (``model.family``)."""
+    from molpred import __version__
+
+    config: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                              "molpred_version": __version__, "training": training or {}}
+    if family == "trees":
+        from molpred.models.trees.storage import save_tree_model
+
+        save_tree_model(model, out, config)
+    else:
+        from molpred.models.blend import save_blend
+
+        save_blend(model, out, config)
+    config["descriptors"] = {"rdkit_version": rdBase.rdkitVersion, "names": list(DESCRIPTOR_NAMES)}
+    for stale in (WEIGHTS_FILE,):  # a network saved here before must not linger
+        (out / stale).unlink(missing_ok=True)
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2))
     if metrics is not None:
         (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2))
@@ -128,6 +155,9 @@ def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[st
     """
     path = Path(directory)
     config = read_config(path)
+    family = config.get("family", "network")
+    if family != "network":
+        return _load_other(path, config, family), config
     size = config.get("ensemble_size", 1)
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
         raise ModelFileError(f"{path / CONFIG_FILE} has an invalid ensemble_size {size!r}")
@@ -155,6 +185,24 @@ def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[st
         raise ModelFileError(f"{weights} does not match {CONFIG_FILE}: {first}") from None
     model.eval()
     return model, config
+
+
+def _load_other(path: Path, config: dict[str, Any], family: object) -> Any:
+    """:func:`load_model` for a tree model or a blend.
+
+    Raises:
+        ModelFileError: for an unknown family or any bad piece.
+    """
+    _check_descriptors(path, config)
+    if family == "trees":
+        from molpred.models.trees.storage import load_tree_model
+
+        return load_tree_model(path, config)
+    if family == "blend":
+        from molpred.models.blend import load_blend
+
+        return load_blend(path, config)
+    raise ModelFileError(f"{path / CONFIG_FILE} names an unknown model family {family!r}")
 
 
 def _build(path: Path, config: dict[str, Any], size: int) -> MoleculeModel | Ensemble:

@@ -42,5 +42,7 @@ class Ensemble(nn.Module):
 
 
 def members_of(model: MoleculeModel | Ensemble) -> list[MoleculeModel]:
-    """The member list of an ensemble, or ``[model]`` for a single model."""
-    return list(model.members) if isinstance(model, Ensemble) else [model]
+    """The member list of an ensemble (or of a tree model or blend, which hold ``members``
+    too), or ``[model]`` for a single model."""
+    members = getattr(model, "members", None)
+    return list(members) if members is not None else [model]

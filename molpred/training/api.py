@@ -11,7 +11,8 @@ from molpred.exceptions import InputError, TrainingError
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig, MoleculeModel
-from molpred.names import DEFAULT_MODEL
+from molpred.featurizers.featurize import FeaturizerConfig
+from molpred.names import AUTO_MODEL, DEFAULT_MODEL, TREE_MODELS, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
@@ -19,6 +20,7 @@ from molpred.training.metrics import score_predictions
 from molpred.training.prepare import PreparedDataset, prepare_dataset
 from molpred.training.recommended import with_recommended
 from molpred.training.splitting import resolve_split
+from molpred.training.trees import fit_trees
 from molpred.training.trust import fit_trust, trust_report
 from molpred.trust.model import TrustModel
 
@@ -54,6 +56,26 @@ class TrainResult:
     trust: TrustModel | None = None
 
 
+TREE_MEMBERS = 3
+"""Default members of a ``gbdt``/``rf`` model (their spread is ``TASK_std``)."""
+
+
+def default_model(data: str | Path) -> str:
+    """The family ``molpred train DATA`` uses without ``--model``: ``dmpnn`` (with the card's
+    settings, chosen on validation data) for a MoleculeNet name with a card, ``auto`` for a
+    file, whose data nobody has tuned on."""
+    from molpred.data.cards import get_card
+    from molpred.exceptions import UnknownNameError
+
+    if isinstance(data, Path):
+        return AUTO_MODEL
+    try:
+        get_card(str(data))
+    except UnknownNameError:
+        return AUTO_MODEL
+    return DEFAULT_MODEL
+
+
 def train_prepared(
     prepared: PreparedDataset,
     split: dict,
@@ -64,6 +86,7 @@ def train_prepared(
     out: str | Path | None = None,
     split_info: dict[str, Any] | None = None,
     ensemble_size: int = 1,
+    tree_params: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train and score on an already featurized dataset (what benchmarks call in a loop).
 
@@ -83,7 +106,10 @@ def train_prepared(
         out: Save the trained model directory here (``None``: do not save).
         split_info: Extra provenance written to the saved model's training record (e.g. the
             split file and key).
-        ensemble_size: Members M (1 = a single model).
+        ensemble_size: Members M (1 = a single model). For ``gbdt``/``rf`` the members are
+            boosters from seeds ``seed + k`` (a forest's trees are split among them).
+        tree_params: LightGBM overrides for ``gbdt``/``rf``
+            (:data:`molpred.models.trees.model.TUNABLE`).
 
     Returns:
         A :class:`TrainResult`: the model (or ensemble), its ``metrics`` (validation and test
@@ -106,15 +132,20 @@ def train_prepared(
     if settings.class_weight != "none" and prepared.task_type == "regression":
         raise InputError(f"class weighting ({settings.class_weight}) applies to classification "
                          "only; this dataset is regression: drop --class-weight")
-    config = ModelConfig.build(
-        model, prepared.tasks, prepared.task_type, encoder_params, head_params,
-        extra_features=prepared.featurizer.extra_features,
-        standardize=prepared.featurizer.standardize, units=prepared.units,
-    )
-    fits = [fit_model(prepared, split, config, replace(settings, seed=settings.seed + k))
-            for k in range(ensemble_size)]
+    if model.lower() in TREE_MODELS:
+        fits = [fit_trees(prepared, split, model.lower(), ensemble_size, settings.seed,
+                          tree_params)]
+        trained = fits[0].model
+    else:
+        config = ModelConfig.build(
+            model, prepared.tasks, prepared.task_type, encoder_params, head_params,
+            extra_features=prepared.featurizer.extra_features,
+            standardize=prepared.featurizer.standardize, units=prepared.units,
+        )
+        fits = [fit_model(prepared, split, config, replace(settings, seed=settings.seed + k))
+                for k in range(ensemble_size)]
+        trained = fits[0].model if ensemble_size == 1 else Ensemble([f.model for f in fits])
     fit = fits[0]
-    trained = fit.model if ensemble_size == 1 else Ensemble([f.model for f in fits])
     prior = label_prior(prepared.y[split["train"]], prepared.task_type)
     metrics: dict[str, Any] = {}
     predictions = {}
@@ -145,7 +176,7 @@ def train_prepared(
         invalid_reasons={str(i): prepared.errors[i] for i, d in enumerate(prepared.data)
                          if d is None},
     )
-    if ensemble_size > 1:
+    if ensemble_size > 1 and model.lower() not in TREE_MODELS:
         metrics["members"] = [
             {"seed": settings.seed + k, "best_epoch": f.best_epoch, "epochs_run": f.epochs_run,
              "train_seconds": round(f.seconds, 2), "val_score": f.best_val_score}
@@ -165,7 +196,7 @@ def train(
     smiles_col: str | None = None,
     targets: Sequence[str] | None = None,
     task_type: str | None = None,
-    model: str = DEFAULT_MODEL,
+    model: str | None = None,
     out: str | Path | None = None,
     splits: str | Path | None = None,
     split_key: str = "seed0",
@@ -192,6 +223,11 @@ def train(
     progress: bool = False,
     featurize_progress: Callable[[int], None] | None = None,
     recommended: bool = True,
+    min_epochs: int = 0,
+    tree_params: dict[str, Any] | None = None,
+    time_budget: float | None = None,
+    folds: int = 5,
+    progress_message: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train a model on a dataset and score it on validation and test rows.
 
@@ -210,8 +246,11 @@ def train(
             of its tasks).
         task_type: ``classification`` or ``regression``; default from the dataset card or
             inferred (0/1 labels -> classification).
-        model: Encoder name: ``dmpnn`` (default), ``gcn``, ``gin``, ``gat``, ``attentivefp``,
-            ``transformer``, ``cnn`` or ``mlp`` (see ``molpred.models.encoders.ENCODERS``).
+        model: ``auto`` (candidate families chosen per task by K-fold cross-validation,
+            :mod:`molpred.training.auto`), a tree model (``gbdt``, ``rf``) or an encoder:
+            ``dmpnn``, ``gcn``, ``gin``, ``gat``, ``attentivefp``, ``transformer``, ``cnn`` or
+            ``mlp``. ``None``: ``dmpnn`` with the card's settings for a MoleculeNet dataset
+            name, ``auto`` for a file (:func:`default_model`).
         out: Save the model directory here (``config.json``, ``model.safetensors``,
             ``metrics.json``).
         splits, split_key: A split file and the key of the split to use (e.g. ``seed0``);
@@ -241,6 +280,11 @@ def train(
         featurize_progress: Called with the number of molecules featurized so far, as
             featurization advances (e.g. to drive a progress bar).
         recommended: Use the dataset card's recommended settings for what is left ``None``.
+        min_epochs: Networks: never stop early before this many epochs.
+        tree_params: LightGBM overrides for ``gbdt``/``rf``.
+        time_budget: ``auto`` only: seconds the whole search may take (approximate).
+        folds: ``auto`` only: K of the K-fold cross-validation on train+val.
+        progress_message: ``auto`` only: called with a line of progress per step.
 
     Returns:
         A :class:`TrainResult`.
@@ -255,9 +299,16 @@ def train(
         TrainingError: if training diverged (the model predicts NaN or infinity). All are
             :class:`~molpred.exceptions.MolpredError`.
     """
-    from molpred.models.encoders import ENCODERS
+    model = model or default_model(data)
+    kind = model.lower()
+    if kind == AUTO_MODEL:
+        from molpred.training.auto import train_auto
 
-    encoder_cls = ENCODERS.get(model)
+        return train_auto(data, smiles_col=smiles_col, targets=targets, task_type=task_type,
+                          out=out, splits=splits, split_key=split_key, split=split,
+                          split_sizes=split_sizes, seed=seed, epochs=epochs, batch_size=batch_size,
+                          lr=lr, device=device, workers=workers, featurize_progress=featurize_progress,
+                          time_budget=time_budget, folds=folds, progress_message=progress_message)
     if splits is not None and not Path(splits).is_file():  # fail before the slow featurization
         raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),
@@ -269,18 +320,27 @@ def train(
     settings = FitSettings(epochs=chosen["epochs"], patience=patience, batch_size=batch_size, lr=lr,
                            seed=seed, device=device, progress=progress, precision=precision,
                            class_weight=class_weight, devices=devices, num_nodes=num_nodes,
-                           strategy=strategy)
+                           strategy=strategy, min_epochs=min_epochs)
     check_settings(settings)  # before the slow featurization
+    if kind in TREE_MODELS:
+        if ensemble_size is None:
+            chosen["ensemble_size"] = TREE_MEMBERS
+        featurizer = FeaturizerConfig(graph=False, vector=VECTOR_FEATURES,
+                                      standardize=chosen["standardize"])
+    else:
+        from molpred.models.encoders import ENCODERS
+
+        featurizer = ENCODERS.get(model).featurizer_config(tuple(chosen["extra_features"]),
+                                                           chosen["standardize"])
     if chosen["ensemble_size"] < 1:
         raise InputError(f"ensemble size must be at least 1, not {chosen['ensemble_size']}")
-    featurizer = encoder_cls.featurizer_config(tuple(chosen["extra_features"]),
-                                               chosen["standardize"])
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
                                featurize_progress)
     split_rows = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
     split_info = {"splits": str(splits) if splits else split,
                   "split_key": split_key if splits else None, "recommended": applied}
     result = train_prepared(prepared, split_rows, model, settings, chosen["encoder_params"],
-                            chosen["head_params"], out, split_info, chosen["ensemble_size"])
+                            chosen["head_params"], out, split_info, chosen["ensemble_size"],
+                            tree_params)
     result.metrics["recommended"] = applied
     return result

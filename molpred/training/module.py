@@ -159,10 +159,13 @@ class KeepBestWeights(L.Callback):
 
     Args:
         higher_is_better: ``True`` for ROC-AUC, ``False`` for RMSE.
+        every_epoch: Also keep a copy of every epoch's weights in ``epoch_states`` (list,
+            epoch order), for cross-validated epoch selection.
     """
 
-    def __init__(self, higher_is_better: bool) -> None:
+    def __init__(self, higher_is_better: bool, every_epoch: bool = False) -> None:
         self.higher_is_better = higher_is_better
+        self.epoch_states: list[dict[str, torch.Tensor]] | None = [] if every_epoch else None
         self.best_score: float | None = None
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
@@ -174,6 +177,8 @@ class KeepBestWeights(L.Callback):
         if score is None:
             return
         score = float(score)
+        if self.epoch_states is not None:
+            self.epoch_states.append(copy.deepcopy(pl_module.model.state_dict()))
         better = self.best_score is None or (
             score > self.best_score if self.higher_is_better else score < self.best_score
         )

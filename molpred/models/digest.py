@@ -1,0 +1,45 @@
+"""Content hashes of model files, recorded when a file is written and checked when it is read,
+so that a flipped byte or a swapped file is refused instead of silently predicting."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from molpred.exceptions import ModelFileError
+
+CHUNK = 1 << 20
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a regular file's bytes.
+
+    Raises:
+        ModelFileError: if ``path`` is not a regular file (a folder, FIFO or device is never
+            opened) or cannot be read.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ModelFileError(f"{p} is missing or not a regular file")
+    digest = hashlib.sha256()
+    try:
+        with p.open("rb") as handle:
+            while block := handle.read(CHUNK):
+                digest.update(block)
+    except OSError as exc:
+        raise ModelFileError(f"{p} cannot be read: {exc}") from None
+    return digest.hexdigest()
+
+
+def check_sha256(path: str | Path, expected: object) -> None:
+    """Refuse ``path`` unless its SHA-256 is ``expected`` (hex, as :func:`file_sha256` gives).
+
+    Raises:
+        ModelFileError: if the hash is missing from the config, or differs (the file was
+            changed, corrupted or swapped after it was saved).
+    """
+    if not isinstance(expected, str):
+        raise ModelFileError(f"{path}: config.json records no content hash for it")
+    if file_sha256(path) != expected:
+        raise ModelFileError(f"{path} was changed or corrupted after it was saved (its SHA-256 "
+                             "differs from the one config.json recorded); retrain or restore it")

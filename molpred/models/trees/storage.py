@@ -1,0 +1,104 @@
+"""Save and load tree models without pickle.
+
+A tree model directory holds ``config.json`` (``"family": "trees"``, the :class:`TreeConfig`,
+the RDKit descriptor list, and the SHA-256 of ``trees.json``) and ``trees.json``: each
+member's boosters in LightGBM's own text format (``Booster.model_to_string``) or a constant,
+and the descriptor scaler. Loading checks the hash first, then parses the text with
+``lightgbm.Booster(model_str=...)``; nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from molpred.exceptions import InputError, ModelFileError
+from molpred.models.digest import check_sha256, file_sha256
+from molpred.models.trees.model import TreeConfig, TreeModel
+
+TREES_FILE = "trees.json"
+TREES_FORMAT = "molpred-trees"
+MAX_MEMBERS = 100
+
+
+def save_tree_model(model: TreeModel, directory: str | Path, config: dict[str, Any]) -> Path:
+    """Write ``trees.json`` into ``directory`` and return the ``config.json`` fields that
+    describe it (``family``, ``model``, ``ensemble_size``, ``files``), merged into
+    ``config`` by the caller (:func:`molpred.models.checkpoint.save_model`).
+
+    Returns:
+        The path of ``trees.json``.
+    """
+    out = Path(directory)
+    members = [[{"constant": b} if isinstance(b, float) else {"booster": b.model_to_string()}
+                for b in member] for member in model.members]
+    path = out / TREES_FILE
+    path.write_text(json.dumps({
+        "format": TREES_FORMAT, "members": members,
+        "descriptor_mean": model.descriptor_mean.tolist(),
+        "descriptor_std": model.descriptor_std.tolist(),
+    }))
+    config.update(family="trees", model=model.config.to_dict(), ensemble_size=len(model.members),
+                  files={TREES_FILE: file_sha256(path)})
+    return path
+
+
+def load_tree_model(directory: str | Path, config: dict[str, Any]) -> TreeModel:
+    """Rebuild a :class:`TreeModel` from its directory and parsed ``config.json``.
+
+    Raises:
+        ModelFileError: if ``trees.json`` is missing, changed since it was saved (hash),
+            not molpred's, or disagrees with ``config.json`` (members, tasks, scaler size),
+            or a booster's text does not parse.
+    """
+    import lightgbm as lgb
+
+    path = Path(directory)
+    try:
+        tree_config = TreeConfig(**config["model"])
+    except (TypeError, KeyError, InputError) as exc:
+        raise ModelFileError(f"{path / 'config.json'} describes an unusable tree model: {exc}") from None
+    size = config.get("ensemble_size")
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_MEMBERS:
+        raise ModelFileError(f"{path / 'config.json'} has an invalid ensemble_size {size!r}")
+    file = path / TREES_FILE
+    check_sha256(file, (config.get("files") or {}).get(TREES_FILE))
+    try:
+        saved = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{file} is corrupt (not valid JSON: {exc})") from None
+    if not isinstance(saved, dict) or saved.get("format") != TREES_FORMAT:
+        raise ModelFileError(f"{file} is not a molpred tree file (no format {TREES_FORMAT!r})")
+    members = saved.get("members")
+    tasks = len(tree_config.tasks)
+    if not isinstance(members, list) or len(members) != size or any(
+            not isinstance(m, list) or len(m) != tasks for m in members):
+        raise ModelFileError(f"{file} does not hold {size} member(s) of {tasks} task(s) as "
+                             "config.json says")
+    rebuilt = []
+    for k, member in enumerate(members):
+        entries = []
+        for t, entry in enumerate(member):
+            if isinstance(entry, dict) and isinstance(entry.get("constant"), (int, float)):
+                entries.append(float(entry["constant"]))
+                continue
+            text = entry.get("booster") if isinstance(entry, dict) else None
+            try:
+                if not isinstance(text, str):
+                    raise ValueError("no booster text")
+                entries.append(lgb.Booster(model_str=text))
+            except (lgb.basic.LightGBMError, ValueError) as exc:
+                raise ModelFileError(f"{file}: member {k}, task {tree_config.tasks[t]!r} is not a "
+                                     f"readable LightGBM model ({exc})") from None
+        rebuilt.append(entries)
+    mean = np.asarray(saved.get("descriptor_mean", []), dtype=np.float32)
+    std = np.asarray(saved.get("descriptor_std", []), dtype=np.float32)
+    from molpred.featurizers.vector import DESCRIPTOR_NAMES
+
+    if mean.shape != (len(DESCRIPTOR_NAMES),) or std.shape != mean.shape or not (std > 0).all():
+        raise ModelFileError(f"{file} has a descriptor scaler of the wrong size or with zero "
+                             "spreads")
+    return TreeModel(tree_config, rebuilt, mean, std)
