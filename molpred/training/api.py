@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from molpred.exceptions import InputError, TrainingError
+from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig, MoleculeModel
-from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.names import AUTO_MODEL, DEFAULT_MODEL, TREE_MODELS, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
@@ -226,7 +226,7 @@ def train(
     min_epochs: int = 0,
     tree_params: dict[str, Any] | None = None,
     time_budget: float | None = None,
-    folds: int = 5,
+    folds: int = 3,
     progress_message: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train a model on a dataset and score it on validation and test rows.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 import warnings
@@ -49,6 +50,8 @@ class FitSettings:
         keep_every_epoch: Keep a copy of the weights after every epoch in
             ``FitResult.epoch_states`` (what cross-validated epoch selection needs; about
             1.5 MB per epoch for the default D-MPNN).
+        max_seconds: Stop after this much training time (Lightning ``max_time``); the best
+            epoch so far is kept. ``None``: no limit.
     """
 
     epochs: int = 50
@@ -66,6 +69,7 @@ class FitSettings:
     strategy: str = "auto"
     min_epochs: int = 0
     keep_every_epoch: bool = False
+    max_seconds: float | None = None
 
 
 MAX_POS_WEIGHT = 50.0
@@ -200,6 +204,8 @@ def fit_model(
         precision=settings.precision,
         max_epochs=settings.epochs,
         min_epochs=min(settings.min_epochs, settings.epochs) or None,
+        max_time=(None if settings.max_seconds is None
+                  else datetime.timedelta(seconds=max(1.0, settings.max_seconds))),
         callbacks=[keep_best, EarlyStopping("val_score", patience=settings.patience,
                                             mode="max" if higher else "min")],
         logger=False,

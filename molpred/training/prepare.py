@@ -68,6 +68,23 @@ def infer_task_type(y: np.ndarray) -> str:
     return "classification" if known.size and np.isin(known, (0.0, 1.0)).all() else "regression"
 
 
+def label_columns(table: MoleculeTable) -> list[str]:
+    """The columns of a file that can be targets when none are named (as Chemprop takes every
+    column but the SMILES): every column other than the SMILES column whose non-empty cells
+    are all numbers, with at least one number. Text columns (ids, names) are left out."""
+    import pandas as pd
+
+    out = []
+    for column in table.frame.columns:
+        if column == table.smiles_col:
+            continue
+        values = table.frame[column]
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().sum() and numbers.notna().sum() == values.notna().sum():
+            out.append(str(column))
+    return out
+
+
 def load_labelled(
     source: str | Path,
     smiles_col: str | None = None,
@@ -79,7 +96,8 @@ def load_labelled(
     Args:
         source: Dataset name (``tox21``) or path to a CSV/TSV/SMI/SDF/Parquet file.
         smiles_col: SMILES column of a file (default: :func:`~molpred.data.formats.default_smiles_column`).
-        targets: Target columns of a file (a registry dataset uses all of its tasks).
+        targets: Target columns of a file (a registry dataset uses all of its tasks); default
+            for a file: every numeric column but the SMILES (:func:`label_columns`).
         task_type: ``classification`` or ``regression``; default from the dataset card, else
             ``classification`` when every label is 0 or 1.
 
@@ -90,10 +108,13 @@ def load_labelled(
         DatasetError: for an unknown dataset name, a missing file, or a dataset that can be
             neither found locally nor downloaded.
         InputError: if a file cannot be read (corrupt, unknown format),
-            is given without ``targets``, a named column is missing, or
+            has no numeric column to use as target, a named column is missing, or
             classification labels are not 0/1.
     """
     table, card = load_dataset(source, smiles_col=smiles_col, targets=targets)
+    if not table.targets and targets is None and card is None:
+        table = MoleculeTable(frame=table.frame, smiles_col=table.smiles_col,
+                              targets=label_columns(table))
     if not table.targets:
         raise InputError(f"{source}: no target columns; name them with --targets a,b,...")
     y = table.y

@@ -114,3 +114,63 @@ def _mean_roc_auc(y: np.ndarray, p: np.ndarray) -> float:
             scores.append(roc_auc_score(y[known, t], p[known, t]))
     return float(np.mean(scores)) if scores else float("nan")
 
+
+
+def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_rows: list[np.ndarray],
+                    oof: np.ndarray, labels: np.ndarray, device: str = "auto",
+                    batch_size: int = 256) -> TrustModel:
+    """A :class:`TrustModel` for a model cross-fitted on K folds (``--model auto``), fitted on
+    its out-of-fold (OOF) predictions instead of a held-out validation part.
+
+    - Calibration (Platt) and the conformal scores: OOF predictions ``oof`` against
+      ``labels``; for regression the conformal normalizer is the final members' spread on
+      the same molecules (each was seen by K-1 of the K members, so the spread is smaller
+      than on new molecules; coverage is measured on test in ``benchmarks/``).
+    - Domain: the reference set is every train+val molecule; the similarity threshold keeps
+      90 % of each fold's molecules by their similarity to the other folds (as a new molecule
+      relates to the training set); the embedding-distance threshold uses the final members'
+      embeddings of the train+val molecules.
+
+    Args:
+        model: The final model (all folds' members).
+        prepared: The featurized dataset.
+        pool: ``int64 [n]`` train+val rows; ``fold_rows`` partition them.
+        oof: ``float64 [n, T]`` OOF predictions (probabilities or values).
+        labels: ``float64 [n, T]`` labels of ``pool``, NaN = missing.
+
+    Returns:
+        The fitted :class:`~molpred.trust.model.TrustModel`.
+    """
+    from molpred.trust.calibration import apply_platt, fit_platt
+    from molpred.trust.domain import (
+        EmbeddingDistance,
+        FingerprintIndex,
+        domain_thresholds,
+        ecfp4_bits,
+    )
+
+    where = resolve_device(device)
+    smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
+    pool_smiles = [smiles[i] for i in pool]
+    members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool],
+                                                  batch_size, where)
+    if prepared.task_type == "classification":
+        platt = fit_platt(oof, labels)
+        val = {"values": apply_platt(oof, platt), "labels": labels}
+    else:
+        platt = np.tile([1.0, 0.0], (oof.shape[1], 1))
+        val = {"values": oof, "labels": labels, "sigmas": members.std(axis=0)}
+    standardize = prepared.featurizer.standardize
+    bits = ecfp4_bits(pool_smiles, standardize)
+    similarity = np.full(len(pool), np.nan)
+    for held in fold_rows:
+        inside = np.isin(pool, held)
+        others = FingerprintIndex([b for b, h in zip(bits, inside, strict=True) if not h])
+        similarity[inside] = others.max_similarity([b for b, h in zip(bits, inside, strict=True)
+                                                    if h])
+    embedding = [EmbeddingDistance.fit(e) for e in embeddings]
+    distance = np.mean([e.distance(m) for e, m in zip(embedding, embeddings, strict=True)], axis=0)
+    min_similarity, max_distance = domain_thresholds(similarity, distance)
+    return TrustModel(prepared.task_type, platt,
+                      {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
+                      FingerprintIndex(bits), embedding, min_similarity, max_distance, standardize)

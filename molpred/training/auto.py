@@ -1,0 +1,403 @@
+"""``--model auto``: candidate families compared, chosen and blended by K-fold cross-validation
+on train+val; the test part is predicted once, at the end, by the chosen model.
+
+The rule (written before any test prediction of the benchmark was made; ``docs/auto.md``):
+
+1. Train+val rows are cut into K scaffold folds (:func:`~molpred.training.folds.scaffold_folds`,
+   K = 3 by default). Every candidate is fitted K times, each time on K-1 folds, and predicts
+   the fold it did not see: out-of-fold (OOF) predictions for every train+val molecule.
+2. Candidates: the D-MPNN (plain defaults), gradient-boosted trees and a random forest (both on
+   ECFP4 counts + RDKit 2D descriptors, :mod:`molpred.models.trees`).
+3. The D-MPNN's epoch count is chosen by cross-validation: every fold keeps its weights after
+   each epoch; E* maximizes the fold-averaged validation score (over the epochs every fold
+   ran), and every fold model takes its epoch-E* weights. One epoch count chosen on all K
+   folds replaces K early stops on small, noisy validation parts.
+4. One tree family per dataset: the one with the better mean OOF score over tasks.
+5. The network's share w of the blend ``w * D-MPNN + (1 - w) * trees`` is taken from
+   :data:`WEIGHT_GRID` by OOF score: one dataset-level w (mean OOF score over tasks; ties go
+   to the w nearest 0.5), and a task's own w only where its OOF labels can carry it
+   (:data:`MIN_TASK_MINORITY` molecules of the rarer class, :data:`MIN_TASK_ROWS` values for
+   regression); other tasks take the dataset-level w.
+6. The saved model is the blend of the K fold models of each part (a part with weight 0 on
+   every task is dropped). Calibration, conformal sets and the domain thresholds are fitted
+   on the OOF predictions (:func:`~molpred.training.trust.fit_cross_trust`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from molpred.exceptions import InputError, TrainingError
+from molpred.featurizers.featurize import FeaturizerConfig
+from molpred.inference import predict_members
+from molpred.models.blend import BlendModel
+from molpred.models.checkpoint import save_model
+from molpred.models.ensemble import Ensemble
+from molpred.models.model import ModelConfig
+from molpred.models.trees.model import TreeModel, fit_tree_model, vectors
+from molpred.names import DEFAULT_MODEL, VECTOR_FEATURES
+from molpred.predictor import NON_FINITE
+from molpred.training.evaluate import label_prior, predict_part
+from molpred.training.fit import FitSettings, check_settings, fit_model
+from molpred.training.folds import scaffold_folds
+from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_predictions
+from molpred.training.prepare import PreparedDataset, prepare_dataset
+from molpred.training.splitting import resolve_split
+from molpred.training.trust import fit_cross_trust, trust_report
+
+WEIGHT_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""Network shares the blend may take (0 = trees only, 1 = D-MPNN only)."""
+TREE_FAMILIES = ("gbdt", "rf")
+MIN_TASK_MINORITY = 30
+"""A classification task gets its own blend weight only with this many OOF molecules of its
+rarer class (a ROC-AUC over fewer moves by several hundredths with a few molecules)."""
+MIN_TASK_ROWS = 200
+"""A regression task gets its own blend weight only with this many OOF values."""
+DEFAULT_FOLDS = 3
+DEFAULT_TIME_BUDGET = 3600.0
+"""Seconds ``auto`` may take by default; the D-MPNN folds share what the trees leave."""
+MIN_NETWORK_SECONDS = 30.0
+"""Below this much budget per fold the D-MPNN is not tried (it would not learn)."""
+
+
+def train_auto(
+    data: str | Path,
+    *,
+    smiles_col: str | None = None,
+    targets: Sequence[str] | None = None,
+    task_type: str | None = None,
+    out: str | Path | None = None,
+    splits: str | Path | None = None,
+    split_key: str = "seed0",
+    split: str = "scaffold",
+    split_sizes: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+    epochs: int | None = None,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    device: str = "auto",
+    workers: int | None = None,
+    featurize_progress: Callable[[int], None] | None = None,
+    time_budget: float | None = None,
+    folds: int = DEFAULT_FOLDS,
+    progress_message: Callable[[str], None] | None = None,
+    candidates: Sequence[str] = (DEFAULT_MODEL, *TREE_FAMILIES),
+) -> Any:
+    """Train ``auto`` on a dataset (see the module docstring for the rule).
+
+    Args:
+        data: A MoleculeNet name or a CSV/TSV/SMI/SDF/Parquet file.
+        smiles_col, targets, task_type: As :func:`molpred.train`.
+        out: Save the model directory here.
+        splits, split_key, split, split_sizes, seed: The train/val/test split, as
+            :func:`molpred.train`; cross-validation runs on train+val, test is scored once.
+        epochs: D-MPNN epoch budget per fold (default 50).
+        batch_size, lr, device, workers: As :func:`molpred.train`.
+        featurize_progress: Called with molecules featurized so far.
+        time_budget: Seconds for the whole search (default :data:`DEFAULT_TIME_BUDGET`); the
+            D-MPNN folds stop early to stay within it, and are skipped when under
+            :data:`MIN_NETWORK_SECONDS` per fold remain after the trees.
+        folds: K (at least 2).
+        progress_message: Called with one line per finished step.
+        candidates: Families to compare (default: dmpnn, gbdt, rf).
+
+    Returns:
+        A :class:`~molpred.training.api.TrainResult`; ``metrics["auto"]`` holds the OOF score
+        of every candidate per task, the chosen tree family, weights and epoch count.
+
+    Raises:
+        InputError: bad settings, too few scaffolds for ``folds``, or an unknown candidate.
+        DatasetError: as :func:`molpred.train`.
+        TrainingError: if the chosen model predicts NaN or infinity.
+    """
+    from molpred.training.api import TrainResult
+
+    say = progress_message or (lambda _msg: None)
+    start = time.perf_counter()
+    budget = DEFAULT_TIME_BUDGET if time_budget is None else float(time_budget)
+    unknown = sorted(set(candidates) - {DEFAULT_MODEL, *TREE_FAMILIES})
+    if unknown or not candidates:
+        raise InputError(f"auto compares {DEFAULT_MODEL}, gbdt and rf; unknown: {unknown}")
+    if folds < 2:
+        raise InputError(f"auto needs at least 2 folds, not {folds}")
+    if budget <= 0:
+        raise InputError(f"the time budget must be positive, not {budget:g} s")
+    settings = FitSettings(epochs=epochs or 50, batch_size=batch_size, lr=lr, seed=seed,
+                           device=device, keep_every_epoch=True)
+    check_settings(settings)
+    if splits is not None and not Path(splits).is_file():
+        raise InputError(f"split file not found: {splits}")
+    featurizer = FeaturizerConfig(graph=True, vector=VECTOR_FEATURES, standardize=True)
+    prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
+                               featurize_progress)
+    parts = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
+    pool = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
+    pool = pool[prepared.valid[pool]]
+    smiles = [s if isinstance(s, str) else "" for s in prepared.table.smiles]
+    fold_rows = scaffold_folds(smiles, pool, folds, seed)
+    say(f"auto: {len(pool):,} train+val molecules in {folds} scaffold folds "
+        f"({', '.join(str(len(f)) for f in fold_rows)}); test part: {len(parts.get('test', ())):,}")
+
+    X_all, kept = vectors(prepared.data)
+    position = np.full(len(prepared.data), -1, dtype=np.int64)
+    position[kept] = np.arange(len(kept))
+    oof: dict[str, np.ndarray] = {}
+    fold_models: dict[str, list[Any]] = {}
+    seconds: dict[str, float] = {}
+    for kind in (c for c in candidates if c in TREE_FAMILIES):
+        t0 = time.perf_counter()
+        oof[kind], fold_models[kind] = _cross_fit_trees(kind, prepared, X_all, position, pool,
+                                                       fold_rows, seed)
+        seconds[kind] = round(time.perf_counter() - t0, 1)
+        say(f"auto: {kind} cross-validated in {seconds[kind]:.0f} s, OOF "
+            f"{_mean_score(prepared, pool, oof[kind]):.4f}")
+    network_epoch = None
+    if DEFAULT_MODEL in candidates:
+        left = budget - (time.perf_counter() - start)
+        if left / folds >= MIN_NETWORK_SECONDS:
+            t0 = time.perf_counter()
+            oof[DEFAULT_MODEL], fold_models[DEFAULT_MODEL], network_epoch, curve = \
+                _cross_fit_network(prepared, pool, fold_rows, settings, left, say)
+            seconds[DEFAULT_MODEL] = round(time.perf_counter() - t0, 1)
+            say(f"auto: {DEFAULT_MODEL} cross-validated in {seconds[DEFAULT_MODEL]:.0f} s, epoch "
+                f"{network_epoch + 1} chosen, OOF {_mean_score(prepared, pool, oof[DEFAULT_MODEL]):.4f}")
+        else:
+            say(f"auto: {DEFAULT_MODEL} skipped: {left:.0f} s of the {budget:.0f} s budget left")
+
+    choice = choose_blend(prepared, pool, oof)
+    say(f"auto: chose {choice['summary']}")
+    model = _final_model(choice, fold_models)
+    y_pool = prepared.y[pool].astype(np.float64)
+    trust = fit_cross_trust(model, prepared, pool, fold_rows, choice["oof"], y_pool, device)
+    prior = label_prior(prepared.y[pool], prepared.task_type)
+    metrics: dict[str, Any] = {"cv": choice["cv_score"]}
+    predictions = {}
+    test = parts.get("test", np.zeros(0, dtype=np.int64))
+    if len(test):
+        frame = predictions["test"] = predict_part(model, prepared, test, prior, device)
+        diverged = int((frame["error"] == NON_FINITE).sum())
+        if diverged:
+            raise TrainingError(f"auto's model predicts NaN or infinity for {diverged:,} test "
+                                "molecules; nothing was saved")
+        metrics["test"] = score_predictions(prepared.y[test], frame[prepared.tasks].to_numpy(),
+                                            prepared.tasks, prepared.task_type)
+        metrics["trust"] = trust_report(trust, model, prepared, test, device=device)
+    metrics["val"] = choice["cv_score"]  # what the train table shows as "val": the CV score
+    metrics.update(
+        best_epoch=network_epoch or 0, epochs_run=(network_epoch or 0) + 1,
+        train_seconds=round(time.perf_counter() - start, 2),
+        rows={"train+val": int(len(pool)), "test": int(len(test))},
+        invalid_rows=[i for i, d in enumerate(prepared.data) if d is None],
+        invalid_reasons={str(i): prepared.errors[i] for i, d in enumerate(prepared.data)
+                         if d is None},
+        auto={"folds": [len(f) for f in fold_rows], "candidate_seconds": seconds,
+              "network_epoch": network_epoch, "time_budget": budget,
+              **{k: v for k, v in choice.items() if k != "oof"}},
+    )
+    model_dir = None
+    if out is not None:
+        training = {"model": "auto", "dataset": prepared.source, "seed": seed, "folds": folds,
+                    "splits": str(splits) if splits else split,
+                    "split_key": split_key if splits else None, "epochs": settings.epochs,
+                    "batch_size": batch_size, "lr": lr, "time_budget": budget}
+        model_dir = save_model(model, out, training=training, metrics=metrics)
+        trust.save(model_dir)
+        (Path(model_dir) / "card.md").write_text(auto_card(prepared, metrics))
+    return TrainResult(model, metrics, model_dir, predictions, trust)
+
+
+def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, position: np.ndarray,
+                     pool: np.ndarray, fold_rows: list[np.ndarray], seed: int
+                     ) -> tuple[np.ndarray, list[TreeModel]]:
+    """OOF predictions ``float64 [len(pool), T]`` of ``kind`` and its K fold models."""
+    oof = np.full((len(prepared.data), len(prepared.tasks)), np.nan)
+    models = []
+    for k, held in enumerate(fold_rows):
+        fit_rows = np.setdiff1d(pool, held)
+        model = fit_tree_model(kind, X_all[position[fit_rows]], prepared.y[fit_rows],
+                               prepared.tasks, prepared.task_type, members=1, seed=seed + k,
+                               units=prepared.units, featurizer=_tree_featurizer(prepared))
+        oof[held] = model.predict_matrix(X_all[position[held]])[0]
+        models.append(model)
+    return oof[pool], models
+
+
+def _tree_featurizer(prepared: PreparedDataset) -> FeaturizerConfig:
+    return FeaturizerConfig(graph=False, vector=prepared.featurizer.vector,
+                            standardize=prepared.featurizer.standardize)
+
+
+def _cross_fit_network(prepared: PreparedDataset, pool: np.ndarray, fold_rows: list[np.ndarray],
+                       settings: FitSettings, seconds_left: float, say: Callable[[str], None]
+                       ) -> tuple[np.ndarray, list[Any], int, list[float]]:
+    """The D-MPNN on each fold; the epoch count chosen on the fold-averaged curve.
+
+    Returns:
+        ``(oof [len(pool), T], fold models at epoch E*, E*, fold-averaged curve)``.
+    """
+    from dataclasses import replace
+
+    config = ModelConfig.build(DEFAULT_MODEL, prepared.tasks, prepared.task_type,
+                               standardize=prepared.featurizer.standardize, units=prepared.units)
+    fits = []
+    start = time.perf_counter()
+    for k, held in enumerate(fold_rows):
+        left = seconds_left - (time.perf_counter() - start)
+        per_fold = max(MIN_NETWORK_SECONDS, left / (len(fold_rows) - k))
+        fit = fit_model(prepared, {"train": np.setdiff1d(pool, held), "val": held}, config,
+                        replace(settings, seed=settings.seed + k, max_seconds=per_fold))
+        fits.append(fit)
+        say(f"auto: {DEFAULT_MODEL} fold {k + 1} of {len(fold_rows)}: {fit.epochs_run} epochs, "
+            f"{fit.seconds:.0f} s, best fold score {fit.best_val_score:.4f}")
+    higher = HIGHER_IS_BETTER[METRICS[prepared.task_type]]
+    runs = min(len(f.val_scores) for f in fits)
+    curve = np.nanmean([f.val_scores[:runs] for f in fits], axis=0)
+    epoch = int(np.nanargmax(curve) if higher else np.nanargmin(curve))
+    oof = np.full((len(prepared.data), len(prepared.tasks)), np.nan)
+    models = []
+    for fit, held in zip(fits, fold_rows, strict=True):
+        fit.model.load_state_dict(fit.epoch_states[epoch])
+        fit.model.eval()
+        fit.epoch_states = None  # free the copies
+        oof[held] = predict_members(fit.model, [prepared.data[i] for i in held])[0]
+        models.append(fit.model)
+    return oof[pool], models, epoch, curve.tolist()
+
+
+def _task_scores(prepared: PreparedDataset, pool: np.ndarray, predictions: np.ndarray
+                 ) -> np.ndarray:
+    """Per-task OOF score ``float64 [T]`` (ROC-AUC or RMSE as ``score.py``; NaN where a task
+    cannot be scored)."""
+    scored = score_predictions(prepared.y[pool], predictions, prepared.tasks, prepared.task_type)
+    return np.array([scored["tasks"].get(t, np.nan) for t in prepared.tasks], dtype=np.float64)
+
+
+def _mean_score(prepared: PreparedDataset, pool: np.ndarray, predictions: np.ndarray) -> float:
+    return float(np.nanmean(_task_scores(prepared, pool, predictions)))
+
+
+def _task_has_support(y: np.ndarray, task_type: str) -> np.ndarray:
+    """``bool [T]``: tasks whose OOF labels can carry a weight of their own."""
+    known = np.isfinite(y)
+    if task_type == "regression":
+        return known.sum(axis=0) >= MIN_TASK_ROWS
+    positives = np.nansum(y == 1, axis=0)
+    negatives = np.nansum(y == 0, axis=0)
+    return np.minimum(positives, negatives) >= MIN_TASK_MINORITY
+
+
+def choose_blend(prepared: PreparedDataset, pool: np.ndarray, oof: dict[str, np.ndarray]
+                 ) -> dict[str, Any]:
+    """Apply the rule of the module docstring (steps 4-5) to OOF predictions.
+
+    Args:
+        prepared: The dataset (labels, tasks, task type).
+        pool: ``int64 [n]`` the train+val rows the OOF predictions are of.
+        oof: Candidate name -> ``float64 [n, T]`` OOF predictions.
+
+    Returns:
+        ``{"tree_family", "weights" [T] (network share), "dataset_weight", "per_task": {task:
+        {candidate: OOF score, ..., "blend": score, "weight": w, "own_weight": bool}},
+        "cv_score" (score_predictions dict of the chosen blend's OOF), "oof" [n, T],
+        "summary"}``.
+    """
+    higher = HIGHER_IS_BETTER[METRICS[prepared.task_type]]
+    sign = 1.0 if higher else -1.0
+    trees = [c for c in TREE_FAMILIES if c in oof]
+    tree_family = None
+    if trees:
+        tree_family = max(trees, key=lambda c: sign * _mean_score(prepared, pool, oof[c]))
+    network = oof.get(DEFAULT_MODEL)
+    T = len(prepared.tasks)
+    if network is None or tree_family is None:
+        only = DEFAULT_MODEL if network is not None else tree_family
+        weight = 1.0 if network is not None else 0.0
+        weights = np.full(T, weight)
+        blend = oof[only]
+        grid_scores = {weight: _task_scores(prepared, pool, blend)}
+        dataset_weight = weight
+    else:
+        grid_scores = {w: _task_scores(prepared, pool, w * network + (1 - w) * oof[tree_family])
+                       for w in WEIGHT_GRID}
+        means = {w: sign * np.nanmean(s) for w, s in grid_scores.items()}
+        best = max(means.values())
+        dataset_weight = min((w for w, m in means.items() if np.isclose(m, best, atol=1e-12)),
+                             key=lambda w: abs(w - 0.5))
+        support = _task_has_support(prepared.y[pool], prepared.task_type)
+        weights = np.full(T, dataset_weight)
+        for t in np.flatnonzero(support):
+            column = np.array([sign * grid_scores[w][t] for w in WEIGHT_GRID])
+            if np.isfinite(column).any():
+                top = np.nanmax(column)
+                ties = [w for w, c in zip(WEIGHT_GRID, column, strict=True)
+                        if np.isfinite(c) and np.isclose(c, top, atol=1e-12)]
+                weights[t] = min(ties, key=lambda w: abs(w - dataset_weight))
+        blend = weights * network + (1 - weights) * oof[tree_family]
+    per_candidate = {c: _task_scores(prepared, pool, p) for c, p in oof.items()}
+    blend_scores = _task_scores(prepared, pool, blend)
+    support = _task_has_support(prepared.y[pool], prepared.task_type)
+    per_task = {}
+    for t, task in enumerate(prepared.tasks):
+        per_task[task] = {**{c: _finite(s[t]) for c, s in per_candidate.items()},
+                          "blend": _finite(blend_scores[t]), "weight": float(weights[t]),
+                          "own_weight": bool(support[t]) and len(grid_scores) > 1}
+    cv = score_predictions(prepared.y[pool], blend, prepared.tasks, prepared.task_type)
+    summary = (f"network share {dataset_weight:g} (dataset), tree family {tree_family}, "
+               f"{sum(v['own_weight'] for v in per_task.values())} task(s) with their own "
+               f"share; CV {cv['metric']} {cv['score']:.4f}")
+    return {"tree_family": tree_family, "weights": weights.tolist(),
+            "dataset_weight": float(dataset_weight),
+            "dataset_scores": {str(w): _finite(np.nanmean(s)) for w, s in grid_scores.items()},
+            "candidates": {c: _finite(np.nanmean(s)) for c, s in per_candidate.items()},
+            "per_task": per_task, "cv_score": cv, "oof": blend, "summary": summary}
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _final_model(choice: dict[str, Any], fold_models: dict[str, list[Any]]) -> BlendModel:
+    """The blend of the K fold models of each part that has weight somewhere."""
+    weights = np.asarray(choice["weights"], dtype=np.float64)
+    network = trees = None
+    if (weights > 0).any():
+        members = fold_models[DEFAULT_MODEL]
+        network = members[0] if len(members) == 1 else Ensemble(members)
+    if (weights < 1).any():
+        parts = fold_models[choice["tree_family"]]
+        first = parts[0]
+        trees = TreeModel(first.config, [p.members[0] for p in parts],
+                          np.mean([p.descriptor_mean for p in parts], axis=0),
+                          np.mean([p.descriptor_std for p in parts], axis=0))
+    return BlendModel(network, trees, weights)
+
+
+def auto_card(prepared: PreparedDataset, metrics: dict[str, Any]) -> str:
+    """A Markdown model card: what won on which task and by what CV score."""
+    auto = metrics["auto"]
+    cv = metrics["cv"]
+    lines = [f"# auto model: {prepared.name}", "",
+             f"Chosen by {len(auto['folds'])}-fold scaffold cross-validation on train+val "
+             f"({sum(auto['folds']):,} molecules; folds {auto['folds']}). Test was not used.", "",
+             f"- tree family: **{auto['tree_family']}**; D-MPNN epochs (chosen by CV): "
+             f"{'-' if auto['network_epoch'] is None else auto['network_epoch'] + 1}",
+             f"- network share of the blend, dataset level: **{auto['dataset_weight']:g}**",
+             f"- CV {cv['metric']} of the chosen blend: **{cv['score']:.4f}**; candidates alone: "
+             + ", ".join(f"{c} {s:.4f}" for c, s in auto["candidates"].items() if s is not None),
+             ""]
+    if "test" in metrics:
+        lines += [f"Test {metrics['test']['metric']} (predicted once, after the choice): "
+                  f"{metrics['test']['score']:.4f}", ""]
+    names = list(auto["candidates"])
+    lines += ["| task | " + " | ".join(names) + " | blend | network share |",
+              "|---|" + "---|" * (len(names) + 2)]
+    for task, row in auto["per_task"].items():
+        cells = ["-" if row.get(c) is None else f"{row[c]:.4f}" for c in names + ["blend"]]
+        share = f"{row['weight']:g}" + ("" if row["own_weight"] else " (dataset)")
+        lines.append(f"| {task} | " + " | ".join(cells) + f" | {share} |")
+    return "\n".join(lines) + "\n"
