@@ -13,11 +13,13 @@ from typing import Annotated
 import typer
 
 from molpred.names import (
+    AUTO_MODEL,
     CLASS_WEIGHTS,
     ENCODER_MODULES,
     INFERENCE_PRECISIONS,
     STRATEGIES,
     TRAIN_PRECISIONS,
+    TREE_MODELS,
 )
 
 DATA, MODEL, TRAINING, SCALE = "Data", "Model", "Training", "Scale-out"
@@ -66,8 +68,8 @@ class Part(str, Enum):
     test = "test"
 
 
-MODEL_CHOICES = "|".join(sorted(ENCODER_MODULES))
-"""Encoder names (``molpred.names.ENCODER_MODULES``, torch-free) for help texts. ``--model``
+MODEL_CHOICES = "|".join((AUTO_MODEL, *TREE_MODELS, *sorted(ENCODER_MODULES)))
+"""Model families (``molpred.names``, torch-free) for help texts. ``--model``
 is a plain string checked by the library, so a misspelling is a one-line error naming the
 known encoders rather than a usage box."""
 

@@ -141,6 +141,14 @@ def counting_status(first: str, template: str) -> Iterator[Callable[[int], None]
         yield advance
 
 
+def progress_line(message: str) -> None:
+    """One line of training progress on stderr, with the time it was printed (``auto`` and
+    long runs report each finished step this way, above the spinner)."""
+    import time
+
+    err_console.print(f"[{time.strftime('%H:%M:%S')}] {message}", highlight=False, markup=False)
+
+
 def quiet_training_logs() -> None:
     """Hide Lightning's start-up banners and deprecation chatter: the CLI prints its own
     summary. (Applications, not the library, decide how chatty logging is.)"""

@@ -12,7 +12,7 @@ from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig, MoleculeModel
-from molpred.names import AUTO_MODEL, DEFAULT_MODEL, TREE_MODELS, VECTOR_FEATURES
+from molpred.names import AUTO_MODEL, DEFAULT_MODEL, MODEL_FAMILIES, TREE_MODELS, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
@@ -301,6 +301,14 @@ def train(
     """
     model = model or default_model(data)
     kind = model.lower()
+    if kind not in MODEL_FAMILIES:
+        from molpred.exceptions import UnknownNameError
+
+        raise UnknownNameError(f"unknown model {model!r}; choose one of: "
+                               f"{', '.join(sorted(MODEL_FAMILIES))}")
+    check_settings(FitSettings(precision=precision, class_weight=class_weight, strategy=strategy))
+    if ensemble_size is not None and ensemble_size < 1:
+        raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
     if kind == AUTO_MODEL:
         from molpred.training.auto import train_auto
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
+from molpred.names import EXTRA_FEATURES
 from molpred_cli import options as opt
 from molpred_cli import output as ui
 from molpred_cli.options import DATA, MODEL, TRAINING, option
@@ -23,11 +23,23 @@ def train(
     split_key: opt.SplitKey = "seed0",
     split: Annotated[opt.SplitMethod, option("Without --splits: split 80/10/10 by Bemis-Murcko "
                      "scaffold or at random.", DATA)] = opt.SplitMethod.scaffold,
-    model: Annotated[str, option("Model family: dmpnn = directed message passing over "
-                     "the molecular graph (Chemprop-style, the default), mlp = feed-forward network "
-                     "on ECFP4 fingerprints; gcn, gin, gat, attentivefp, transformer = graph "
-                     "networks; cnn = 1D convolutions over SMILES.", MODEL,
-                                           metavar=f"[{opt.MODEL_CHOICES}]")] = DEFAULT_MODEL,
+    model: Annotated[str | None, option("Model family. auto = compare a D-MPNN, gradient-"
+                     "boosted trees and a random forest by scaffold cross-validation on "
+                     "train+val and keep the best blend per task (the default for your own "
+                     "file); gbdt, rf = trees on ECFP4 counts + RDKit descriptors; dmpnn = "
+                     "directed message passing over the molecular graph (Chemprop-style; the "
+                     "default for a MoleculeNet name); mlp = feed-forward network on ECFP4; gcn, "
+                     "gin, gat, attentivefp, transformer = graph networks; cnn = 1D convolutions "
+                     "over SMILES.", MODEL, metavar=f"[{opt.MODEL_CHOICES}]",
+                     show_default=False)] = None,
+    time_budget: Annotated[float | None, option("auto: seconds the whole search may take "
+                           "(default 3600); the D-MPNN folds stop early to fit it.", MODEL,
+                           min=1.0, show_default=False)] = None,
+    folds: Annotated[int, option("auto: K of the K-fold scaffold cross-validation on "
+                     "train+val; each family is fitted K times (its K fold models are its "
+                     "ensemble).", MODEL, min=2)] = 3,
+    min_epochs: Annotated[int, option("Networks: never stop early before this many epochs.",
+                          TRAINING, min=0)] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
                    "in. Default: runs/DATASET-MODEL.", rich_help_panel=MODEL)] = None,
     hidden_size: Annotated[int | None, option("Width of the hidden layers. Default: the "
@@ -87,7 +99,9 @@ def train(
 
     Example: molpred train tox21 --splits shared/benchmarks/splits/tox21.json --out runs/tox21
     """
-    model_name = model.lower()
+    from molpred.training.api import default_model
+
+    model_name = (model or default_model(dataset)).lower()
     out = out or Path("runs") / f"{Path(dataset).name.split('.')[0]}-{model_name}"
     ui.quiet_training_logs()
     with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; "
@@ -104,6 +118,8 @@ def train(
             seed=seed, ensemble_size=ensemble_size, class_weight=class_weight.value,
             precision=precision.value, devices=devices, num_nodes=num_nodes,
             strategy=strategy.value, device=device.value, workers=workers, featurize_progress=featurized,
+            min_epochs=min_epochs, time_budget=time_budget, folds=folds,
+            progress_message=ui.progress_line,
         )
     if result.model_dir is None:  # a non-zero rank of a data-parallel run: rank 0 reports
         return
@@ -115,12 +131,21 @@ def train(
                          f"on validation data): {describe(m['recommended'])} (--plain: "
                          "without them)", highlight=False, markup=False)
     scores = {part: m[part] for part in ("val", "test") if part in m}
-    ui.console.print(ui.score_table(scores, m["rows"], f"{model_name} on {dataset}",
-                                    result.model.config.units))
-    ui.console.print(f"best epoch {m['best_epoch'] + 1} of {m['epochs_run']}, "
-                     f"{m['train_seconds']:.1f} s training, {len(m['invalid_rows']):,} "
-                     f"unreadable molecules skipped\nmodel saved to {result.model_dir}",
-                     highlight=False, markup=False)
+    if "auto" in m:  # the CV score stands where a validation score would
+        scores = {"CV (train+val)": m["cv"], **({"test": m["test"]} if "test" in m else {})}
+        rows = {"CV (train+val)": m["rows"]["train+val"], "test": m["rows"]["test"]}
+        ui.console.print(ui.score_table(scores, rows, f"auto on {dataset}",
+                                        result.model.config.units))
+        ui.console.print(f"auto chose: {m['auto']['summary']}\n{m['train_seconds']:.1f} s in "
+                         f"all; what won on each task: {result.model_dir / 'card.md'}\nmodel "
+                         f"saved to {result.model_dir}", highlight=False, markup=False)
+    else:
+        ui.console.print(ui.score_table(scores, m["rows"], f"{model_name} on {dataset}",
+                                        result.model.config.units))
+        ui.console.print(f"best epoch {m['best_epoch'] + 1} of {m['epochs_run']}, "
+                         f"{m['train_seconds']:.1f} s training, {len(m['invalid_rows']):,} "
+                         f"unreadable molecules skipped\nmodel saved to {result.model_dir}",
+                         highlight=False, markup=False)
     _report_skipped(m["invalid_reasons"], result.model_dir)
     for part, score in scores.items():
         ui.plain(ui.score_line(part, score))
