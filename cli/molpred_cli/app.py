@@ -24,6 +24,7 @@ from molpred_cli.commands import (
     predict,
     screen,
     train,
+    tune,
 )
 from molpred_cli.output import HANDLED_ERRORS, print_error
 
@@ -75,6 +76,7 @@ app.command(no_args_is_help=True)(screen.screen)
 app.command(no_args_is_help=True)(evaluate.evaluate)
 app.command(no_args_is_help=True)(explain.explain)
 app.command(no_args_is_help=True)(benchmark.benchmark)
+app.command(no_args_is_help=True)(tune.tune)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")
 

@@ -212,16 +212,18 @@ def train_auto(
 
 
 def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, position: np.ndarray,
-                     pool: np.ndarray, fold_rows: list[np.ndarray], seed: int
-                     ) -> tuple[np.ndarray, list[TreeModel]]:
-    """OOF predictions ``float64 [len(pool), T]`` of ``kind`` and its K fold models."""
+                     pool: np.ndarray, fold_rows: list[np.ndarray], seed: int,
+                     params: dict[str, Any] | None = None) -> tuple[np.ndarray, list[TreeModel]]:
+    """OOF predictions ``float64 [len(pool), T]`` of ``kind`` (LightGBM overrides ``params``)
+    and its K fold models."""
     oof = np.full((len(prepared.data), len(prepared.tasks)), np.nan)
     models = []
     for k, held in enumerate(fold_rows):
         fit_rows = np.setdiff1d(pool, held)
         model = fit_tree_model(kind, X_all[position[fit_rows]], prepared.y[fit_rows],
                                prepared.tasks, prepared.task_type, members=1, seed=seed + k,
-                               units=prepared.units, featurizer=_tree_featurizer(prepared))
+                               params=params, units=prepared.units,
+                               featurizer=_tree_featurizer(prepared))
         oof[held] = model.predict_matrix(X_all[position[held]])[0]
         models.append(model)
     return oof[pool], models

@@ -38,6 +38,9 @@ def train(
     folds: Annotated[int, option("auto: K of the K-fold scaffold cross-validation on "
                      "train+val; each family is fitted K times (its K fold models are its "
                      "ensemble).", MODEL, min=2)] = 3,
+    tree_params: Annotated[str | None, option("gbdt/rf: LightGBM settings as JSON, e.g. "
+                           "'{\"learning_rate\": 0.03, \"num_leaves\": 63}' (what molpred tune "
+                           "prints).", MODEL, show_default=False)] = None,
     min_epochs: Annotated[int, option("Networks: never stop early before this many epochs.",
                           TRAINING, min=0)] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
@@ -119,6 +122,7 @@ def train(
             precision=precision.value, devices=devices, num_nodes=num_nodes,
             strategy=strategy.value, device=device.value, workers=workers, featurize_progress=featurized,
             min_epochs=min_epochs, time_budget=time_budget, folds=folds,
+            tree_params=_json_object(tree_params),
             progress_message=ui.progress_line,
         )
     if result.model_dir is None:  # a non-zero rank of a data-parallel run: rank 0 reports
@@ -142,13 +146,36 @@ def train(
     else:
         ui.console.print(ui.score_table(scores, m["rows"], f"{model_name} on {dataset}",
                                         result.model.config.units))
-        ui.console.print(f"best epoch {m['best_epoch'] + 1} of {m['epochs_run']}, "
+        fitted = (f"{len(result.model.members)} members" if model_name in ("gbdt", "rf")
+                  else f"best epoch {m['best_epoch'] + 1} of {m['epochs_run']}")
+        ui.console.print(f"{fitted}, "
                          f"{m['train_seconds']:.1f} s training, {len(m['invalid_rows']):,} "
                          f"unreadable molecules skipped\nmodel saved to {result.model_dir}",
                          highlight=False, markup=False)
     _report_skipped(m["invalid_reasons"], result.model_dir)
     for part, score in scores.items():
         ui.plain(ui.score_line(part, score))
+
+
+def _json_object(value: str | None) -> dict | None:
+    """``--tree-params``: a JSON object, or ``None`` when not given.
+
+    Raises:
+        InputError: if the text is not a JSON object.
+    """
+    if value is None:
+        return None
+    import json
+
+    from molpred.exceptions import InputError
+
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--tree-params is not valid JSON ({exc})") from None
+    if not isinstance(parsed, dict):
+        raise InputError("--tree-params must be a JSON object such as '{\"num_leaves\": 63}'")
+    return parsed
 
 
 def _feature_list(value: str | None) -> list[str] | None:

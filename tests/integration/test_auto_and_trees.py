@@ -1,0 +1,91 @@
+"""``auto``, ``gbdt``/``rf`` and ``tune`` end to end on real BBBP molecules, small and fast."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import molpred
+from molpred.exceptions import ModelFileError
+
+
+@pytest.fixture(scope="module")
+def bbbp_file(data_dir, tmp_path_factory):
+    frame = pd.read_csv(data_dir / "bbbp.csv").sample(360, random_state=0)
+    frame.insert(0, "compound", [f"c{i}" for i in range(len(frame))])  # a text column: no target
+    path = tmp_path_factory.mktemp("auto") / "bbbp360.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def auto_run(bbbp_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("auto") / "model"
+    lines: list[str] = []
+    result = molpred.train(bbbp_file, out=out, epochs=3, folds=2, seed=0, workers=1,
+                           progress_message=lines.append)
+    return result, out, lines
+
+
+def test_auto_is_the_default_for_a_file_and_reports_what_won(auto_run):
+    result, out, lines = auto_run
+    auto = result.metrics["auto"]
+    assert set(auto["candidates"]) == {"dmpnn", "gbdt", "rf"}
+    assert auto["tree_family"] in ("gbdt", "rf")
+    assert set(auto["per_task"]) == {"p_np"}
+    assert 0.0 <= auto["weights"][0] <= 1.0
+    assert any("chose" in line for line in lines) and any("fold 2 of 2" in line for line in lines)
+    card = (out / "card.md").read_text()
+    assert "p_np" in card and "Test was not used" in card
+    assert result.metrics["rows"]["train+val"] + result.metrics["rows"]["test"] <= 360
+
+
+def test_auto_model_loads_and_predicts_every_row_with_trust_columns(auto_run):
+    _, out, _ = auto_run
+    predictor = molpred.load(out)
+    table = predictor.predict(["CC(=O)Oc1ccccc1C(=O)O", "not a smiles", "CCN(CC)CC"],
+                              confidence=0.9)
+    assert len(table) == 3 and table["error"].iloc[1] and not table["error"].iloc[0]
+    assert np.isfinite(table.loc[[0, 2], "p_np"]).all() and np.isnan(table["p_np"].iloc[1])
+    assert {"p_np_std", "p_np_set", "max_similarity", "in_domain"} <= set(table.columns)
+    # the saved blend predicts what the trained one did
+    result, _, _ = auto_run
+    test_rows = result.predictions["test"]
+    assert test_rows["p_np"].notna().all()
+
+
+def test_a_changed_blend_file_is_refused(auto_run, tmp_path):
+    import shutil
+
+    _, out, _ = auto_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    blend = json.loads((copy / "blend.json").read_text())
+    blend["weights"] = [0.5]
+    (copy / "blend.json").write_text(json.dumps(blend))
+    with pytest.raises(ModelFileError, match="changed or corrupted"):
+        molpred.load(copy)
+
+
+def test_a_tiny_time_budget_leaves_the_trees_alone(bbbp_file, tmp_path):
+    lines: list[str] = []
+    result = molpred.train(bbbp_file, model="auto", time_budget=1, folds=2, workers=1,
+                           out=tmp_path / "m", progress_message=lines.append)
+    assert any("dmpnn skipped" in line for line in lines)
+    assert "dmpnn" not in result.metrics["auto"]["candidates"]
+    assert result.metrics["auto"]["weights"] == [0.0]
+    assert not (tmp_path / "m" / "network").exists() and (tmp_path / "m" / "trees").is_dir()
+
+
+def test_tune_searches_on_cv_and_resumes_from_its_journal(bbbp_file, tmp_path):
+    from molpred.training.tune import tune
+
+    journal = tmp_path / "study.journal"
+    first = tune(bbbp_file, model="rf", trials=2, folds=2, storage=journal, workers=1)
+    again = tune(bbbp_file, model="rf", trials=1, folds=2, storage=journal, workers=1)
+    assert first["trials"] == 2 and again["trials"] == 3
+    assert first["metric"] == "roc_auc" and 0.5 < again["best_score"] <= 1.0
+    assert again["command"].startswith(f"molpred train {bbbp_file} --model rf --tree-params ")

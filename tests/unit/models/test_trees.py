@@ -1,0 +1,82 @@
+"""Tree models (gbdt, rf) on real Tox21 molecules: fitting with missing labels, prediction,
+saving without pickle, refusal of changed files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from molpred.exceptions import InputError, ModelFileError
+from molpred.featurizers.featurize import featurize_smiles
+from molpred.models.checkpoint import load_model, save_model
+from molpred.models.trees.model import TREE_FEATURIZER, TreeConfig, fit_tree_model, vectors
+
+TASKS = ["NR-AhR", "SR-MMP", "SR-p53"]
+
+
+@pytest.fixture(scope="module")
+def tox21_vectors(tox21):
+    rows = tox21.head(600)
+    data, errors = featurize_smiles(rows["smiles"].tolist(), TREE_FEATURIZER, workers=1,
+                                    arrays=True)
+    X, kept = vectors(data)
+    return X, rows[TASKS].to_numpy(np.float64)[kept], data
+
+
+@pytest.mark.parametrize("kind", ["gbdt", "rf"])
+def test_tree_models_learn_each_task_from_its_own_labels(tox21_vectors, kind):
+    X, y, _ = tox21_vectors
+    assert np.isnan(y).any()  # Tox21 has missing labels: each task fits its labelled rows
+    model = fit_tree_model(kind, X[:450], y[:450], TASKS, "classification", members=2, seed=0)
+    members = model.predict_matrix(X)
+    assert members.shape == (2, len(X), 3)
+    assert ((members >= 0) & (members <= 1)).all()
+    assert members.std(axis=0).max() > 0  # the members differ by their seeds
+    mean = members.mean(axis=0)
+    for t in range(3):  # the training rows are fitted well (a forest or boosting that learns)
+        known = np.isfinite(y[:450, t])
+        assert roc_auc_score(y[:450, t][known], mean[:450, t][known]) > 0.85
+
+
+def test_a_task_with_one_class_predicts_its_prior(tox21_vectors):
+    X, y, _ = tox21_vectors
+    y = y.copy()
+    y[:, 1] = np.where(np.isfinite(y[:, 1]), 0.0, np.nan)
+    model = fit_tree_model("gbdt", X[:200], y[:200], TASKS, "classification", members=1)
+    assert model.members[0][1] == 0.0
+    assert (model.predict_matrix(X[:5])[0, :, 1] == 0.0).all()
+
+
+def test_unknown_parameters_and_families_are_refused():
+    with pytest.raises(InputError, match="objective"):
+        TreeConfig("gbdt", ["a"], "classification", params={"objective": "huber"})
+    with pytest.raises(InputError, match="unknown tree model"):
+        TreeConfig("xgboost", ["a"], "classification")
+
+
+def test_saved_tree_model_predicts_the_same_and_is_refused_when_changed(tox21_vectors, tmp_path):
+    X, y, data = tox21_vectors
+    model = fit_tree_model("rf", X[:300], y[:300], TASKS, "classification", members=2)
+    folder = save_model(model, tmp_path / "rf")
+    assert not list(folder.glob("*.pkl")) and (folder / "trees.json").is_file()
+    loaded, config = load_model(folder)
+    assert config["family"] == "trees"
+    np.testing.assert_allclose(loaded.predict_matrix(X[300:]), model.predict_matrix(X[300:]))
+    members, embeddings = loaded.predict_with_embeddings(data[:10] + [None])
+    assert np.isnan(members[:, -1]).all() and np.isfinite(members[:, :-1]).all()
+    assert embeddings.shape[0] == 1 and np.isnan(embeddings[0, -1]).all()
+
+    text = (folder / "trees.json").read_bytes()
+    i = text.index(b"leaf_value=") + 12
+    (folder / "trees.json").write_bytes(text[:i] + bytes([text[i] ^ 1]) + text[i + 1:])
+    with pytest.raises(ModelFileError, match="changed or corrupted"):
+        load_model(folder)
+    (folder / "trees.json").write_bytes(text)
+    config_json = json.loads((folder / "config.json").read_text())
+    del config_json["files"]
+    (folder / "config.json").write_text(json.dumps(config_json))
+    with pytest.raises(ModelFileError, match="no content hash"):
+        load_model(folder)

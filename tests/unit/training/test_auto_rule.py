@@ -1,0 +1,80 @@
+"""The pieces of auto's rule on real molecules: scaffold folds, the blend choice, defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from molpred.training.api import default_model
+from molpred.training.auto import choose_blend
+from molpred.training.folds import murcko_scaffold, scaffold_folds
+from molpred.training.prepare import label_columns, load_labelled
+
+
+def test_scaffold_folds_partition_rows_and_never_share_a_scaffold(tox21):
+    smiles = tox21["smiles"].tolist()
+    rows = np.arange(0, 900, dtype=np.int64)
+    folds = scaffold_folds(smiles, rows, 3, seed=1)
+    assert sorted(np.concatenate(folds).tolist()) == rows.tolist()
+    scaffolds = [{murcko_scaffold(smiles[r]) for r in f} for f in folds]
+    for a in range(3):
+        for b in range(a + 1, 3):
+            assert not scaffolds[a] & scaffolds[b]
+    assert min(len(f) for f in folds) > 150  # balanced enough to validate on
+
+
+def _prepared(y: np.ndarray, task_type: str = "classification"):
+    return SimpleNamespace(y=y, tasks=[f"t{j}" for j in range(y.shape[1])], task_type=task_type)
+
+
+def test_blend_follows_the_out_of_fold_scores():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=(400, 2)).astype(float)
+    noise = rng.random((400, 2))
+    good, bad = 0.3 * y + 0.7 * noise, rng.random((400, 2))  # good: ROC-AUC about 0.9
+    pool = np.arange(400)
+    chosen = choose_blend(_prepared(y), pool, {"dmpnn": good, "gbdt": bad, "rf": bad})
+    assert chosen["weights"] == [1.0, 1.0] and chosen["dataset_weight"] == 1.0
+    chosen = choose_blend(_prepared(y), pool, {"dmpnn": bad, "gbdt": bad * 0.5, "rf": good})
+    assert chosen["tree_family"] == "rf" and chosen["weights"] == [0.0, 0.0]
+    # a task whose rarer class has fewer than 30 OOF molecules takes the dataset-level weight
+    y_rare = y.copy()
+    y_rare[:, 1] = 0.0
+    y_rare[:10, 1] = 1.0
+    mixed = good.copy()
+    mixed[:, 1] = rng.random(400)
+    chosen = choose_blend(_prepared(y_rare), pool, {"dmpnn": mixed, "gbdt": bad})
+    assert not chosen["per_task"]["t1"]["own_weight"]
+    assert chosen["weights"][1] == chosen["dataset_weight"]
+
+
+def test_regression_blend_minimizes_rmse():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(300, 1))
+    a = y + rng.normal(scale=0.5, size=y.shape)
+    b = y + rng.normal(scale=0.5, size=y.shape)
+    chosen = choose_blend(_prepared(y, "regression"), np.arange(300), {"dmpnn": a, "gbdt": b})
+    assert chosen["dataset_weight"] == 0.5  # two independent errors: averaging wins
+    assert chosen["cv_score"]["score"] < min(np.sqrt(np.mean((a - y) ** 2)),
+                                             np.sqrt(np.mean((b - y) ** 2)))
+
+
+def test_default_model_is_auto_for_files_and_dmpnn_for_moleculenet_names(tmp_path):
+    assert default_model("tox21") == "dmpnn"
+    assert default_model(tmp_path / "mine.csv") == "auto"
+    assert default_model(str(tmp_path / "mine.csv")) == "auto"
+
+
+def test_numeric_columns_become_targets_when_none_are_named(tox21, tmp_path):
+    frame = tox21.head(30)[["smiles", "NR-AR", "SR-p53"]].copy()
+    frame.insert(0, "id", [f"mol{i}" for i in range(30)])
+    frame["comment"] = "tested in 2014"
+    path = Path(tmp_path / "mine.csv")
+    frame.to_csv(path, index=False)
+    table, card, kind = load_labelled(path)
+    assert card is None and kind == "classification"
+    assert table.targets == ["NR-AR", "SR-p53"] == label_columns(table)
+    assert pd.isna(table.y).any()  # missing labels stay missing
