@@ -14,9 +14,9 @@ from molpred.exceptions import ModelFileError
 
 @pytest.fixture(scope="module")
 def bbbp_file(data_dir, tmp_path_factory):
-    frame = pd.read_csv(data_dir / "bbbp.csv").sample(360, random_state=0)
+    frame = pd.read_csv(data_dir / "bbbp.csv").sample(240, random_state=0)
     frame.insert(0, "compound", [f"c{i}" for i in range(len(frame))])  # a text column: no target
-    path = tmp_path_factory.mktemp("auto") / "bbbp360.csv"
+    path = tmp_path_factory.mktemp("auto") / "bbbp240.csv"
     frame.to_csv(path, index=False)
     return path
 
@@ -40,7 +40,7 @@ def test_auto_is_the_default_for_a_file_and_reports_what_won(auto_run):
     assert any("chose" in line for line in lines) and any("fold 2 of 2" in line for line in lines)
     card = (out / "card.md").read_text()
     assert "p_np" in card and "Test was not used" in card
-    assert result.metrics["rows"]["train+val"] + result.metrics["rows"]["test"] <= 360
+    assert result.metrics["rows"]["train+val"] + result.metrics["rows"]["test"] <= 240
 
 
 def test_auto_model_loads_and_predicts_every_row_with_trust_columns(auto_run):
