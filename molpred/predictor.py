@@ -17,7 +17,7 @@ from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
 from molpred.trust.conformal import check_confidence
-from molpred.trust.model import TrustModel
+from molpred.trust.model import TRUST_JSON, TrustModel
 
 ERROR_COLUMN = "error"
 DEFAULT_SMILES_COLUMN = "smiles"
@@ -363,4 +363,10 @@ def load(path: str | Path) -> Predictor:
 
     path = resolve_model(path)
     model, config = load_model(path)
-    return Predictor(model, config, path, TrustModel.load(path))
+    trust = TrustModel.load(path)
+    if trust is None:
+        import warnings
+
+        warnings.warn(f"{path} has no trust files ({TRUST_JSON}): its predictions come without "
+                      "calibration, conformal sets and applicability domain", stacklevel=2)
+    return Predictor(model, config, path, trust)

@@ -8,7 +8,10 @@ A model directory holds:
   between RDKit releases, so a model is refused under an RDKit that computes other ones);
 * ``model.safetensors`` — weights and scaler buffers (safetensors, Hugging Face); for an
   ensemble of M members the keys are prefixed ``members.K.``;
-* ``metrics.json`` — validation/test metrics written by training (optional).
+* ``metrics.json`` — validation/test metrics written by training (optional);
+* ``files`` in ``config.json``: the SHA-256 of the weights, checked before they are read, so
+  a flipped byte or a swapped file is refused (models saved before it was recorded load
+  without the check).
 
 :func:`load_model` validates each piece and raises :class:`ModelFileError` with the reason,
 so a corrupt, truncated or foreign file is refused instead of being unpickled.
@@ -27,6 +30,7 @@ from safetensors.torch import load_file, save_file
 
 from molpred.exceptions import InputError, ModelFileError, UnknownNameError
 from molpred.featurizers.vector import DESCRIPTOR_NAMES
+from molpred.models.digest import check_sha256, file_sha256
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import ModelConfig, MoleculeModel
 
@@ -78,6 +82,7 @@ def save_model(
         "ensemble_size": len(members_of(model)),
         "training": training or {},
     }
+    config["files"] = {WEIGHTS_FILE: file_sha256(out / WEIGHTS_FILE)}
     if "rdkit2d" in model.config.extra_features:
         config["descriptors"] = {"rdkit_version": rdBase.rdkitVersion,
                                  "names": list(DESCRIPTOR_NAMES)}
@@ -164,6 +169,9 @@ def load_model(directory: str | Path) -> tuple[MoleculeModel | Ensemble, dict[st
     weights = path / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelFileError(f"{path} is incomplete: {WEIGHTS_FILE} is missing")
+    if "files" in config:  # models saved before hashes were recorded have none
+        check_sha256(weights, (config["files"] or {}).get(WEIGHTS_FILE)
+                     if isinstance(config["files"], dict) else None)
     try:
         with safe_open(str(weights), framework="pt") as header:  # reads the header only
             shapes = {key: tuple(header.get_slice(key).get_shape()) for key in header.keys()}

@@ -41,6 +41,7 @@ from molpred.featurizers.featurize import (
 )
 from molpred.inference import check_precision, default_batch_size, resolve_device
 from molpred.predictor import Predictor, error_column, load
+from molpred.screening.lock import OutputLock
 from molpred.screening.resume import (
     ChunkCounts,
     ChunkStore,
@@ -167,57 +168,61 @@ def screen(
     row_filter = RowFilter(filter, template, errors_col) if filter is not None else None
     if top is not None:  # check the column now; the ranking itself happens in _publish
         TopK(top, sort_by, ascending, errors_col, list(template.columns))
-    store = ChunkStore(work_folder(output), run_fingerprint(
-        input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
-        chunk_size=chunk_size, smiles_col=column, precision=precision, druglike=druglike,
-        filter=filter, top=top, sort_by=sort_by, ascending=ascending), resume=resume)
-    resumed = sum(c.rows for c in store.counts)
-
-    workers = default_workers() if workers is None else max(1, workers)
-    # On the CPU the workers predict too (molpred.screening.workers); with a GPU they only
-    # featurize and the main process runs the forward pass.
-    target = resolve_device(device)
-    on_cpu = target.type == "cpu"
-    batch_size = batch_size or default_batch_size(target)
-    pool = None
-    if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
-        pool = predicting_pool(predictor.model, workers) if on_cpu else ProcessPoolExecutor(workers)
-    threads = torch.get_num_threads()
-    if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
-        torch.set_num_threads(max(1, usable_cores() - workers))
-    job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
-               TopK(top, sort_by, ascending, errors_col) if top is not None else None,
-               predict_in_pool=pool is not None and on_cpu)
-    if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
-        job.sink = _open_sink(store, output, column)
+    lock = OutputLock(output)  # a second run on this output is refused here
     try:
-        pending = None  # (index, chunk, started work): the chunk featurizing in the pool
-        source = itertools.chain([first] if first is not None else [], chunks)
-        for index, chunk in enumerate(source):
-            if index < store.done:  # finished by the interrupted run
-                if progress is not None:
-                    progress(len(chunk))
-                continue
-            chunk = chunk.reset_index(drop=True)
-            started = job.start(chunk[column].tolist(), pool)
-            if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
-                job.finish(store, *pending, progress)
-            pending = (index, chunk, started)
-        if pending is not None:
-            job.finish(store, *pending, progress)
-    except BaseException:
-        if job.sink is not None:
-            job.sink.close()
-        raise
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        torch.set_num_threads(threads)
-    written = _publish(store, output, column, job.ranker, job.sink)
-    return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
-                        time.perf_counter() - start, output, written,
-                        sum(c.unmatched for c in store.counts), resumed)
+        store = ChunkStore(work_folder(output), run_fingerprint(
+            input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
+            chunk_size=chunk_size, smiles_col=column, precision=precision, druglike=druglike,
+            filter=filter, top=top, sort_by=sort_by, ascending=ascending), resume=resume)
+        resumed = sum(c.rows for c in store.counts)
 
+        workers = default_workers() if workers is None else max(1, workers)
+        # On the CPU the workers predict too (molpred.screening.workers); with a GPU they only
+        # featurize and the main process runs the forward pass.
+        target = resolve_device(device)
+        on_cpu = target.type == "cpu"
+        batch_size = batch_size or default_batch_size(target)
+        pool = None
+        if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
+            pool = predicting_pool(predictor.model, workers) if on_cpu else ProcessPoolExecutor(workers)
+        threads = torch.get_num_threads()
+        if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
+            torch.set_num_threads(max(1, usable_cores() - workers))
+        job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
+                   TopK(top, sort_by, ascending, errors_col) if top is not None else None,
+                   predict_in_pool=pool is not None and on_cpu)
+        if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
+            job.sink = _open_sink(store, output, column)
+        try:
+            pending = None  # (index, chunk, started work): the chunk featurizing in the pool
+            source = itertools.chain([first] if first is not None else [], chunks)
+            for index, chunk in enumerate(source):
+                if index < store.done:  # finished by the interrupted run
+                    if progress is not None:
+                        progress(len(chunk))
+                    continue
+                chunk = chunk.reset_index(drop=True)
+                started = job.start(chunk[column].tolist(), pool)
+                if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
+                    job.finish(store, *pending, progress)
+                pending = (index, chunk, started)
+            if pending is not None:
+                job.finish(store, *pending, progress)
+        except BaseException:
+            if job.sink is not None:
+                job.sink.close()
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+            torch.set_num_threads(threads)
+        written = _publish(store, output, column, job.ranker, job.sink)
+        return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
+                            time.perf_counter() - start, output, written,
+                            sum(c.unmatched for c in store.counts), resumed)
+
+    finally:
+        lock.release()
 
 def check_output_path(input: Path, output: Path) -> None:
     """Refuse, before any work, an output that is the input, of unknown format, or whose

@@ -3,8 +3,8 @@
 Each finished chunk is written atomically (temporary file, ``fsync``, ``os.replace``) as
 ``OUTPUT.partial/chunk-000012.parquet``, then ``manifest.json`` (also replaced atomically)
 records it with its row counts. The manifest also holds a fingerprint of the run: the input
-(path, size, modification time), the model (path and SHA-256 of ``config.json`` and the
-weights), the output, chunk size, SMILES column and the options that change what a chunk
+(path, size, modification time), the model (path and SHA-256 of every file of its
+directory), the output, chunk size, SMILES column and the options that change what a chunk
 holds. A chunk is done once the manifest lists it, so a kill between the two writes only
 costs that chunk. At the end the chunks are streamed into a temporary output in the work
 folder, which is moved over ``OUTPUT`` (it never exists half-written); the folder is then
@@ -34,7 +34,6 @@ TRASH_INFIX = ".trash-"
 """``OUTPUT.partial.trash-<uuid>``: a finished run's work folder being removed."""
 MANIFEST = "manifest.json"
 _KIND = "molpred screen work folder"
-_MODEL_FILES = ("config.json", "model.safetensors")
 
 
 def work_folder(output: str | Path) -> Path:
@@ -53,18 +52,35 @@ def file_digest(path: Path) -> str:
 
 
 def model_fingerprint(path: Path | None, module: Any) -> str:
-    """Identify a model: hashes of its directory's config and weights files, else (a model
-    built in memory) a hash of its parameters."""
+    """Identify a model: the names and SHA-256 of every file in its directory (weights,
+    trust files, a blend's parts: anything that changes a prediction), else (a model built in
+    memory) a hash of its parameters or, for trees, of their text."""
     digest = hashlib.sha256()
-    if path is not None and all((Path(path) / name).is_file() for name in _MODEL_FILES):
-        digest.update(str(Path(path).resolve()).encode())
-        for name in _MODEL_FILES:
-            digest.update(file_digest(Path(path) / name).encode())
-    else:
-        for key, tensor in module.state_dict().items():
-            digest.update(key.encode())
-            digest.update(tensor.detach().cpu().numpy().tobytes())
+    if path is not None and Path(path).is_dir():
+        root = Path(path).resolve()
+        digest.update(str(root).encode())
+        for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file_digest(file).encode())
+        return digest.hexdigest()
+    for part in _parts(module):
+        if hasattr(part, "state_dict"):
+            for key, tensor in part.state_dict().items():
+                digest.update(key.encode())
+                digest.update(tensor.detach().cpu().numpy().tobytes())
+        else:  # a tree model: its boosters as LightGBM text
+            for member in part.members:
+                for booster in member:
+                    digest.update(str(booster if isinstance(booster, float)
+                                      else booster.model_to_string()).encode())
     return digest.hexdigest()
+
+
+def _parts(module: Any) -> list[Any]:
+    """The network and tree parts of a model (a blend has both)."""
+    if getattr(module, "family", None) == "blend":
+        return [p for p in (module.network, module.trees) if p is not None]
+    return [module]
 
 
 def run_fingerprint(input: str | Path, output: str | Path, model: str, **options: Any) -> dict:

@@ -18,6 +18,7 @@ Linux, pickled in-process by ``spawn``/``forkserver``; never read from an untrus
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -43,6 +44,7 @@ def predicting_pool(model: MoleculeModel | Ensemble, workers: int) -> ProcessPoo
 def _init_worker(model: MoleculeModel | Ensemble) -> None:
     global _MODEL
     torch.set_num_threads(1)  # the pool has one process per core
+    os.environ["MOLPRED_TREE_THREADS"] = "1"  # LightGBM too (tree models, blends)
     threadpool_limits(1)  # NumPy's BLAS too (molpred.models.cpu_gemm)
     allocator.reuse_freed_memory()  # no page faults for each batch's buffers
     _MODEL = model.eval()

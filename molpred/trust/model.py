@@ -174,8 +174,11 @@ class TrustModel:
             arrays[f"embedding_components_{k}"] = e.components
         save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(out / TRUST_WEIGHTS),
                   metadata={"format": TRUST_FORMAT})
+        from molpred.models.digest import file_sha256
+
         (out / TRUST_JSON).write_text(json.dumps({
-            "format": TRUST_FORMAT, "task_type": self.task_type, "members": len(self.embedding),
+            "format": TRUST_FORMAT, "sha256": file_sha256(out / TRUST_WEIGHTS),
+            "task_type": self.task_type, "members": len(self.embedding),
             "min_similarity": self.min_similarity, "max_distance": self.max_distance,
             "standardize": self.standardize,
         }, indent=2))
@@ -195,6 +198,10 @@ class TrustModel:
             meta = json.loads((path / TRUST_JSON).read_text())
             if meta.get("format") != TRUST_FORMAT:
                 raise ValueError(f"no format {TRUST_FORMAT!r}")
+            if "sha256" in meta:  # files saved before the hash was recorded have none
+                from molpred.models.digest import check_sha256
+
+                check_sha256(path / TRUST_WEIGHTS, meta["sha256"])
             arrays = load_file(str(path / TRUST_WEIGHTS))
             val = {k[4:]: arrays[k] for k in arrays if k.startswith("val_")}
             embedding = [EmbeddingDistance(arrays[f"embedding_mean_{k}"],

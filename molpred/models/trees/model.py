@@ -213,10 +213,12 @@ class TreeModel:
 
 
 def _threads() -> int:
-    """LightGBM threads: ``MOLPRED_NUM_WORKERS`` or the usable cores."""
+    """LightGBM threads: ``MOLPRED_TREE_THREADS`` (screening workers set 1), else
+    ``MOLPRED_NUM_WORKERS`` or the usable cores."""
     from molpred.featurizers.featurize import default_workers
 
-    return default_workers()
+    env = os.environ.get("MOLPRED_TREE_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else default_workers()
 
 
 def _objective(kind: str, task_type: str) -> str:
@@ -304,6 +306,4 @@ def _booster_params(config: TreeConfig, width: int, members: int) -> dict[str, A
         p["num_iterations"] = max(1, math.ceil(int(p["num_iterations"]) / members))
     p.update(objective=_objective(config.encoder, config.task_type), verbose=-1,
              num_threads=_threads(), deterministic=True, force_col_wise=True)
-    if os.environ.get("MOLPRED_TREE_THREADS"):
-        p["num_threads"] = int(os.environ["MOLPRED_TREE_THREADS"])
     return p

@@ -1,0 +1,106 @@
+"""Issue 20's failures, on real Tox21 molecules: two runs on one output, resume across a
+changed trust file, a model folder without trust files, changed weights, tree models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import molpred
+from molpred.exceptions import InputError, ModelFileError
+from molpred.models.checkpoint import load_model
+from molpred.screening.lock import OutputLock, lock_path
+from molpred.screening.resume import work_folder
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, tox21) -> Path:
+    folder = tmp_path_factory.mktemp("reliability")
+    tox21.head(300).to_csv(folder / "train.csv", index=False)
+    tox21.iloc[300:900][["smiles"]].to_csv(folder / "library.csv", index=False)
+    molpred.train(folder / "train.csv", targets=["NR-AR", "SR-MMP"], model="mlp",
+                  hidden_size=32, epochs=2, split="random", seed=0, out=folder / "mlp",
+                  workers=1)
+    return folder
+
+
+def test_a_second_run_on_the_same_output_is_refused_naming_the_first(folder, tmp_path):
+    out = tmp_path / "hits.csv.gz"
+    holder = OutputLock(out)  # what a running screen holds
+    try:
+        with pytest.raises(InputError, match=r"another molpred run \(pid \d+"):
+            molpred.screen(folder / "mlp", folder / "library.csv", out, workers=1)
+        assert not out.exists() and not work_folder(out).exists()
+    finally:
+        holder.release()
+    report = molpred.screen(folder / "mlp", folder / "library.csv", out, workers=1)
+    assert report.rows == 600 and len(pd.read_csv(out)) == 600
+    assert not lock_path(out).exists()  # released and removed at the end
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_resume_is_refused_when_the_trust_files_changed(folder, tmp_path):
+    model = tmp_path / "mlp"
+    shutil.copytree(folder / "mlp", model)
+    out = tmp_path / "hits.csv"
+    seen = []
+
+    def stop_after_first_chunk(rows: int) -> None:
+        seen.append(rows)
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        molpred.screen(model, folder / "library.csv", out, chunk_size=200, workers=1,
+                       progress=stop_after_first_chunk)
+    assert work_folder(out).is_dir() and not lock_path(out).exists()
+    (model / "trust.json").unlink()
+    with pytest.warns(UserWarning, match="no trust files"):
+        with pytest.raises(InputError, match="model"):
+            molpred.screen(model, folder / "library.csv", out, chunk_size=200, workers=1,
+                           resume=True)
+
+
+def test_a_model_without_trust_files_says_so_on_load(folder, tmp_path):
+    model = tmp_path / "mlp"
+    shutil.copytree(folder / "mlp", model)
+    for name in ("trust.json", "trust.safetensors"):
+        (model / name).unlink()
+    with pytest.warns(UserWarning, match="without calibration, conformal sets"):
+        predictor = molpred.load(model)
+    assert predictor.trust is None
+
+
+def test_flipped_bytes_in_the_weights_are_refused(folder, tmp_path):
+    model = tmp_path / "mlp"
+    shutil.copytree(folder / "mlp", model)
+    weights = model / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    for i in range(len(data) - 64, len(data)):  # 64 bytes of the last tensor
+        data[i] ^= 0x10
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="changed or corrupted"):
+        load_model(model)
+
+
+def test_tree_models_screen_like_networks(folder, tmp_path):
+    molpred.train(folder / "train.csv", targets=["NR-AR", "SR-MMP"], model="gbdt",
+                  split="random", seed=0, out=tmp_path / "gbdt", workers=1)
+    out = tmp_path / "hits.csv"
+    report = molpred.screen(tmp_path / "gbdt", folder / "library.csv", out, workers=2,
+                            chunk_size=2000)
+    table = pd.read_csv(out)
+    assert report.rows == 600 and len(table) == 600
+    direct = molpred.load(tmp_path / "gbdt").predict(table["smiles"].tolist()[:50], domain=False,
+                                                       alerts=False)
+    np.testing.assert_allclose(table["SR-MMP"].to_numpy()[:50], direct["SR-MMP"].to_numpy(),
+                               rtol=1e-6)
+    config = json.loads((tmp_path / "gbdt" / "config.json").read_text())
+    assert config["family"] == "trees"
