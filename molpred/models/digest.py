@@ -31,7 +31,7 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def check_sha256(path: str | Path, expected: object) -> None:
+def check_sha256(path: str | Path, expected: object, recorded_in: str = "config.json") -> None:
     """Refuse ``path`` unless its SHA-256 is ``expected`` (hex, as :func:`file_sha256` gives).
 
     Raises:
@@ -39,7 +39,7 @@ def check_sha256(path: str | Path, expected: object) -> None:
             changed, corrupted or swapped after it was saved).
     """
     if not isinstance(expected, str):
-        raise ModelFileError(f"{path}: config.json records no content hash for it")
+        raise ModelFileError(f"{path}: {recorded_in} records no content hash for it")
     if file_sha256(path) != expected:
         raise ModelFileError(f"{path} was changed or corrupted after it was saved (its SHA-256 "
-                             "differs from the one config.json recorded); retrain or restore it")
+                             f"differs from the one {recorded_in} recorded); retrain or restore it")

@@ -201,7 +201,7 @@ class TrustModel:
             if "sha256" in meta:  # files saved before the hash was recorded have none
                 from molpred.models.digest import check_sha256
 
-                check_sha256(path / TRUST_WEIGHTS, meta["sha256"])
+                check_sha256(path / TRUST_WEIGHTS, meta["sha256"], TRUST_JSON)
             arrays = load_file(str(path / TRUST_WEIGHTS))
             val = {k[4:]: arrays[k] for k in arrays if k.startswith("val_")}
             embedding = [EmbeddingDistance(arrays[f"embedding_mean_{k}"],
