@@ -341,7 +341,10 @@ def _as_frame(
         return molecules.reset_index(drop=True), column
     if isinstance(molecules, str):
         molecules = [molecules]
-    return pd.DataFrame({DEFAULT_SMILES_COLUMN: list(molecules)}), DEFAULT_SMILES_COLUMN
+    # object dtype: a string column backed by Arrow refuses text that is not valid UTF-8
+    # (a lone surrogate), which must become that row's error, not crash the batch
+    column = pd.Series(list(molecules), dtype=object)
+    return pd.DataFrame({DEFAULT_SMILES_COLUMN: column}), DEFAULT_SMILES_COLUMN
 
 
 def load(path: str | Path) -> Predictor:

@@ -28,6 +28,9 @@ _HYDROGEN_ATOM = re.compile(r"\[\d*H[^a-z]")
 only way SMILES writes a hydrogen as an atom of its own."""
 
 
+_WHITESPACE = re.compile(r"\s")
+
+
 def parse_smiles(
     smiles: object, standardizer: Standardizer | None = None
 ) -> tuple[Chem.Mol | None, str]:
@@ -46,6 +49,10 @@ def parse_smiles(
     if not isinstance(smiles, str) or not smiles.strip():
         return None, "empty SMILES"
     text = smiles.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (undecodable bytes read with surrogateescape)
+        return None, "SMILES holds characters that are not valid text (undecodable bytes?)"
     if len(text) > MAX_SMILES_LENGTH:
         return None, f"SMILES longer than {MAX_SMILES_LENGTH} characters"
     blocker = rdBase.BlockLogs()  # noqa: F841 - blocks RDKit logging until garbage-collected
@@ -55,9 +62,10 @@ def parse_smiles(
         return None, f"RDKit cannot parse SMILES: {exc}"
     if mol is None:
         return None, "RDKit cannot parse SMILES (syntax error)"
-    head, _, rest = text.partition(" ")
-    if rest.strip() and not rest.lstrip().startswith("|"):  # "CC O": RDKit would read "CC"
-        return None, (f"SMILES contains a space ({text[:40]!r}); RDKit would read only "
+    gap = _WHITESPACE.search(text)
+    head, rest = (text[:gap.start()], text[gap.start():]) if gap else (text, "")
+    if rest.strip() and not rest.lstrip().startswith("|"):  # "CC O", "CC\tO": RDKit reads "CC"
+        return None, (f"SMILES contains whitespace ({text[:40]!r}); RDKit would read only "
                       f"{head!r} and take the rest for a name")
     try:
         Chem.SanitizeMol(mol)  # the only sanitization on the success path

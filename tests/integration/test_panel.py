@@ -72,7 +72,7 @@ def test_two_models_with_one_column_prefix_are_refused(tmp_path):
 
 def test_failed_rows_have_no_similarity_domain_or_alerts():
     table = predict_panel(["O=C1C=CC(=O)C=C1 X", "O=C1C=CC(=O)C=C1"], ["clintox"], workers=1)
-    assert "contains a space" in table.loc[0, "error"]
+    assert "contains whitespace" in table.loc[0, "error"]
     assert np.isnan(table.loc[0, "clintox.max_similarity"])
     assert not table.loc[0, "clintox.in_domain"] and table.loc[0, "alerts"] == ""
     assert "PAINS" in table.loc[1, "alerts"]

@@ -85,8 +85,25 @@ def test_a_space_inside_a_smiles_is_an_error_not_a_silently_shorter_molecule():
     from molpred.chem.parse import parse_smiles
 
     mol, error = parse_smiles("CC O")
-    assert mol is None and "contains a space" in error and "'CC'" in error
+    assert mol is None and "contains whitespace" in error and "'CC'" in error
     mol, error = parse_smiles("  CCO  ")  # surrounding blanks are fine
     assert mol is not None and mol.GetNumAtoms() == 3 and error == ""
     mol, _ = parse_smiles("C[C@H](O)CC |r|")  # CXSMILES extensions follow a space
     assert mol is not None and mol.GetNumAtoms() == 5
+
+
+def test_any_whitespace_inside_a_smiles_is_a_row_error():
+    for text in ("CC\tO", "CC\nO", "CC O"):
+        mol, error = parse_smiles(text)
+        assert mol is None and "whitespace" in error, text
+    assert parse_smiles("CC |$;;$|")[0] is not None  # a CXSMILES extension still parses
+
+
+def test_a_lone_surrogate_is_a_row_error_not_a_crash():
+    import molpred
+
+    mol, error = parse_smiles("C\udcffC")
+    assert mol is None and "not valid text" in error
+    table = molpred.load("esol").predict(["C\udcffC", "CCO"], alerts=False, domain=False)
+    assert "not valid text" in table["error"].iloc[0] and table["error"].iloc[1] == ""
+    assert table["logS"].isna().iloc[0] and table["logS"].notna().iloc[1]
