@@ -113,9 +113,11 @@ def predict_with_embeddings(
         where ``data`` holds ``None``.
 
     Raises:
-        InputError: for an unknown ``precision``.
+        InputError: for an unknown ``precision`` or a ``batch_size`` under 1.
     """
     check_precision(precision)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InputError(f"batch size must be a whole number of at least 1, not {batch_size!r}")
     if hasattr(model, "predict_with_embeddings"):  # a tree model or a blend predicts itself
         return model.predict_with_embeddings(data, batch_size, device, precision, embeddings)
     device = torch.device(device) if isinstance(device, str) else device

@@ -74,15 +74,17 @@ def resolve_model(model: str | Path) -> Path:
     """The directory of a model given as a path or a shipped model's name.
 
     An existing path wins over a name (a folder called ``tox21`` in the working directory
-    is used as given).
+    is used as given) when it holds a model (a ``config.json``); a folder without one, such
+    as an empty ``tox21/`` left by a failed run, does not hide the shipped model of that name.
 
     Raises:
         ModelFileError: if ``model`` is neither an existing path nor a shipped model.
     """
     path = Path(model)
-    if path.exists():
-        return path
     name = str(model).lower()
+    if path.exists() and not (path.is_dir() and not (path / "config.json").exists()
+                              and name in shipped_models()):
+        return path
     if name in shipped_models():
         return MODELS_DIR / name
     shipped = ", ".join(shipped_models()) or "none in this installation"

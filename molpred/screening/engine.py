@@ -153,6 +153,9 @@ def screen(
     """
     start = time.perf_counter()
     check_precision(precision)  # before any work
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                   or batch_size < 1):
+        raise InputError(f"batch size must be a whole number of at least 1, not {batch_size!r}")
     predictor = model if isinstance(model, Predictor) else load(model)
     input, output = Path(input), Path(output)
     check_output_path(input, output)

@@ -104,3 +104,19 @@ def test_tree_models_screen_like_networks(folder, tmp_path):
                                rtol=1e-6)
     config = json.loads((tmp_path / "gbdt" / "config.json").read_text())
     assert config["family"] == "trees"
+
+
+@pytest.mark.parametrize("batch_size", [0, -1])
+def test_a_batch_size_under_one_is_a_clear_error(folder, tmp_path, batch_size):
+    with pytest.raises(InputError, match="batch size must be"):
+        molpred.load(folder / "mlp").predict(["CCO"], batch_size=batch_size)
+    with pytest.raises(InputError, match="batch size must be"):
+        molpred.screen(folder / "mlp", folder / "library.csv", tmp_path / "o.csv",
+                       batch_size=batch_size, workers=1)
+
+
+def test_an_empty_local_folder_does_not_hide_a_shipped_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "esol").mkdir()
+    table = molpred.load("esol").predict(["CCO"], alerts=False, domain=False)
+    assert table["error"].iloc[0] == "" and np.isfinite(table["logS"].iloc[0])
