@@ -34,6 +34,7 @@ from molpred.featurizers.featurize import default_workers
 from molpred.inference import check_precision
 from molpred.predictor import Predictor, load
 from molpred.screening.engine import ScreenReport, check_output_path
+from molpred.screening.lock import OutputLock
 
 RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
 _ROW, _SMILES = "row", "smiles"
@@ -180,7 +181,9 @@ def screen_ray(
             "batch_size": batch_size, "batch_format": "pandas",
             "num_cpus": 1, "num_gpus": 1 if gpus else 0,
         }
-        rows, errors = _run(ray, predictor, chunks, smiles_col, output, batch_size, udf, progress)
+        with OutputLock(output):  # the local engine's lock: one run per output at a time
+            rows, errors = _run(ray, predictor, chunks, smiles_col, output, batch_size, udf,
+                                progress)
     finally:
         if started:
             ray.shutdown()
