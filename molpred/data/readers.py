@@ -217,8 +217,10 @@ def iter_table_chunks(
     require_file(path)
     if kind in ("csv", "tsv", "txt"):
         sep = _separator(path, kind, gz)
-        columns = list(read_delimited(path, sep, nrows=0).columns)
-        chunks = _csv_chunks(path, sep, chunk_size)
+        from molpred.data.tolerant_csv import read_header
+
+        columns = read_header(path, sep, gz)
+        chunks = _csv_chunks(path, sep, gz, chunk_size)
     elif kind == "parquet":
         columns = _parquet_columns(path)
         chunks = _parquet_chunks(path, columns, chunk_size)
@@ -260,21 +262,12 @@ def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd
     return frame, _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
 
 
-def _csv_chunks(path: Path, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
-    reader = read_delimited(path, sep, dtype=str, keep_default_na=False, chunksize=chunk_size)
-    start = 0
-    with reader:
-        while True:
-            try:
-                chunk = next(reader)
-            except StopIteration:
-                return
-            except (pd.errors.ParserError, *READ_ERRORS) as exc:
-                raise InputError(f"{path}: cannot read rows after row {start}: "
-                                 f"{' '.join(str(exc).split())}") from None
-            chunk.index = pd.RangeIndex(start, start + len(chunk))
-            start += len(chunk)
-            yield chunk
+def _csv_chunks(path: Path, sep: str, gz: bool, chunk_size: int) -> Iterator[pd.DataFrame]:
+    """Chunks of a delimited text file as strings; a malformed line is kept as a row whose
+    reason is in ``attrs`` (:mod:`molpred.data.tolerant_csv`), never the end of the run."""
+    from molpred.data.tolerant_csv import record_chunks
+
+    return record_chunks(path, sep, gz, chunk_size)
 
 
 def _parquet_columns(path: Path) -> list[str]:

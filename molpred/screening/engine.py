@@ -29,6 +29,7 @@ from molpred import __version__
 from molpred.chem.druglike import DRUGLIKE_COLUMNS, druglike_table, empty_druglike_table
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks, write_table
 from molpred.data.formats import WRITE_FORMATS, detect_format
+from molpred.data.tolerant_csv import INPUT_ERRORS
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
     PARALLEL_THRESHOLD,
@@ -204,8 +205,11 @@ def screen(
                     if progress is not None:
                         progress(len(chunk))
                     continue
+                bad = chunk.attrs.get(INPUT_ERRORS) or {}
+                first_row = int(chunk.index[0]) if len(chunk) else 0
                 chunk = chunk.reset_index(drop=True)
-                started = job.start(chunk[column].tolist(), pool)
+                chunk.attrs[INPUT_ERRORS] = {row - first_row: why for row, why in bad.items()}
+                started = job.start(_readable_smiles(chunk, column), pool)
                 if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
                     job.finish(store, *pending, progress)
                 pending = (index, chunk, started)
@@ -311,8 +315,14 @@ class _Job:
                started: tuple | None, progress: Callable[[int], None] | None) -> None:
         """Collect, predict, select and checkpoint chunk ``index``."""
         config = self.predictor.model.config.featurizer_config
-        smiles = chunk[self.column].tolist()
+        smiles = _readable_smiles(chunk, self.column)
         result, row_errors = self._predict(chunk, smiles, started)
+        malformed = chunk.attrs.get(INPUT_ERRORS) or {}
+        if malformed:  # the reader's reason, not "empty SMILES"
+            where = result.columns.get_loc(error_column(chunk.columns))
+            for row, reason in malformed.items():
+                result.iat[row, where] = reason
+                row_errors[row] = reason
         if self.druglike:
             parts = list(started[1]) if started is not None else [
                 druglike_table(smiles, config.standardize)]
@@ -332,6 +342,15 @@ class _Job:
             self.sink.write(kept)
         if progress is not None:
             progress(len(result))
+
+
+def _readable_smiles(chunk: pd.DataFrame, column: str) -> list:
+    """The chunk's SMILES, with ``""`` for rows the reader found malformed (their cells may be
+    shifted: nothing is predicted for them; :func:`molpred.data.tolerant_csv.record_chunks`)."""
+    smiles = chunk[column].tolist()
+    for row in chunk.attrs.get(INPUT_ERRORS) or {}:
+        smiles[row] = ""
+    return smiles
 
 
 def _open_sink(store: ChunkStore, output: Path, column: str) -> TableWriter:

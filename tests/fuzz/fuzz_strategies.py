@@ -124,6 +124,13 @@ def csv_rows(data: bytes) -> list[list[str]]:
 
 def pandas_rows(data: bytes, **kwargs: object) -> pd.DataFrame:
     """``data`` read in one go as molpred means to read a table: strings, nothing converted,
-    blank lines kept, undecodable bytes replaced."""
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                       skip_blank_lines=False, encoding_errors="replace", **kwargs)
+    blank lines kept, undecodable bytes replaced, and never the first column taken for an
+    index (``index_col=False``: a row with one field too many is cut, as molpred's reader cuts
+    it, which also flags that row as malformed)."""
+    import warnings
+
+    kwargs.setdefault("index_col", False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
+                           skip_blank_lines=False, encoding_errors="replace", **kwargs)

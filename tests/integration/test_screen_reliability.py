@@ -120,3 +120,20 @@ def test_an_empty_local_folder_does_not_hide_a_shipped_model(tmp_path, monkeypat
     (tmp_path / "esol").mkdir()
     table = molpred.load("esol").predict(["CCO"], alerts=False, domain=False)
     assert table["error"].iloc[0] == "" and np.isfinite(table["logS"].iloc[0])
+
+
+def test_one_malformed_line_costs_one_row_not_the_run(folder, tmp_path, tox21):
+    smiles = tox21["smiles"].iloc[:3000].tolist()
+    lines = ["id,smiles"] + [f"m{i},{s}" for i, s in enumerate(smiles)]
+    lines[1502] = f"m1501,{smiles[1501]},an extra field"
+    lines[2500] = f'm2499,"{smiles[2499]}'  # a quote that never closes
+    library = tmp_path / "library.csv"
+    library.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "hits.csv"
+    report = molpred.screen(folder / "mlp", library, out, chunk_size=1000, workers=1)
+    table = pd.read_csv(out, keep_default_na=False)
+    assert report.rows == 3000 and len(table) == 3000
+    assert table["id"].tolist() == [f"m{i}" for i in range(3000)]
+    for row, why in ((1501, "3 fields where the header has 2"), (2499, "unbalanced quote")):
+        assert why in table["error"].iloc[row] and table["SR-MMP"].iloc[row] == ""
+    assert (table["error"].drop([1501, 2499]) == "").mean() > 0.95  # the rest is predicted

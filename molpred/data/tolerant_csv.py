@@ -1,0 +1,165 @@
+"""CSV/TSV records for streaming screens, where one malformed line costs one row, not the run.
+
+pandas' C reader stops a whole file at the first line with too many fields or an unbalanced
+quote. A screen of a million rows must instead report that line as a row error and go on, so
+:func:`record_chunks` reads records itself:
+
+* a physical line without a quote character is split on the separator (the fast path);
+* a line with quotes is parsed by Python's :mod:`csv` (RFC 4180 quoting, as pandas);
+* a line with an odd number of quote characters opens a quoted field that continues on the
+  next lines; if no closing quote comes within :data:`MAX_CONTINUATION_LINES` lines, the
+  line is an *unbalanced quote* and its record ends there (the next line starts a new one);
+* a record with more or fewer fields than the header is kept (cut or padded with ``""``) and
+  its reason is recorded.
+
+Each chunk's ``attrs[INPUT_ERRORS]`` maps the global row number of every malformed record to
+its reason; the screening engine reports it in the row's error column and predicts nothing
+for it. Text is decoded as UTF-8 with a leading byte-order mark dropped and undecodable
+bytes replaced (U+FFFD), as :func:`~molpred.data.formats.open_text` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from molpred.data.formats import READ_ERRORS
+from molpred.exceptions import InputError
+
+INPUT_ERRORS = "molpred_input_errors"
+"""``DataFrame.attrs`` key: global row -> why the record is malformed."""
+MAX_CONTINUATION_LINES = 100
+"""Lines a quoted field may span before its opening quote is taken for a stray one."""
+QUOTE = '"'
+
+
+def _lines(path: Path, gz: bool) -> Iterator[str]:
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            yield from fh  # lines keep their endings: a quoted field may hold "\r\n"
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
+
+
+def _records(lines: Iterator[str], sep: str) -> Iterator[tuple[list[str], str, int]]:
+    """``(fields, problem, first line number)`` per logical record (1-based line numbers)."""
+    buffered: list[str] = []  # lines read ahead while looking for a closing quote
+    lineno = 0
+
+    def next_line() -> str | None:
+        nonlocal lineno
+        if buffered:
+            line = buffered.pop(0)
+        else:
+            line = next(lines, None)
+        if line is not None:
+            lineno += 1
+        return line
+
+    while True:
+        line = next_line()
+        if line is None:
+            return
+        start = lineno
+        if QUOTE not in line:
+            yield line.rstrip("\r\n").split(sep), "", start
+            continue
+        text, problem = line.rstrip("\r\n"), ""
+        if line.count(QUOTE) % 2:
+            ahead: list[str] = []
+            closed = False
+            while len(ahead) < MAX_CONTINUATION_LINES:
+                extra = buffered.pop(0) if buffered else next(lines, None)
+                if extra is None:
+                    break
+                ahead.append(extra)
+                if extra.count(QUOTE) % 2:
+                    closed = True
+                    break
+            if closed:
+                text = "".join([line, *ahead]).rstrip("\r\n")
+                lineno += len(ahead)
+            else:
+                buffered[:0] = ahead  # give the lines back: each is a record of its own
+                problem = f"line {start}: unbalanced quote (no closing quote)"
+        try:
+            fields = next(csv.reader([text], delimiter=sep, strict=False), [])
+        except csv.Error as exc:
+            fields, problem = text.split(sep), problem or f"line {start}: {exc}"
+        yield fields, problem, start
+
+
+def read_header(path: Path, sep: str, gz: bool) -> list[str]:
+    """The column names of a delimited file (its first record).
+
+    Raises:
+        InputError: if the file is empty or cannot be read.
+    """
+    return _header(path, next(_records(_lines(path, gz), sep), None))
+
+
+def _header(path: Path, record: tuple[list[str], str, int] | None) -> list[str]:
+    """Column names from the first record; refuses a missing or nameless header."""
+    if record is None:
+        raise InputError(f"{path}: the file is empty (a header line is needed)")
+    if not any(name.strip() for name in record[0]):
+        raise InputError(f"{path}: the first line (the header) names no column")
+    return _unique(record[0])
+
+
+def record_chunks(path: Path, sep: str, gz: bool, chunk_size: int) -> Iterator[pd.DataFrame]:
+    """DataFrames of at most ``chunk_size`` records (every column ``str``, global row numbers
+    as index), malformed records kept with their reasons in ``attrs[INPUT_ERRORS]``.
+
+    Raises:
+        InputError: if the file is empty (no header) or cannot be read.
+    """
+    records = _records(_lines(path, gz), sep)
+    columns = _header(path, next(records, None))
+    width = len(columns)
+    rows: list[list[str]] = []
+    errors: dict[int, str] = {}
+    start = 0
+    for fields, problem, line in records:
+        if len(fields) != width and not problem:
+            if not fields or fields == [""]:
+                fields = []  # a blank line: a row of empty cells, as pandas reads it
+            else:
+                problem = (f"line {line}: {len(fields)} fields where the header has {width} "
+                           "(an unquoted separator inside a value?)")
+        if problem:
+            errors[start + len(rows)] = f"malformed input {problem}"
+        rows.append((fields + [""] * width)[:width])
+        if len(rows) == chunk_size:
+            yield _frame(rows, columns, start, errors)
+            start += len(rows)
+            rows, errors = [], {}
+    if rows or start == 0:
+        yield _frame(rows, columns, start, errors)
+
+
+def _frame(rows: list[list[str]], columns: list[str], start: int, errors: dict[int, str]
+           ) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype=str)
+    frame.index = pd.RangeIndex(start, start + len(rows))
+    frame.attrs[INPUT_ERRORS] = dict(errors)
+    return frame
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Header names with duplicates suffixed as pandas does (``a``, ``a.1``, ...)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
