@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from molpred.featurizers.featurize import (
 from molpred.inference import check_precision, default_batch_size, resolve_device
 from molpred.predictor import Predictor, error_column, load
 from molpred.screening.lock import OutputLock
+from molpred.screening.orphans import orphan_safe_pool
 from molpred.screening.resume import (
     ChunkCounts,
     ChunkStore,
@@ -188,7 +189,8 @@ def screen(
         batch_size = batch_size or default_batch_size(target)
         pool = None
         if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
-            pool = predicting_pool(predictor.model, workers) if on_cpu else ProcessPoolExecutor(workers)
+            pool = (predicting_pool(predictor.model, workers) if on_cpu
+                    else orphan_safe_pool(workers))
         threads = torch.get_num_threads()
         if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
             torch.set_num_threads(max(1, usable_cores() - workers))

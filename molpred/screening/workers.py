@@ -37,8 +37,11 @@ _MODEL: MoleculeModel | Ensemble | None = None
 
 
 def predicting_pool(model: MoleculeModel | Ensemble, workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers hold ``model`` (eval mode, one torch thread each)."""
-    return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(model,))
+    """A process pool whose workers hold ``model`` (eval mode, one torch thread each) and end
+    when this process dies (:mod:`molpred.screening.orphans`)."""
+    from molpred.screening.orphans import orphan_safe_pool
+
+    return orphan_safe_pool(workers, _init_worker, (model,))
 
 
 def _init_worker(model: MoleculeModel | Ensemble) -> None:

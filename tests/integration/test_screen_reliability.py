@@ -137,3 +137,49 @@ def test_one_malformed_line_costs_one_row_not_the_run(folder, tmp_path, tox21):
     for row, why in ((1501, "3 fields where the header has 2"), (2499, "unbalanced quote")):
         assert why in table["error"].iloc[row] and table["SR-MMP"].iloc[row] == ""
     assert (table["error"].drop([1501, 2499]) == "").mean() > 0.95  # the rest is predicted
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(p) for p in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_pool_workers_die_with_a_killed_parent(folder, tmp_path, tox21):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    library = tmp_path / "big.csv"
+    smiles = tox21["smiles"].tolist()
+    pd.DataFrame({"smiles": (smiles * 4)[:30000]}).to_csv(library, index=False)
+    model, out = str(folder / "mlp"), str(tmp_path / "o.csv")
+    code = (f"import molpred; molpred.screen({model!r}, {str(library)!r}, {out!r}, workers=2, "
+            "chunk_size=5000)")
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ,
+                                                              "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = [c for c in _children(proc.pid) if _alive(c)]
+    assert len(workers) >= 2, "the pool did not start"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers), "pool workers outlived their parent"
