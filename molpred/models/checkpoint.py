@@ -39,6 +39,13 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 METRICS_FILE = "metrics.json"
+MAX_CONFIG_BYTES = 10_000_000
+MAX_LAYERS = 64
+"""Bound on depth-like settings (message-passing steps, layers, heads) of a saved config:
+a D-MPNN's depth does not change its weight shapes, so only this check stops a config asking
+for a billion steps (a forward pass that never ends)."""
+MAX_WIDTH = 1 << 16
+"""Bound on any other whole-number setting (widths, vocabulary)."""
 
 
 def save_model(
@@ -132,12 +139,19 @@ def read_config(directory: str | Path) -> dict[str, Any]:
             f"{WEIGHTS_FILE} inside a folder); molpred never loads pickled models"
         )
     config_path = path / CONFIG_FILE
+    if not config_path.exists():
+        raise ModelFileError(f"{path} is not a molpred model: {CONFIG_FILE} is missing")
+    if not config_path.is_file():  # a FIFO or device would block or never end
+        raise ModelFileError(f"{config_path} is not a regular file")
+    if config_path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ModelFileError(f"{config_path} is larger than {MAX_CONFIG_BYTES:,} bytes; not a "
+                             "molpred model config")
     try:
         config = json.loads(config_path.read_text())
-    except FileNotFoundError:
-        raise ModelFileError(f"{path} is not a molpred model: {CONFIG_FILE} is missing") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{config_path} is corrupt (not valid JSON: {exc})") from None
+    except RecursionError:
+        raise ModelFileError(f"{config_path} is nested too deeply to be a model config") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ModelFileError(f"{config_path} is not a molpred model config (no format {FORMAT!r})")
     if config.get("format_version") != FORMAT_VERSION:
@@ -219,11 +233,34 @@ def _build(path: Path, config: dict[str, Any], size: int) -> MoleculeModel | Ens
     Raises:
         ModelFileError: if the description is unusable (unknown encoder, bad sizes, ...).
     """
+    _check_bounds(path, config.get("model"))
     try:
         members = [MoleculeModel(ModelConfig(**config["model"])) for _ in range(size)]
         return members[0] if size == 1 else Ensemble(members)
     except (TypeError, KeyError, InputError, UnknownNameError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path / CONFIG_FILE} describes an unusable model: {exc}") from None
+
+
+def _check_bounds(path: Path, model: Any) -> None:
+    """Refuse encoder/head settings outside sane bounds before anything is built.
+
+    Raises:
+        ModelFileError: naming the setting and its value.
+    """
+    if not isinstance(model, dict):
+        raise ModelFileError(f"{path / CONFIG_FILE} has no model description")
+    for group in ("encoder_params", "head_params"):
+        params = model.get(group, {})
+        if not isinstance(params, dict):
+            raise ModelFileError(f"{path / CONFIG_FILE}: {group} must be an object")
+        for name, value in params.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            deep = any(k in name for k in ("depth", "layers", "heads", "steps", "timesteps"))
+            bound = MAX_LAYERS if deep else MAX_WIDTH
+            if value < 0 or value > bound:
+                raise ModelFileError(f"{path / CONFIG_FILE}: {group}.{name} = {value!r} is outside "
+                                     f"0..{bound}; not a model molpred saved")
 
 
 def _check_shapes(weights: Path, shapes: dict[str, tuple[int, ...]],

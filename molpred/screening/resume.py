@@ -102,12 +102,15 @@ def run_fingerprint(input: str | Path, output: str | Path, model: str, **options
 @dataclass
 class ChunkCounts:
     """Row counts of one finished chunk: ``rows`` read, ``errors`` (rows that failed),
-    ``unmatched`` (rows the filter rejected), ``kept`` (rows stored for the output)."""
+    ``unmatched`` (rows the filter rejected), ``kept`` (rows stored for the output), ``sha256``."""
 
     rows: int
     errors: int
     unmatched: int
     kept: int
+    sha256: str = ""
+    """Hash of the chunk file as written (checked on resume and when the output is
+    assembled; manifests written before it was recorded have ``""``)."""
 
 
 class ChunkStore:
@@ -145,7 +148,13 @@ class ChunkStore:
                     f"cannot resume: {', '.join(changed)} changed since the interrupted run "
                     f"in {self.folder}; rerun with the same arguments and files, or without "
                     "--resume to start again")
-            self.counts = [ChunkCounts(**c) for c in manifest.get("chunks", [])]
+            try:
+                self.counts = [ChunkCounts(**c) for c in manifest.get("chunks", [])]
+            except TypeError:
+                raise InputError(f"cannot resume: {self.folder / MANIFEST} is not readable; "
+                                 "rerun without --resume") from None
+            for index in range(self.done):
+                self._check_chunk(index)
             return
         if self.folder.exists():
             shutil.rmtree(self.folder)
@@ -170,6 +179,7 @@ class ChunkStore:
         tmp = path.with_name(path.name + ".tmp")
         frame.to_parquet(tmp, index=False)
         _fsync(tmp)
+        counts.sha256 = file_digest(tmp)
         os.replace(tmp, path)
         self.counts.append(counts)
         self._write_manifest()
@@ -177,6 +187,7 @@ class ChunkStore:
     def frames(self) -> Iterator[pd.DataFrame]:
         """The stored chunks, in input order, one at a time."""
         for index in range(self.done):
+            self._check_chunk(index)
             yield pd.read_parquet(self._chunk_path(index))
 
     def staging_path(self, output: Path) -> Path:
@@ -197,6 +208,18 @@ class ChunkStore:
         shutil.rmtree(trash, ignore_errors=True)
 
     # -- internals
+    def _check_chunk(self, index: int) -> None:
+        """Refuse a finished chunk that is missing or differs from what was written.
+
+        Raises:
+            InputError: naming the chunk, with what to do.
+        """
+        path = self._chunk_path(index)
+        expected = self.counts[index].sha256
+        if not path.is_file() or (expected and file_digest(path) != expected):
+            raise InputError(f"cannot resume: {path.name} in {self.folder} is missing or was "
+                             "changed after it was written; rerun without --resume")
+
     def _chunk_path(self, index: int) -> Path:
         return self.folder / f"chunk-{index:06d}.parquet"
 

@@ -183,3 +183,51 @@ def test_pool_workers_die_with_a_killed_parent(folder, tmp_path, tox21):
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(w) for w in workers), "pool workers outlived their parent"
+
+
+def test_a_changed_chunk_in_the_work_folder_is_refused_on_resume(folder, tmp_path):
+    out = tmp_path / "hits.csv"
+
+    def stop_after_two(rows: int, seen: list = []) -> None:  # noqa: B006 - a call counter
+        seen.append(rows)
+        if len(seen) == 2:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        molpred.screen(folder / "mlp", folder / "library.csv", out, chunk_size=200, workers=1,
+                       progress=stop_after_two)
+    chunks = sorted(work_folder(out).glob("chunk-*.parquet"))
+    assert len(chunks) == 2
+    first, second = chunks[0].read_bytes(), chunks[1].read_bytes()
+    chunks[0].write_bytes(second)  # swapped
+    chunks[1].write_bytes(first)
+    with pytest.raises(InputError, match="changed after it was written"):
+        molpred.screen(folder / "mlp", folder / "library.csv", out, chunk_size=200, workers=1,
+                       resume=True)
+    chunks[0].write_bytes(first[: len(first) // 2])  # truncated
+    with pytest.raises(InputError, match="changed after it was written"):
+        molpred.screen(folder / "mlp", folder / "library.csv", out, chunk_size=200, workers=1,
+                       resume=True)
+
+
+@pytest.mark.parametrize("change", ["depth", "layers", "fifo", "nested"])
+def test_hostile_model_configs_are_refused_before_anything_runs(folder, tmp_path, change):
+    import os
+
+    model = tmp_path / "mlp"
+    shutil.copytree(folder / "mlp", model)
+    config_path = model / "config.json"
+    config = json.loads(config_path.read_text())
+    if change == "depth":
+        config["model"]["encoder_params"]["depth"] = 1_000_000_000
+        config_path.write_text(json.dumps(config))
+    elif change == "layers":
+        config["model"]["head_params"]["num_layers"] = 10_000_000
+        config_path.write_text(json.dumps(config))
+    elif change == "fifo":
+        config_path.unlink()
+        os.mkfifo(config_path)
+    else:
+        config_path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ModelFileError):
+        load_model(model)
