@@ -102,8 +102,9 @@ def test_a_model_fed_other_rdkit_descriptors_is_refused(saved):
 
 
 @pytest.mark.parametrize(("change", "fragment"), [
-    ({"hidden_size": -1}, "describes an unusable model"),
-    ({"hidden_size": 10**7}, r"tensor '.*' has shape \(32, .*\) in the file, \(10000000"),
+    ({"hidden_size": -1}, r"hidden_size = -1 is outside"),  # bounds, before anything is built
+    ({"hidden_size": 10**7}, r"hidden_size = 10000000 is outside 0\.\.65536"),
+    ({"hidden_size": 64}, r"tensor '.*' has shape \(32, .*\) in the file, \(64"),
     ({"head": {"num_layers": 5}}, r"does not match config.json: tensor 'head\..*' has shape "
                                   r"missing in the file"),
 ])
