@@ -347,6 +347,32 @@ def _as_frame(
     return pd.DataFrame({DEFAULT_SMILES_COLUMN: column}), DEFAULT_SMILES_COLUMN
 
 
+def _check_trust(path: Path, trust: TrustModel, model) -> None:
+    """Refuse trust files that belong to another model (task type, task count, members).
+
+    Raises:
+        ModelFileError: naming what disagrees.
+    """
+    from molpred.exceptions import ModelFileError
+
+    tasks = len(model.config.tasks)
+    problems = []
+    if trust.task_type != model.config.task_type:
+        problems.append(f"task type {trust.task_type!r} vs the model's {model.config.task_type!r}")
+    if trust.platt.shape != (tasks, 2):
+        problems.append(f"calibration for {trust.platt.shape[0] if trust.platt.ndim else 0} "
+                        f"task(s) vs the model's {tasks}")
+    if not trust.embedding or len(trust.embedding) > len(members_of(model)):
+        problems.append(f"{len(trust.embedding)} member embedding(s) for "
+                        f"{len(members_of(model))} member(s)")
+    values = trust.val.get("values")
+    if values is None or values.ndim != 2 or values.shape[1] != tasks:
+        problems.append("validation values of another shape")
+    if problems:
+        raise ModelFileError(f"{path}: its trust files do not belong to this model ("
+                             + "; ".join(problems) + ")")
+
+
 def load(path: str | Path) -> Predictor:
     """Load a trained model directory or a shipped panel model.
 
@@ -367,6 +393,8 @@ def load(path: str | Path) -> Predictor:
     path = resolve_model(path)
     model, config = load_model(path)
     trust = TrustModel.load(path)
+    if trust is not None:
+        _check_trust(path, trust, model)
     if trust is None:
         import warnings
 

@@ -231,3 +231,17 @@ def test_hostile_model_configs_are_refused_before_anything_runs(folder, tmp_path
         config_path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ModelFileError):
         load_model(model)
+
+
+def test_trust_files_of_another_model_are_refused_on_load(folder, tmp_path, data_dir):
+    model = tmp_path / "mlp"
+    shutil.copytree(folder / "mlp", model)
+    meta = json.loads((model / "trust.json").read_text())
+    meta["task_type"] = "regression"
+    (model / "trust.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="do not belong to this model"):
+        molpred.load(model)
+    meta["task_type"], meta["members"] = "classification", 0
+    (model / "trust.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="do not belong to this model"):
+        molpred.load(model)
