@@ -23,7 +23,7 @@ import numpy as np
 
 from molpred.exceptions import InputError, ModelFileError
 from molpred.featurizers.featurize import FeaturizerConfig
-from molpred.models.digest import check_sha256, file_sha256
+from molpred.models.digest import file_sha256, read_sealed_json
 
 BLEND_FILE = "blend.json"
 BLEND_FORMAT = "molpred-blend"
@@ -175,13 +175,7 @@ def load_blend(directory: str | Path, config: dict[str, Any]) -> BlendModel:
 
     path = Path(directory)
     file = path / BLEND_FILE
-    check_sha256(file, (config.get("files") or {}).get(BLEND_FILE))
-    try:
-        saved = json.loads(file.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{file} is corrupt (not valid JSON: {exc})") from None
-    if not isinstance(saved, dict) or saved.get("format") != BLEND_FORMAT:
-        raise ModelFileError(f"{file} is not a molpred blend (no format {BLEND_FORMAT!r})")
+    saved = read_sealed_json(file, config, BLEND_FORMAT, "blend")
     names = saved.get("parts")
     if not isinstance(names, list) or not names or not set(names) <= set(PARTS):
         raise ModelFileError(f"{file} names no usable parts ({names!r})")

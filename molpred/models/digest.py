@@ -43,3 +43,28 @@ def check_sha256(path: str | Path, expected: object, recorded_in: str = "config.
     if file_sha256(path) != expected:
         raise ModelFileError(f"{path} was changed or corrupted after it was saved (its SHA-256 "
                              f"differs from the one {recorded_in} recorded); retrain or restore it")
+
+
+def read_sealed_json(path: Path, config: dict, fmt: str, what: str) -> dict:
+    """A JSON file of a model folder whose SHA-256 ``config.json`` recorded under ``files``:
+    hash checked, then parsed, then its ``format`` field checked.
+
+    Args:
+        path: The file.
+        config: The folder's parsed ``config.json``.
+        fmt: The ``format`` value the file must hold.
+        what: What the file is, for messages ("tree file", "blend").
+
+    Raises:
+        ModelFileError: changed since saved, not JSON, or not of format ``fmt``.
+    """
+    import json
+
+    check_sha256(path, (config.get("files") or {}).get(path.name))
+    try:
+        saved = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{path} is corrupt (not valid JSON: {exc})") from None
+    if not isinstance(saved, dict) or saved.get("format") != fmt:
+        raise ModelFileError(f"{path} is not a molpred {what} (no format {fmt!r})")
+    return saved

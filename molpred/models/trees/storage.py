@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from molpred.exceptions import InputError, ModelFileError
-from molpred.models.digest import check_sha256, file_sha256
+from molpred.models.digest import file_sha256, read_sealed_json
 from molpred.models.trees.model import TreeConfig, TreeModel
 
 TREES_FILE = "trees.json"
@@ -65,13 +65,7 @@ def load_tree_model(directory: str | Path, config: dict[str, Any]) -> TreeModel:
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_MEMBERS:
         raise ModelFileError(f"{path / 'config.json'} has an invalid ensemble_size {size!r}")
     file = path / TREES_FILE
-    check_sha256(file, (config.get("files") or {}).get(TREES_FILE))
-    try:
-        saved = json.loads(file.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{file} is corrupt (not valid JSON: {exc})") from None
-    if not isinstance(saved, dict) or saved.get("format") != TREES_FORMAT:
-        raise ModelFileError(f"{file} is not a molpred tree file (no format {TREES_FORMAT!r})")
+    saved = read_sealed_json(file, config, TREES_FORMAT, "tree file")
     members = saved.get("members")
     tasks = len(tree_config.tasks)
     if not isinstance(members, list) or len(members) != size or any(
