@@ -151,12 +151,12 @@ def write_sdf_records(writer: Chem.SDWriter, frame: pd.DataFrame, smiles_col: st
         mol, _ = parse_smiles(raw)
         mol = Chem.Mol() if mol is None else mol
         if mol.GetNumAtoms() == 0 and _present(raw):
-            mol.SetProp(smiles_col, str(raw))
+            mol.SetProp(smiles_col, sd_value(raw))
         if has_name and _present(values[SDF_NAME]):
             mol.SetProp("_Name", str(values[SDF_NAME]).replace("\n", " "))
         for col in fields:
             if _present(values[col]):
-                mol.SetProp(col, str(values[col]))
+                mol.SetProp(col, sd_value(values[col]))
         try:
             writer.write(mol)
         except Exception:  # e.g. a kekulization failure: keep the row, without structure
@@ -164,8 +164,16 @@ def write_sdf_records(writer: Chem.SDWriter, frame: pd.DataFrame, smiles_col: st
             for key in mol.GetPropNames():
                 empty.SetProp(key, mol.GetProp(key))
             if _present(raw):
-                empty.SetProp(smiles_col, str(raw))
+                empty.SetProp(smiles_col, sd_value(raw))
             writer.write(empty)
+
+
+def sd_value(value: object) -> str:
+    """A cell as one SD data line: line breaks become spaces (a blank line would end the
+    field and a line ``$$$$`` the record, so one value could split its row in two), and a
+    value starting with ``$$$$`` gets a leading space."""
+    text = " ".join(str(value).splitlines()) if isinstance(value, str) or value is not None else ""
+    return " " + text if text.startswith("$$$$") else text
 
 
 def _present(value: object) -> bool:

@@ -322,3 +322,15 @@ def test_an_sd_field_called_name_keeps_its_value_beside_the_title(tmp_path):
     streamed = pd.concat(iter_table_chunks(path, chunk_size=1))
     assert list(streamed.columns) == list(frame.columns)
     assert streamed["name_sd"].tolist() == ["ethanol", "neopentyl?"]
+
+
+def test_sdf_fields_with_line_breaks_or_record_ends_round_trip_row_for_row(tmp_path):
+    from molpred.data import read_table, write_table
+
+    frame = pd.DataFrame({"smiles": ["CCO", "c1ccccc1", "not a smiles", "CC(=O)O"],
+                          "note": ["two\nlines", "$$$$", "blank\n\nline", "x\r\n$$$$\ny"]})
+    path = tmp_path / "out.sdf"
+    write_table(frame, path)
+    back = read_table(path).frame
+    assert len(back) == 4
+    assert back["note"].tolist() == ["two lines", " $$$$", "blank  line", "x $$$$ y"]
