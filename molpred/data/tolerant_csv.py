@@ -7,8 +7,10 @@ quote. A screen of a million rows must instead report that line as a row error a
 * a physical line without a quote character is split on the separator (the fast path);
 * a line with quotes is parsed by Python's :mod:`csv` (RFC 4180 quoting, as pandas);
 * a line with an odd number of quote characters opens a quoted field that continues on the
-  next lines; if no closing quote comes within :data:`MAX_CONTINUATION_LINES` lines, the
-  line is an *unbalanced quote* and its record ends there (the next line starts a new one);
+  next lines; if no closing quote comes within :data:`MAX_CONTINUATION_LINES` lines, or the
+  record it closes is not strictly quoted (the "closing" quote opens a later line's field),
+  the line is an *unbalanced quote* and its record ends there (the next line starts a new
+  one);
 * a record with more or fewer fields than the header is kept (cut or padded with ``""``) and
   its reason is recorded.
 
@@ -81,10 +83,11 @@ def _records(lines: Iterator[str], sep: str) -> Iterator[tuple[list[str], str, i
                 if extra.count(QUOTE) % 2:
                     closed = True
                     break
-            if closed:
-                text = "".join([line, *ahead]).rstrip("\r\n")
+            joined = "".join([line, *ahead]).rstrip("\r\n") if closed else None
+            if joined is not None and _strictly_quoted(joined, sep):
+                text = joined
                 lineno += len(ahead)
-            else:
+            else:  # no closing quote, or only the opening quote of a later line's field
                 buffered[:0] = ahead  # give the lines back: each is a record of its own
                 problem = f"line {start}: unbalanced quote (no closing quote)"
         try:
@@ -110,6 +113,17 @@ def _header(path: Path, record: tuple[list[str], str, int] | None) -> list[str]:
     if not any(name.strip() for name in record[0]):
         raise InputError(f"{path}: the first line (the header) names no column")
     return _unique(record[0])
+
+
+def _strictly_quoted(text: str, sep: str) -> bool:
+    """Whether a record spanning lines is well quoted: every closing quote is followed by a
+    separator or the end (a stray quote that pairs with the opening quote of a field some
+    lines further down fails this)."""
+    try:
+        next(csv.reader([text], delimiter=sep, strict=True), [])
+    except csv.Error:
+        return False
+    return True
 
 
 def record_chunks(path: Path, sep: str, gz: bool, chunk_size: int) -> Iterator[pd.DataFrame]:
