@@ -211,7 +211,7 @@ def screen(
                 first_row = int(chunk.index[0]) if len(chunk) else 0
                 chunk = chunk.reset_index(drop=True)
                 chunk.attrs[INPUT_ERRORS] = {row - first_row: why for row, why in bad.items()}
-                started = job.start(_readable_smiles(chunk, column), pool)
+                started = job.start(readable_smiles(chunk, column), pool)
                 if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
                     job.finish(store, *pending, progress)
                 pending = (index, chunk, started)
@@ -317,7 +317,7 @@ class _Job:
                started: tuple | None, progress: Callable[[int], None] | None) -> None:
         """Collect, predict, select and checkpoint chunk ``index``."""
         config = self.predictor.model.config.featurizer_config
-        smiles = _readable_smiles(chunk, self.column)
+        smiles = readable_smiles(chunk, self.column)
         result, row_errors = self._predict(chunk, smiles, started)
         malformed = chunk.attrs.get(INPUT_ERRORS) or {}
         if malformed:  # the reader's reason, not "empty SMILES"
@@ -346,7 +346,7 @@ class _Job:
             progress(len(result))
 
 
-def _readable_smiles(chunk: pd.DataFrame, column: str) -> list:
+def readable_smiles(chunk: pd.DataFrame, column: str) -> list:
     """The chunk's SMILES, with ``""`` for rows the reader found malformed (their cells may be
     shifted: nothing is predicted for them; :func:`molpred.data.tolerant_csv.record_chunks`)."""
     smiles = chunk[column].tolist()

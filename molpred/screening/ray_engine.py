@@ -29,11 +29,12 @@ import numpy as np
 import pandas as pd
 
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
+from molpred.data.tolerant_csv import INPUT_ERRORS
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import default_workers
 from molpred.inference import check_precision
 from molpred.predictor import Predictor, load
-from molpred.screening.engine import ScreenReport, check_output_path
+from molpred.screening.engine import ScreenReport, check_output_path, readable_smiles
 from molpred.screening.lock import OutputLock
 
 RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
@@ -198,9 +199,12 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
     blocks: list[Any] = []  # SMILES blocks of <= batch_size rows: (global row number, smiles)
     column, start = smiles_col, 0
     for chunk in chunks:
+        bad = chunk.attrs.get(INPUT_ERRORS) or {}
+        first_row = int(chunk.index[0]) if len(chunk) else 0
         chunk = chunk.reset_index(drop=True)
+        chunk.attrs[INPUT_ERRORS] = {row - first_row: why for row, why in bad.items()}
         column = column or default_smiles_column(chunk.columns)
-        smiles = chunk[column].astype(object).tolist()
+        smiles = readable_smiles(chunk, column)
         for i in range(0, len(chunk), batch_size):
             part = smiles[i:i + batch_size]
             rows = np.arange(start + i, start + i + len(part), dtype=np.int64)
@@ -213,16 +217,26 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
         len(predictor.tasks), predictor.ensemble_size > 1)
     del blocks
     rows = errors = 0
-    with TableWriter(output, smiles_col=column or default_smiles_column([])) as writer:
-        while staged:
-            ref, n = staged.popleft()
-            chunk = ray.get(ref)
-            del ref
-            values, spread, row_errors = results.take(rows, n)
-            writer.write(predictor.table(chunk, values, spread, row_errors))
-            rows, errors = rows + n, errors + sum(1 for e in row_errors if e)
-            if progress is not None:
-                progress(n)
+    output = Path(output)
+    # written beside the output under a temporary name and moved into place at the end, so a
+    # killed driver never leaves a well-formed but partial file at the output path
+    staging = output.with_name(f".molpred-ray-{os.getpid()}-{output.name}")
+    try:
+        with TableWriter(staging, smiles_col=column or default_smiles_column([])) as writer:
+            while staged:
+                ref, n = staged.popleft()
+                chunk = ray.get(ref)
+                del ref
+                values, spread, row_errors = results.take(rows, n)
+                for row, reason in (chunk.attrs.get(INPUT_ERRORS) or {}).items():
+                    row_errors[row] = reason  # a malformed line: the reader's reason
+                writer.write(predictor.table(chunk, values, spread, row_errors))
+                rows, errors = rows + n, errors + sum(1 for e in row_errors if e)
+                if progress is not None:
+                    progress(n)
+        os.replace(staging, output)
+    finally:
+        staging.unlink(missing_ok=True)
     return rows, errors
 
 

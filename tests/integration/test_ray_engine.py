@@ -89,15 +89,25 @@ def test_ray_screen_parquet_on_a_running_ray(model_dir, tmp_path):
     ray = pytest.importorskip("ray")
     local, distributed = tmp_path / "local.parquet", tmp_path / "ray.parquet"
     screen(model_dir, MESSY, local, chunk_size=4, workers=1)
+    lines = MESSY.read_text().splitlines()
+    lines[3] = lines[3] + ",an extra field"  # a malformed line: one row with a reason, no stop
+    malformed = tmp_path / "malformed.csv"
+    malformed.write_text("\n".join(lines) + "\n")
+    screen(model_dir, malformed, tmp_path / "local_malformed.csv", chunk_size=4, workers=1)
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:  # an initialized Ray is used as is (and left running)
         screen_ray(molpred.load(model_dir), MESSY, distributed, chunk_size=4, batch_size=3,
                    num_actors=1)
         assert ray.is_initialized()
+        screen_ray(molpred.load(model_dir), malformed, tmp_path / "ray_malformed.csv",
+                   chunk_size=4, batch_size=3, num_actors=1)
     finally:
         ray.shutdown()
     out = _same(local, distributed, TASKS)
     assert list(out.columns) == ["id", "smiles", *TASKS, "error"] and len(out) == 10
+    out = _same(tmp_path / "local_malformed.csv", tmp_path / "ray_malformed.csv", TASKS)
+    assert len(out) == 10 and out["error"].iloc[2].startswith("malformed input line 4")
+    assert not list(tmp_path.glob(".molpred-ray-*"))  # the staging file was moved into place
 
 
 def test_without_ray_the_error_says_how_to_install_it(model_dir, library, tmp_path, monkeypatch):
