@@ -184,7 +184,8 @@ def _parquet_errors(path: Path) -> Iterator[None]:
 
 # ---------------------------------------------------------------- streaming
 def iter_table_chunks(
-    path: str | Path, smiles_col: str | None = None, chunk_size: int = 10_000
+    path: str | Path, smiles_col: str | None = None, chunk_size: int = 10_000,
+    encoding: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Stream a molecule file as DataFrames of at most ``chunk_size`` rows.
 
@@ -202,6 +203,8 @@ def iter_table_chunks(
         smiles_col: SMILES column, checked against the columns before the first chunk is read;
             default: :func:`~molpred.data.formats.default_smiles_column`.
         chunk_size: Rows per chunk (> 0).
+        encoding: Text encoding of a CSV/TSV file (default: UTF-8, or UTF-16 when the file
+            starts with its byte-order mark), e.g. ``latin-1``.
 
     Returns:
         An iterator of DataFrames (text formats: all columns of dtype str).
@@ -219,8 +222,8 @@ def iter_table_chunks(
         sep = _separator(path, kind, gz)
         from molpred.data.tolerant_csv import read_header
 
-        columns = read_header(path, sep, gz)
-        chunks = _csv_chunks(path, sep, gz, chunk_size)
+        columns = read_header(path, sep, gz, encoding)
+        chunks = _csv_chunks(path, sep, gz, chunk_size, encoding)
     elif kind == "parquet":
         columns = _parquet_columns(path)
         chunks = _parquet_chunks(path, columns, chunk_size)
@@ -262,12 +265,13 @@ def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd
     return frame, _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
 
 
-def _csv_chunks(path: Path, sep: str, gz: bool, chunk_size: int) -> Iterator[pd.DataFrame]:
+def _csv_chunks(path: Path, sep: str, gz: bool, chunk_size: int,
+                encoding: str | None = None) -> Iterator[pd.DataFrame]:
     """Chunks of a delimited text file as strings; a malformed line is kept as a row whose
     reason is in ``attrs`` (:mod:`molpred.data.tolerant_csv`), never the end of the run."""
     from molpred.data.tolerant_csv import record_chunks
 
-    return record_chunks(path, sep, gz, chunk_size)
+    return record_chunks(path, sep, gz, chunk_size, encoding)
 
 
 def _parquet_columns(path: Path) -> list[str]:

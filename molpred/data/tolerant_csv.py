@@ -16,8 +16,9 @@ quote. A screen of a million rows must instead report that line as a row error a
 
 Each chunk's ``attrs[INPUT_ERRORS]`` maps the global row number of every malformed record to
 its reason; the screening engine reports it in the row's error column and predicts nothing
-for it. Text is decoded as UTF-8 with a leading byte-order mark dropped and undecodable
-bytes replaced (U+FFFD), as :func:`~molpred.data.formats.open_text` does.
+for it. Text is decoded as UTF-8 (a leading byte-order mark dropped), as UTF-16 when the file
+starts with a UTF-16 byte-order mark, or in the encoding the caller names (``--encoding
+latin-1``); undecodable bytes are replaced (U+FFFD) and then fail as SMILES of their row.
 """
 
 from __future__ import annotations
@@ -39,10 +40,36 @@ MAX_CONTINUATION_LINES = 100
 QUOTE = '"'
 
 
-def _lines(path: Path, gz: bool) -> Iterator[str]:
+def detect_encoding(path: Path, gz: bool, encoding: str | None = None) -> str:
+    """``encoding`` if given, else UTF-16 for a file starting with a UTF-16 byte-order mark,
+    else UTF-8 (a UTF-8 byte-order mark is dropped).
+
+    Raises:
+        InputError: for an encoding Python does not know.
+    """
+    import codecs
+
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown text encoding {encoding!r} (e.g. utf-8, latin-1, "
+                             "cp1252, utf-16)") from None
+        return encoding
     opener = gzip.open if gz else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        with opener(path, "rb") as fh:
+            head = fh.read(2)
+    except READ_ERRORS:
+        head = b""
+    return "utf-16" if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+
+
+def _lines(path: Path, gz: bool, encoding: str | None = None) -> Iterator[str]:
+    opener = gzip.open if gz else open
+    encoding = detect_encoding(path, gz, encoding)
+    try:
+        with opener(path, "rt", encoding=encoding, errors="replace", newline="") as fh:
             yield from fh  # lines keep their endings: a quoted field may hold "\r\n"
     except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
@@ -97,13 +124,13 @@ def _records(lines: Iterator[str], sep: str) -> Iterator[tuple[list[str], str, i
         yield fields, problem, start
 
 
-def read_header(path: Path, sep: str, gz: bool) -> list[str]:
+def read_header(path: Path, sep: str, gz: bool, encoding: str | None = None) -> list[str]:
     """The column names of a delimited file (its first record).
 
     Raises:
         InputError: if the file is empty or cannot be read.
     """
-    return _header(path, next(_records(_lines(path, gz), sep), None))
+    return _header(path, next(_records(_lines(path, gz, encoding), sep), None))
 
 
 def _header(path: Path, record: tuple[list[str], str, int] | None) -> list[str]:
@@ -126,14 +153,15 @@ def _strictly_quoted(text: str, sep: str) -> bool:
     return True
 
 
-def record_chunks(path: Path, sep: str, gz: bool, chunk_size: int) -> Iterator[pd.DataFrame]:
+def record_chunks(path: Path, sep: str, gz: bool, chunk_size: int,
+                  encoding: str | None = None) -> Iterator[pd.DataFrame]:
     """DataFrames of at most ``chunk_size`` records (every column ``str``, global row numbers
     as index), malformed records kept with their reasons in ``attrs[INPUT_ERRORS]``.
 
     Raises:
         InputError: if the file is empty (no header) or cannot be read.
     """
-    records = _records(_lines(path, gz), sep)
+    records = _records(_lines(path, gz, encoding), sep)
     columns = _header(path, next(records, None))
     width = len(columns)
     rows: list[list[str]] = []

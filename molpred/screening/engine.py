@@ -106,6 +106,7 @@ def screen(
     top: int | None = None,
     sort_by: str | None = None,
     ascending: bool = False,
+    encoding: str | None = None,
 ) -> ScreenReport:
     """Predict every molecule of a (large) file and write the results.
 
@@ -136,6 +137,8 @@ def screen(
             an error cannot rank.
         sort_by: The column ranking rows for ``top`` (a task or drug-likeness column).
         ascending: With ``top``: keep the lowest values instead of the highest.
+        encoding: Text encoding of a CSV/TSV input (default UTF-8, or UTF-16 when the file
+            starts with its byte-order mark), e.g. ``latin-1`` for ids with accents.
 
     Returns:
         A :class:`ScreenReport`. Without ``filter``/``top`` the output has every input row
@@ -164,7 +167,8 @@ def screen(
     if (top is None) != (sort_by is None):
         raise InputError("--top and --sort-by go together: give both (e.g. --top 100 "
                          "--sort-by SR-MMP) or neither")
-    chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
+    chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size,
+                               encoding=encoding)
     first = next(chunks, None)
     in_columns = [str(c) for c in first.columns] if first is not None else []
     column = smiles_col or default_smiles_column(in_columns)
@@ -178,7 +182,8 @@ def screen(
         store = ChunkStore(work_folder(output), run_fingerprint(
             input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
             chunk_size=chunk_size, smiles_col=column, precision=precision, druglike=druglike,
-            filter=filter, top=top, sort_by=sort_by, ascending=ascending), resume=resume)
+            filter=filter, top=top, sort_by=sort_by, ascending=ascending, encoding=encoding),
+            resume=resume)
         resumed = sum(c.rows for c in store.counts)
 
         workers = default_workers() if workers is None else max(1, workers)

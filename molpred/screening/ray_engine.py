@@ -110,6 +110,7 @@ def screen_ray(
     address: str | None = None,
     num_actors: int | None = None,
     progress: Callable[[int], None] | None = None,
+    encoding: str | None = None,
 ) -> ScreenReport:
     """Predict every molecule of a (large) file on Ray and write the results incrementally.
 
@@ -160,7 +161,8 @@ def screen_ray(
     predictor = model if isinstance(model, Predictor) else load(model)
     if num_actors is not None and num_actors < 1:
         raise InputError(f"num_actors must be at least 1, not {num_actors}")
-    chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size)
+    chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size,
+                               encoding=encoding)
     started = _start_ray(ray, address)
     try:
         resources = ray.cluster_resources()

@@ -245,3 +245,20 @@ def test_trust_files_of_another_model_are_refused_on_load(folder, tmp_path, data
     (model / "trust.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="do not belong to this model"):
         molpred.load(model)
+
+
+def test_latin1_and_utf16_inputs_keep_their_ids(folder, tmp_path):
+    ids = ["café-1", "naïve-2", "Müller-3"]
+    frame = pd.DataFrame({"id": ids, "smiles": ["CCO", "c1ccccc1", "CC(=O)O"]})
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(frame.to_csv(index=False).encode("latin-1"))
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(frame.to_csv(index=False).encode("utf-16"))  # with its byte-order mark
+    for source, encoding in ((latin, "latin-1"), (utf16, None)):
+        out = tmp_path / f"{source.stem}-out.csv"
+        report = molpred.screen(folder / "mlp", source, out, workers=1, encoding=encoding)
+        table = pd.read_csv(out, keep_default_na=False)
+        assert report.rows == 3 and table["id"].tolist() == ids
+        assert (table["error"] == "").all()
+    with pytest.raises(InputError, match="unknown text encoding"):
+        molpred.screen(folder / "mlp", latin, tmp_path / "x.csv", encoding="klingon")
