@@ -27,7 +27,9 @@ def test_names_resolve_and_an_existing_folder_wins(tmp_path, monkeypatch):
     assert resolve_model("tox21") == MODELS_DIR / "tox21"
     assert resolve_model("TOX21") == MODELS_DIR / "tox21"
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "tox21").mkdir()
+    (tmp_path / "tox21").mkdir()  # empty (a failed run's leftover): the shipped model
+    assert resolve_model("tox21") == MODELS_DIR / "tox21"
+    (tmp_path / "tox21" / "config.json").write_text("{}")  # a model folder: it wins
     assert resolve_model("tox21").resolve() == tmp_path / "tox21"
     with pytest.raises(ModelFileError, match="shipped: "):
         resolve_model("nope")
