@@ -262,7 +262,12 @@ def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd
         return table.frame, table.smiles_col
     frame = pd.concat(iter_table_chunks(path, smiles_col=smiles_col, chunk_size=100_000),
                       ignore_index=True)
-    return frame, _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
+    column = _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
+    if smiles_col is None:
+        from molpred.chem.sniff import check_guessed_smiles_column
+
+        check_guessed_smiles_column(frame, column, path)
+    return frame, column
 
 
 def _csv_chunks(path: Path, sep: str, gz: bool, chunk_size: int,

@@ -172,6 +172,10 @@ def screen(
     first = next(chunks, None)
     in_columns = [str(c) for c in first.columns] if first is not None else []
     column = smiles_col or default_smiles_column(in_columns)
+    if smiles_col is None and first is not None:
+        from molpred.chem.sniff import check_guessed_smiles_column
+
+        check_guessed_smiles_column(first, column, input)
     template = _template(predictor, first, druglike)
     errors_col = error_column(in_columns)
     row_filter = RowFilter(filter, template, errors_col) if filter is not None else None

@@ -112,6 +112,10 @@ def load_labelled(
             classification labels are not 0/1.
     """
     table, card = load_dataset(source, smiles_col=smiles_col, targets=targets)
+    if smiles_col is None and card is None:
+        from molpred.chem.sniff import check_guessed_smiles_column
+
+        check_guessed_smiles_column(table.frame, table.smiles_col, source)
     if not table.targets and targets is None and card is None:
         table = MoleculeTable(frame=table.frame, smiles_col=table.smiles_col,
                               targets=label_columns(table))

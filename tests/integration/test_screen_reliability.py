@@ -262,3 +262,19 @@ def test_latin1_and_utf16_inputs_keep_their_ids(folder, tmp_path):
         assert (table["error"] == "").all()
     with pytest.raises(InputError, match="unknown text encoding"):
         molpred.screen(folder / "mlp", latin, tmp_path / "x.csv", encoding="klingon")
+
+
+def test_a_guessed_smiles_column_without_smiles_is_refused_with_the_right_column(folder,
+                                                                                 tmp_path):
+    frame = pd.DataFrame({"ID": ["A-1", "A-2", "A-3"], "Structure": ["CCO", "c1ccccc1", "CC#N"]})
+    path = tmp_path / "mols.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match="pass --smiles-col Structure"):
+        molpred.screen(folder / "mlp", path, tmp_path / "o.csv", workers=1)
+    report = molpred.screen(folder / "mlp", path, tmp_path / "o.csv", workers=1,
+                            smiles_col="Structure")
+    assert report.rows == 3 and report.errors == 0
+    from molpred.data.readers import read_text_table
+
+    with pytest.raises(InputError, match="pass --smiles-col Structure"):
+        read_text_table(path)
