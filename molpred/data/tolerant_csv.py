@@ -205,3 +205,13 @@ def _unique(header: list[str]) -> list[str]:
             seen[name] = 0
         out.append(name)
     return out
+
+
+def with_local_rows(chunk: pd.DataFrame) -> pd.DataFrame:
+    """``chunk`` re-indexed from 0, its ``attrs[INPUT_ERRORS]`` keyed by the new positions
+    (what the screening executors index rows by)."""
+    bad = chunk.attrs.get(INPUT_ERRORS) or {}
+    first = int(chunk.index[0]) if len(chunk) else 0
+    out = chunk.reset_index(drop=True)
+    out.attrs[INPUT_ERRORS] = {row - first: why for row, why in bad.items()}
+    return out

@@ -29,7 +29,7 @@ from molpred import __version__
 from molpred.chem.druglike import DRUGLIKE_COLUMNS, druglike_table, empty_druglike_table
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks, write_table
 from molpred.data.formats import WRITE_FORMATS, detect_format
-from molpred.data.tolerant_csv import INPUT_ERRORS
+from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
     PARALLEL_THRESHOLD,
@@ -216,10 +216,7 @@ def screen(
                     if progress is not None:
                         progress(len(chunk))
                     continue
-                bad = chunk.attrs.get(INPUT_ERRORS) or {}
-                first_row = int(chunk.index[0]) if len(chunk) else 0
-                chunk = chunk.reset_index(drop=True)
-                chunk.attrs[INPUT_ERRORS] = {row - first_row: why for row, why in bad.items()}
+                chunk = with_local_rows(chunk)
                 started = job.start(readable_smiles(chunk, column), pool)
                 if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
                     job.finish(store, *pending, progress)

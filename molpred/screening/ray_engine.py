@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
-from molpred.data.tolerant_csv import INPUT_ERRORS
+from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import default_workers
 from molpred.inference import check_precision
@@ -201,10 +201,7 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
     blocks: list[Any] = []  # SMILES blocks of <= batch_size rows: (global row number, smiles)
     column, start = smiles_col, 0
     for chunk in chunks:
-        bad = chunk.attrs.get(INPUT_ERRORS) or {}
-        first_row = int(chunk.index[0]) if len(chunk) else 0
-        chunk = chunk.reset_index(drop=True)
-        chunk.attrs[INPUT_ERRORS] = {row - first_row: why for row, why in bad.items()}
+        chunk = with_local_rows(chunk)
         column = column or default_smiles_column(chunk.columns)
         smiles = readable_smiles(chunk, column)
         for i in range(0, len(chunk), batch_size):
