@@ -13,6 +13,11 @@ and the output file has the same rows, columns and values up to float32 rounding
 batches are grouped differently). Chunks wait in Ray's object store (pickled, so their
 dtypes survive) while only their SMILES travel through Ray Data (order preserved); the
 input columns are never round-tripped through Arrow.
+
+Crash safety is the local engine's: an exclusive lock on the output, finished chunks
+checkpointed in ``OUTPUT.partial/`` with their SHA-256 (``resume=True`` continues from the
+last one), the output moved into place at the end. A local Ray started here is watched by
+:mod:`molpred.screening.reaper`, so ``kill -9`` of the driver leaves no Ray process behind.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from molpred import __version__
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks
 from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
 from molpred.exceptions import InputError
@@ -36,6 +42,14 @@ from molpred.inference import check_precision
 from molpred.predictor import Predictor, load
 from molpred.screening.engine import ScreenReport, check_output_path, readable_smiles
 from molpred.screening.lock import OutputLock
+from molpred.screening.reaper import Reaper
+from molpred.screening.resume import (
+    ChunkCounts,
+    ChunkStore,
+    model_fingerprint,
+    run_fingerprint,
+    work_folder,
+)
 
 RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
 _ROW, _SMILES = "row", "smiles"
@@ -84,17 +98,23 @@ class _PredictActor:
         return out
 
 
-def _start_ray(ray: Any, address: str | None) -> bool:
-    """Connect to ``address`` / ``RAY_ADDRESS``, or start a quiet local Ray; True if we started it."""
+def _start_ray(ray: Any, address: str | None) -> tuple[bool, Reaper | None]:
+    """Connect to ``address`` / ``RAY_ADDRESS``, or start a quiet local Ray watched by a
+    :class:`~molpred.screening.reaper.Reaper`. Returns ``(connected here, reaper)``: an
+    already initialized Ray gives ``(False, None)``, a cluster address ``(True, None)``."""
     if ray.is_initialized():
-        return False
+        return False, None
     address = address or os.environ.get("RAY_ADDRESS") or None
     quiet = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
     if address:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
-    else:
+        return True, None
+    reaper = Reaper.start()  # first, so a kill during ray.init leaves nothing behind
+    try:
         ray.init(num_cpus=default_workers(), **quiet)
-    return True
+    finally:
+        reaper.watch_children()
+    return True, reaper
 
 
 def screen_ray(
@@ -111,6 +131,7 @@ def screen_ray(
     num_actors: int | None = None,
     progress: Callable[[int], None] | None = None,
     encoding: str | None = None,
+    resume: bool = False,
 ) -> ScreenReport:
     """Predict every molecule of a (large) file on Ray and write the results incrementally.
 
@@ -141,6 +162,13 @@ def screen_ray(
         num_actors: Actors (model copies): default one per GPU when using GPUs, else one per
             CPU of the cluster.
         progress: Called with the number of rows finished after each chunk.
+        encoding: Text encoding of a CSV/TSV input (as for the local engine).
+        resume: Continue an interrupted Ray run with the same arguments from its last
+            finished chunk. Like the local engine, finished chunks are checkpointed in the
+            work folder ``OUTPUT.partial/`` (:mod:`molpred.screening.resume`, with ``engine:
+            ray`` in the fingerprint, so a local run never resumes a Ray run's chunks) and
+            the output is moved into place at the end, so a killed driver never leaves a
+            partial file at ``output``.
 
     Returns:
         A :class:`~molpred.screening.engine.ScreenReport`; the output has every input row
@@ -151,7 +179,9 @@ def screen_ray(
     Raises:
         InputError: Ray is not installed (``pip install 'molpred[distributed]'``), missing
             input, unknown column or format, output = input, an unknown ``precision``,
-            ``device="cuda"`` on a cluster without GPUs, or ``num_actors < 1``.
+            ``device="cuda"`` on a cluster without GPUs, ``num_actors < 1``, another run
+            writing the same output (:class:`~molpred.screening.lock.OutputLock`), or
+            ``resume`` with a work folder from a run with other arguments or changed chunks.
         ModelFileError: if ``model`` is not a readable molpred model.
     """
     start = time.perf_counter()
@@ -163,8 +193,14 @@ def screen_ray(
         raise InputError(f"num_actors must be at least 1, not {num_actors}")
     chunks = iter_table_chunks(input, smiles_col=smiles_col, chunk_size=chunk_size,
                                encoding=encoding)
-    started = _start_ray(ray, address)
+    lock = OutputLock(output)  # the local engine's lock: one run per output at a time
+    started, reaper = False, None
     try:
+        store = ChunkStore(work_folder(output), run_fingerprint(
+            input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
+            engine="ray", chunk_size=chunk_size, smiles_col=smiles_col, precision=precision,
+            encoding=encoding), resume=resume)
+        started, reaper = _start_ray(ray, address)
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0)) if device == "auto" or device.startswith("cuda") else 0
         if device.startswith("cuda") and gpus == 0:
@@ -184,25 +220,34 @@ def screen_ray(
             "batch_size": batch_size, "batch_format": "pandas",
             "num_cpus": 1, "num_gpus": 1 if gpus else 0,
         }
-        with OutputLock(output):  # the local engine's lock: one run per output at a time
-            rows, errors = _run(ray, predictor, chunks, smiles_col, output, batch_size, udf,
-                                progress)
+        resumed = _run(ray, predictor, chunks, smiles_col, store, Path(output), batch_size,
+                       udf, progress)
     finally:
         if started:
             ray.shutdown()
-    return ScreenReport(rows, errors, time.perf_counter() - start, Path(output))
+        if reaper is not None:
+            reaper.release()
+        lock.release()
+    return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
+                        time.perf_counter() - start, Path(output), resumed_rows=resumed)
 
 
 def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_col: str | None,
-         output: str | Path, batch_size: int, udf: dict,
-         progress: Callable[[int], None] | None) -> tuple[int, int]:
-    """Stage the chunks in the object store, predict them in one Ray Data pass, write in order."""
+         store: ChunkStore, output: Path, batch_size: int, udf: dict,
+         progress: Callable[[int], None] | None) -> int:
+    """Stage the chunks the store lacks in the object store, predict them in one Ray Data
+    pass, checkpoint and write them in order, publish; return the rows resumed."""
     staged: deque[tuple[Any, int]] = deque()  # (chunk ref, rows) in file order
     blocks: list[Any] = []  # SMILES blocks of <= batch_size rows: (global row number, smiles)
-    column, start = smiles_col, 0
-    for chunk in chunks:
-        chunk = with_local_rows(chunk)
+    column, start, resumed = smiles_col, 0, 0
+    for index, chunk in enumerate(chunks):
         column = column or default_smiles_column(chunk.columns)
+        if index < store.done:  # finished by the interrupted run
+            resumed += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+            continue
+        chunk = with_local_rows(chunk)
         smiles = readable_smiles(chunk, column)
         for i in range(0, len(chunk), batch_size):
             part = smiles[i:i + batch_size]
@@ -215,28 +260,33 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
              .iter_batches(batch_size=None, batch_format="numpy")) if blocks else iter(()),
         len(predictor.tasks), predictor.ensemble_size > 1)
     del blocks
-    rows = errors = 0
-    output = Path(output)
-    # written beside the output under a temporary name and moved into place at the end, so a
-    # killed driver never leaves a well-formed but partial file at the output path
-    staging = output.with_name(f".molpred-ray-{os.getpid()}-{output.name}")
+    # the output grows in the work folder and is moved into place at the end, so a killed
+    # driver never leaves a well-formed but partial file at the output path
+    sink = TableWriter(store.staging_path(output), smiles_col=column or default_smiles_column([]))
     try:
-        with TableWriter(staging, smiles_col=column or default_smiles_column([])) as writer:
-            while staged:
-                ref, n = staged.popleft()
-                chunk = ray.get(ref)
-                del ref
-                values, spread, row_errors = results.take(rows, n)
-                for row, reason in (chunk.attrs.get(INPUT_ERRORS) or {}).items():
-                    row_errors[row] = reason  # a malformed line: the reader's reason
-                writer.write(predictor.table(chunk, values, spread, row_errors))
-                rows, errors = rows + n, errors + sum(1 for e in row_errors if e)
-                if progress is not None:
-                    progress(n)
-        os.replace(staging, output)
-    finally:
-        staging.unlink(missing_ok=True)
-    return rows, errors
+        for frame in store.frames():
+            sink.write(frame)
+        rows = 0
+        while staged:
+            ref, n = staged.popleft()
+            chunk = ray.get(ref)
+            del ref
+            values, spread, row_errors = results.take(rows, n)
+            for row, reason in (chunk.attrs.get(INPUT_ERRORS) or {}).items():
+                row_errors[row] = reason  # a malformed line: the reader's reason
+            table = predictor.table(chunk, values, spread, row_errors).reset_index(drop=True)
+            errors = sum(1 for e in row_errors if e)
+            store.save(store.done, table, ChunkCounts(rows=n, errors=errors, unmatched=0,
+                                                      kept=n))
+            sink.write(table)
+            rows += n
+            if progress is not None:
+                progress(n)
+    except BaseException:
+        sink.close()
+        raise
+    store.publish(output, lambda _: sink.close())
+    return resumed
 
 
 class _Results:

@@ -107,7 +107,7 @@ def test_ray_screen_parquet_on_a_running_ray(model_dir, tmp_path):
     assert list(out.columns) == ["id", "smiles", *TASKS, "error"] and len(out) == 10
     out = _same(tmp_path / "local_malformed.csv", tmp_path / "ray_malformed.csv", TASKS)
     assert len(out) == 10 and out["error"].iloc[2].startswith("malformed input line 4")
-    assert not list(tmp_path.glob(".molpred-ray-*"))  # the staging file was moved into place
+    assert not list(tmp_path.glob("*.partial"))  # the work folder is gone, its output moved
 
 
 def test_without_ray_the_error_says_how_to_install_it(model_dir, library, tmp_path, monkeypatch):
@@ -130,3 +130,85 @@ def test_ray_checks_the_output_before_starting_ray(model_dir, library, tmp_path,
     with pytest.raises(InputError, match="unknown precision 'fp8'"):
         screen_ray(model_dir, library, tmp_path / "out.csv", precision="fp8")
     assert not ray.is_initialized()
+
+
+def _descendants(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _alive(pids: list[int]) -> list[int]:
+    import psutil
+
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.Error:
+            pass
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_ray_killed_driver_leaves_no_process_nor_output_and_resumes(model_dir, library,
+                                                                    tmp_path):
+    """kill -9 of the driver after 2 of 5 chunks: no Ray process survives it, nothing is at
+    the output path, and --resume finishes with the 3 missing chunks only, giving the
+    local engine's output."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    out, pids = tmp_path / "ray.csv", tmp_path / "pids.txt"
+    code = (
+        "import os, signal, psutil\n"
+        "from molpred.screening.ray_engine import screen_ray\n"
+        "done = []\n"
+        "def progress(n):\n"
+        "    done.append(n)\n"
+        "    if len(done) == 2:\n"
+        f"        kids = [p.pid for p in psutil.Process().children(recursive=True)]\n"
+        f"        open({str(pids)!r}, 'w').write(' '.join(map(str, kids)))\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"screen_ray({str(model_dir)!r}, {str(library)!r}, {str(out)!r}, chunk_size=200, "
+        "batch_size=64, device='cpu', progress=progress)\n")
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MOLPRED_NUM_WORKERS": "2"},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    ray_processes = [int(p) for p in pids.read_text().split()]
+    assert len(ray_processes) >= 3  # gcs, raylet, agents, actors (and the reaper)
+    deadline = time.monotonic() + 30
+    while _alive(ray_processes) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _alive(ray_processes), "Ray processes outlived the killed driver"
+    assert not out.exists()  # nothing half-written at the output path
+    local = tmp_path / "local.csv"
+    screen(model_dir, library, local, chunk_size=200, workers=1)
+    seen: list[int] = []
+    report = screen_ray(model_dir, library, out, chunk_size=200, batch_size=64, device="cpu",
+                        resume=True, progress=seen.append)
+    assert report.resumed_rows == 400 and report.rows == 1000 and sum(seen) == 1000
+    _same(local, out, ["NR-AR_pred", "SR-MMP"])
+    assert not (tmp_path / "ray.csv.partial").exists()
+    with pytest.raises(InputError, match="chunk_size changed"):  # a run with other arguments
+        _killed_work_folder_of_another_run(model_dir, library, tmp_path)
+
+
+def _killed_work_folder_of_another_run(model_dir, library, tmp_path):
+    """A Ray work folder left by a chunk-size-100 run cannot be resumed with chunk size 50."""
+    from molpred import __version__
+    from molpred.screening.resume import ChunkStore, model_fingerprint, run_fingerprint, work_folder
+
+    out = tmp_path / "other.csv"
+    predictor = molpred.load(model_dir)
+    fingerprint = dict(version=__version__, engine="ray", chunk_size=100, smiles_col=None,
+                       precision="fp32", encoding=None)
+    ChunkStore(work_folder(out), run_fingerprint(
+        library, out, model_fingerprint(predictor.path, predictor.model), **fingerprint))
+    screen_ray(model_dir, library, out, chunk_size=50, device="cpu", resume=True)

@@ -90,7 +90,7 @@ def screen(
         "N+O counts), rotatable_bonds, lipinski_violations (rule of five, 0-4). Usable in "
         "--filter and --sort-by; empty for rows that failed.", SELECT)] = False,
     engine: Annotated[Engine, opt.option(
-        "Where to run: local (this machine, all options) or ray (a Ray cluster; --resume, "
+        "Where to run: local (this machine, all options) or ray (a Ray cluster; --workers, "
         "--filter, --top and --druglike are local-only for now).", opt.SCALE)] = Engine.local,
 ) -> None:
     """Predict every molecule of a (large) library file and write the results.
@@ -109,7 +109,7 @@ def screen(
     with ui.rows_progress("Screening", _count_rows(input)) as advance:
         if engine is Engine.ray:
             local_only = [name for name, used in (
-                ("--resume", resume), ("--workers", workers is not None),
+                ("--workers", workers is not None),
                 ("--filter", filter is not None),
                 ("--top", top is not None), ("--sort-by", sort_by is not None),
                 ("--druglike", druglike)) if used]
@@ -119,7 +119,8 @@ def screen(
             from molpred.screening.ray_engine import screen_ray  # says itself if Ray is missing
 
             settings["batch_size"] = batch_size or 256  # also Ray Data's block size
-            report = screen_ray(model, input, output, progress=advance, **settings)
+            report = screen_ray(model, input, output, progress=advance, resume=resume,
+                                **settings)
         else:
             from molpred.screening.engine import screen as run_screen
 
