@@ -33,6 +33,7 @@ from molpred.featurizers.vector import DESCRIPTOR_NAMES
 from molpred.models.digest import check_sha256, file_sha256
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import ModelConfig, MoleculeModel
+from molpred.models.schema import validate_config
 
 FORMAT = "molpred-model"
 FORMAT_VERSION = 1
@@ -40,12 +41,6 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 METRICS_FILE = "metrics.json"
 MAX_CONFIG_BYTES = 10_000_000
-MAX_LAYERS = 64
-"""Bound on depth-like settings (message-passing steps, layers, heads) of a saved config:
-a D-MPNN's depth does not change its weight shapes, so only this check stops a config asking
-for a billion steps (a forward pass that never ends)."""
-MAX_WIDTH = 1 << 16
-"""Bound on any other whole-number setting (widths, vocabulary)."""
 
 
 def save_model(
@@ -159,6 +154,7 @@ def read_config(directory: str | Path) -> dict[str, Any]:
             f"{path} uses model format version {config.get('format_version')!r}; this molpred "
             f"reads version {FORMAT_VERSION}"
         )
+    validate_config(config, config_path)  # types, names and bounds, before anything is built
     return config
 
 
@@ -233,34 +229,11 @@ def _build(path: Path, config: dict[str, Any], size: int) -> MoleculeModel | Ens
     Raises:
         ModelFileError: if the description is unusable (unknown encoder, bad sizes, ...).
     """
-    _check_bounds(path, config.get("model"))
     try:
         members = [MoleculeModel(ModelConfig(**config["model"])) for _ in range(size)]
         return members[0] if size == 1 else Ensemble(members)
     except (TypeError, KeyError, InputError, UnknownNameError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path / CONFIG_FILE} describes an unusable model: {exc}") from None
-
-
-def _check_bounds(path: Path, model: Any) -> None:
-    """Refuse encoder/head settings outside sane bounds before anything is built.
-
-    Raises:
-        ModelFileError: naming the setting and its value.
-    """
-    if not isinstance(model, dict):
-        raise ModelFileError(f"{path / CONFIG_FILE} has no model description")
-    for group in ("encoder_params", "head_params"):
-        params = model.get(group, {})
-        if not isinstance(params, dict):
-            raise ModelFileError(f"{path / CONFIG_FILE}: {group} must be an object")
-        for name, value in params.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                continue
-            deep = any(k in name for k in ("depth", "layers", "heads", "steps", "timesteps"))
-            bound = MAX_LAYERS if deep else MAX_WIDTH
-            if value < 0 or value > bound:
-                raise ModelFileError(f"{path / CONFIG_FILE}: {group}.{name} = {value!r} is outside "
-                                     f"0..{bound}; not a model molpred saved")
 
 
 def _check_shapes(weights: Path, shapes: dict[str, tuple[int, ...]],

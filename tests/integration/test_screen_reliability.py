@@ -210,6 +210,35 @@ def test_a_changed_chunk_in_the_work_folder_is_refused_on_resume(folder, tmp_pat
                        resume=True)
 
 
+SCHEMA_BREAKS = {  # config.json edits the schema (molpred.models.schema) refuses, and its words
+    "members": (lambda c: c.update(ensemble_size=0), "ensemble_size: Input should be greater"),
+    "task type": (lambda c: c["model"].update(task_type="multiclass"), "model.task_type"),
+    "no tasks": (lambda c: c["model"].update(tasks=[]), "model.tasks"),
+    "width": (lambda c: c["model"]["encoder_params"].update(hidden_size=10**9),
+              "hidden_size = 1000000000 is outside 0..65536"),
+    "object as a size": (lambda c: c["model"]["encoder_params"].update(depth={"$ref": "x"}),
+                         "model.encoder_params.depth"),
+    "foreign key": (lambda c: c["model"].update(loader="pickle"), "model.loader: Extra inputs"),
+    "family": (lambda c: c.update(family="pickle"), "family: Input should be"),
+    "hash": (lambda c: c.update(files={"model.safetensors": "00"}), "files.model.safetensors"),
+    "featurizer": (lambda c: c["model"]["featurizer"].update(graph="yes"),
+                   "model.featurizer.graph"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMA_BREAKS))
+def test_a_config_breaking_the_schema_is_one_line_naming_the_field(folder, tmp_path, name):
+    change, words = SCHEMA_BREAKS[name]
+    model = tmp_path / "mlp"
+    shutil.copytree(folder / "mlp", model)
+    config = json.loads((model / "config.json").read_text())
+    change(config)
+    (model / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError) as info:
+        load_model(model)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize("change", ["depth", "layers", "fifo", "nested"])
 def test_hostile_model_configs_are_refused_before_anything_runs(folder, tmp_path, change):
     import os

@@ -124,5 +124,5 @@ def test_tasks_must_be_a_list_of_names(saved):
     config = json.loads((path / CONFIG_FILE).read_text())
     config["model"]["tasks"] = "abc"
     (path / CONFIG_FILE).write_text(json.dumps(config))
-    with pytest.raises(ModelFileError, match="tasks must be a list of column names"):
+    with pytest.raises(ModelFileError, match=r"model\.tasks: Input should be a valid list"):
         load_model(path)
