@@ -121,6 +121,10 @@ InputFile = Annotated[Path | None, typer.Option(
     "--input", "-i", help="Molecule file: .csv, .tsv, .smi, .sdf or .parquet "
     "(optionally .gz). Every row is kept, in order, even when its SMILES is unreadable.",
     dir_okay=False, rich_help_panel=DATA, show_default=False)]
+Encoding = Annotated[str | None, typer.Option(
+    help="Text encoding of a CSV/TSV input, e.g. latin-1 or cp1252 for ids with accents "
+         "written by older tools. Default: UTF-8 (UTF-16 when the file starts with its "
+         "byte-order mark).", rich_help_panel=DATA, show_default=False)]
 DeviceOpt = Annotated[Device, typer.Option(
     help="Where to run the network: auto (a CUDA GPU when present, else the CPU), cpu or cuda.")]
 InferencePrecisionOpt = Annotated[InferencePrecision, typer.Option(

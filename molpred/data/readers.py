@@ -237,7 +237,8 @@ def iter_table_chunks(
     return chunks
 
 
-def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd.DataFrame, str]:
+def read_text_table(path: str | Path, smiles_col: str | None = None,
+                    encoding: str | None = None) -> tuple[pd.DataFrame, str]:
     """Read a whole molecule file for prediction, keeping the other columns as written.
 
     Unlike :func:`read_table`, which parses numbers and NA spellings for training targets,
@@ -248,6 +249,8 @@ def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd
     Args:
         path: The file.
         smiles_col: SMILES column; default: :func:`~molpred.data.formats.default_smiles_column`.
+        encoding: Text encoding of a CSV/TSV file (default UTF-8, or UTF-16 when the file
+            starts with its byte-order mark), e.g. ``latin-1``.
 
     Returns:
         ``(frame, smiles_col)``: every row in file order (index ``0..N-1``) and the SMILES
@@ -260,8 +263,8 @@ def read_text_table(path: str | Path, smiles_col: str | None = None) -> tuple[pd
     if detect_format(Path(path), READ_FORMATS)[0] == "parquet":
         table = read_table(path, smiles_col)
         return table.frame, table.smiles_col
-    frame = pd.concat(iter_table_chunks(path, smiles_col=smiles_col, chunk_size=100_000),
-                      ignore_index=True)
+    frame = pd.concat(iter_table_chunks(path, smiles_col=smiles_col, chunk_size=100_000,
+                                        encoding=encoding), ignore_index=True)
     column = _smiles_column(Path(path), [str(c) for c in frame.columns], smiles_col)
     if smiles_col is None:
         from molpred.chem.sniff import check_guessed_smiles_column

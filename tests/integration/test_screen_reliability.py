@@ -291,6 +291,15 @@ def test_latin1_and_utf16_inputs_keep_their_ids(folder, tmp_path):
         assert (table["error"] == "").all()
     with pytest.raises(InputError, match="unknown text encoding"):
         molpred.screen(folder / "mlp", latin, tmp_path / "x.csv", encoding="klingon")
+    from typer.testing import CliRunner
+
+    from molpred_cli.app import app
+
+    out = tmp_path / "predicted.csv"  # molpred predict -i reads the same way
+    result = CliRunner().invoke(app, ["predict", "-m", str(folder / "mlp"), "-i", str(latin),
+                                      "--encoding", "latin-1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out, keep_default_na=False)["id"].tolist() == ids
 
 
 def test_a_guessed_smiles_column_without_smiles_is_refused_with_the_right_column(folder,

@@ -22,6 +22,7 @@ def predict(
         rich_help_panel=opt.MODEL)] = None,
     input: opt.InputFile = None,
     smiles_col: opt.SmilesCol = None,
+    encoding: opt.Encoding = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Save the predictions here; the suffix picks the format: .csv, "
         ".csv.gz, .tsv, .parquet or .sdf. Default: print a table.", dir_okay=False,
@@ -56,7 +57,8 @@ def predict(
 
     paths = [opt.model_path(m) for m in model] if model else None
     if input is not None:
-        molecules, column = read_text_table(input, smiles_col)  # other columns pass through as text
+        # other columns pass through as text
+        molecules, column = read_text_table(input, smiles_col, encoding=encoding)
     else:
         molecules, column = list(smiles), "smiles"
     with ui.err_console.status("Predicting..."):

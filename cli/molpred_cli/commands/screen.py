@@ -63,10 +63,7 @@ def screen(
         "Continue a screen that was interrupted (killed, crashed, machine restarted) from its "
         "last finished chunk instead of starting again. Give exactly the same arguments; a "
         "different input file, model or option is refused.", opt.DATA)] = False,
-    encoding: Annotated[str | None, opt.option(
-        "Text encoding of a CSV/TSV input, e.g. latin-1 or cp1252 for ids with accents "
-        "written by older tools. Default: UTF-8 (UTF-16 when the file starts with its "
-        "byte-order mark).", opt.DATA, show_default=False)] = None,
+    encoding: opt.Encoding = None,
     filter: Annotated[str | None, opt.option(
         "Write only the rows matching this condition on output columns, e.g. "
         "'SR-MMP < 0.3 and NR-AR < 0.5' or 'qed > 0.6 and lipinski_violations == 0'. "
