@@ -146,7 +146,8 @@ def progress_line(message: str) -> None:
     long runs report each finished step this way, above the spinner)."""
     import time
 
-    err_console.print(f"[{time.strftime('%H:%M:%S')}] {message}", highlight=False, markup=False)
+    err_console.print(f"[{time.strftime('%H:%M:%S')}] {message}", highlight=False, markup=False,
+                      soft_wrap=True)  # one line per step, whatever the terminal's width
 
 
 def quiet_training_logs() -> None:

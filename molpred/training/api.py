@@ -16,8 +16,9 @@ from molpred.names import AUTO_MODEL, DEFAULT_MODEL, MODEL_FAMILIES, TREE_MODELS
 from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
-from molpred.training.metrics import score_predictions
-from molpred.training.prepare import PreparedDataset, prepare_dataset
+from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_predictions
+from molpred.training.prepare import PreparedDataset, describe_tasks, prepare_dataset
+from molpred.training.progress import EpochProgress, EpochReport
 from molpred.training.recommended import with_recommended
 from molpred.training.splitting import resolve_split
 from molpred.training.trees import fit_trees
@@ -87,6 +88,7 @@ def train_prepared(
     split_info: dict[str, Any] | None = None,
     ensemble_size: int = 1,
     tree_params: dict[str, Any] | None = None,
+    epoch_progress: Callable[[EpochReport], None] | None = None,
 ) -> TrainResult:
     """Train and score on an already featurized dataset (what benchmarks call in a loop).
 
@@ -110,6 +112,9 @@ def train_prepared(
             boosters from seeds ``seed + k`` (a forest's trees are split among them).
         tree_params: LightGBM overrides for ``gbdt``/``rf``
             (:data:`molpred.models.trees.model.TUNABLE`).
+        epoch_progress: Networks: called after every epoch of every member with an
+            :class:`~molpred.training.progress.EpochReport` (``report.line()`` is one
+            printable line).
 
     Returns:
         A :class:`TrainResult`: the model (or ensemble), its ``metrics`` (validation and test
@@ -142,7 +147,11 @@ def train_prepared(
             extra_features=prepared.featurizer.extra_features,
             standardize=prepared.featurizer.standardize, units=prepared.units,
         )
-        fits = [fit_model(prepared, split, config, replace(settings, seed=settings.seed + k))
+        metric = METRICS[prepared.task_type]
+        fits = [fit_model(prepared, split, config, replace(settings, seed=settings.seed + k),
+                          EpochProgress(epoch_progress, metric, HIGHER_IS_BETTER[metric],
+                                        settings.patience, k, ensemble_size)
+                          if epoch_progress is not None else None)
                 for k in range(ensemble_size)]
         trained = fits[0].model if ensemble_size == 1 else Ensemble([f.model for f in fits])
     fit = fits[0]
@@ -284,7 +293,10 @@ def train(
         tree_params: LightGBM overrides for ``gbdt``/``rf``.
         time_budget: ``auto`` only: seconds the whole search may take (approximate).
         folds: ``auto`` only: K of the K-fold cross-validation on train+val.
-        progress_message: ``auto`` only: called with a line of progress per step.
+        progress_message: Called with one printable line per step: the tasks and the task
+            type (and whether it was given, from the card or inferred from the labels), then
+            for a network every epoch (:meth:`~molpred.training.progress.EpochReport.line`),
+            for ``auto`` every finished candidate and fold.
 
     Returns:
         A :class:`TrainResult`.
@@ -344,11 +356,15 @@ def train(
         raise InputError(f"ensemble size must be at least 1, not {chosen['ensemble_size']}")
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
                                featurize_progress)
+    if progress_message is not None:
+        progress_message(describe_tasks(prepared, task_type))
     split_rows = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
     split_info = {"splits": str(splits) if splits else split,
                   "split_key": split_key if splits else None, "recommended": applied}
     result = train_prepared(prepared, split_rows, model, settings, chosen["encoder_params"],
                             chosen["head_params"], out, split_info, chosen["ensemble_size"],
-                            tree_params)
+                            tree_params,
+                            (lambda report: progress_message(report.line()))
+                            if progress_message is not None else None)
     result.metrics["recommended"] = applied
     return result

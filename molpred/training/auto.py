@@ -46,7 +46,7 @@ from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.folds import scaffold_folds
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_predictions
-from molpred.training.prepare import PreparedDataset, prepare_dataset
+from molpred.training.prepare import PreparedDataset, describe_tasks, prepare_dataset
 from molpred.training.splitting import resolve_split
 from molpred.training.trust import fit_cross_trust, trust_report
 
@@ -135,6 +135,7 @@ def train_auto(
     featurizer = FeaturizerConfig(graph=True, vector=VECTOR_FEATURES, standardize=True)
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
                                featurize_progress)
+    say(describe_tasks(prepared, task_type))
     parts = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
     pool = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
     pool = pool[prepared.valid[pool]]

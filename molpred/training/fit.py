@@ -21,6 +21,7 @@ from molpred.names import CLASS_WEIGHTS, STRATEGIES, TRAIN_PRECISIONS
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS
 from molpred.training.module import KeepBestWeights, MoleculeLightningModule, with_val_index
 from molpred.training.prepare import PreparedDataset
+from molpred.training.progress import EpochProgress
 
 
 @dataclass
@@ -148,6 +149,7 @@ def fit_model(
     split: dict[str, np.ndarray],
     config: ModelConfig,
     settings: FitSettings,
+    on_epoch: EpochProgress | None = None,
 ) -> FitResult:
     """Train on ``split["train"]``, early-stop and keep the best epoch on ``split["val"]``.
 
@@ -161,6 +163,8 @@ def fit_model(
         config: Architecture, tasks and featurization of the model to build.
         settings: Optimization settings; ``settings.seed`` seeds weights, shuffling and
             dropout.
+        on_epoch: A :class:`~molpred.training.progress.EpochProgress` callback reporting
+            each finished epoch (``None``: silent).
 
     Returns:
         A :class:`FitResult`.
@@ -207,7 +211,8 @@ def fit_model(
         max_time=(None if settings.max_seconds is None
                   else datetime.timedelta(seconds=max(1.0, settings.max_seconds))),
         callbacks=[keep_best, EarlyStopping("val_score", patience=settings.patience,
-                                            mode="max" if higher else "min")],
+                                            mode="max" if higher else "min"),
+                   *([on_epoch] if on_epoch is not None else [])],
         logger=False,
         enable_checkpointing=False,
         enable_model_summary=False,

@@ -175,3 +175,19 @@ def prepare_dataset(
     return PreparedDataset(
         table, card, list(table.targets), kind, y, data, errors, featurizer, str(source)
     )
+
+
+def describe_tasks(prepared: PreparedDataset, given: str | None = None) -> str:
+    """One line for people: the tasks, the task type and where it came from, e.g.
+    ``1 task (p_np): classification, inferred from the labels (every value 0 or 1)``."""
+    tasks = prepared.tasks
+    names = ", ".join(tasks[:5]) + (f", ... ({len(tasks) - 5} more)" if len(tasks) > 5 else "")
+    if given:
+        source = "as given"
+    elif prepared.card is not None:
+        source = "from the dataset card"
+    elif prepared.task_type == "classification":
+        source = "inferred from the labels (every value 0 or 1; --task regression to override)"
+    else:
+        source = "inferred from the labels (not all 0/1; --task classification to override)"
+    return f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} ({names}): {prepared.task_type}, {source}"

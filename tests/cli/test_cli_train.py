@@ -101,3 +101,25 @@ def test_extra_features_none_trains_tox21_without_its_recommended_descriptors(cl
     assert "recommended" not in result.stdout
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert config["model"]["extra_features"] == [] and config["training"]["recommended"] == {}
+
+
+def test_train_prints_the_task_type_and_a_line_per_epoch_unless_quiet(cli, small_csv,
+                                                                      tmp_path):
+    args = ("train", small_csv, "--model", "mlp", "--split", "random", "--epochs", "3",
+            "--patience", "3", "--ensemble-size", "2", "--hidden-size", "16", "--device", "cpu",
+            "--workers", "1")
+    result = cli(*args, "-o", tmp_path / "loud")
+    assert result.exit_code == 0, result.output
+    assert "1 task (p_np): classification, inferred from the labels" in result.stderr
+    epochs = re.findall(r"member (\d)/2  epoch (\d)/3  loss (\S+)  val roc_auc (\S+) "
+                        r"\(best (\S+) @(\d)\)  \d+ s, <= \d+ s left", result.stderr)
+    assert [(m, e) for m, e, *_ in epochs] == [(str(m), str(e)) for m in (1, 2)
+                                               for e in (1, 2, 3)]
+    for _, _, loss, score, best, _ in epochs:
+        assert 0 < float(loss) < 2 and 0 <= float(score) <= float(best) <= 1
+    metrics = json.loads((tmp_path / "loud" / "metrics.json").read_text())
+    # the best epoch printed for the first member is the one kept
+    first = [(float(s), int(e)) for m, e, _, s, _, _ in epochs if m == "1"]
+    assert max(first, key=lambda p: (p[0], -p[1]))[1] == metrics["members"][0]["best_epoch"] + 1
+    quiet = cli(*args, "-o", tmp_path / "quiet", "--quiet")
+    assert quiet.exit_code == 0 and "epoch 1/3" not in quiet.stderr and "task" not in quiet.stderr

@@ -97,8 +97,15 @@ def train(
                         "parallel (gloo on CPU, NCCL on GPU).", opt.SCALE)] = opt.Strategy["auto"],
     device: opt.DeviceOpt = opt.Device.auto,
     workers: opt.Workers = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print only the final scores: no line per epoch or step (the "
+        "task type, each epoch's loss and validation score, the time left).")] = False,
 ) -> None:
     """Train a model on a dataset, score it on the validation and test molecules, save it.
+
+    Prints the tasks and the task type it uses (and whether it inferred it), then a line per
+    epoch (loss, validation score, best so far, an upper bound on the time left), or per
+    step for --model auto; --quiet keeps only the final table.
 
     Example: molpred train tox21 --splits shared/benchmarks/splits/tox21.json --out runs/tox21
     """
@@ -123,7 +130,7 @@ def train(
             strategy=strategy.value, device=device.value, workers=workers, featurize_progress=featurized,
             min_epochs=min_epochs, time_budget=time_budget, folds=folds,
             tree_params=_json_object(tree_params),
-            progress_message=ui.progress_line,
+            progress_message=None if quiet else ui.progress_line,
         )
     if result.model_dir is None:  # a non-zero rank of a data-parallel run: rank 0 reports
         return
