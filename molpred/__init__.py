@@ -6,7 +6,7 @@ Public API (imported lazily, so ``import molpred`` stays fast and never imports 
 * :func:`molpred.load` — load a trained model directory or a shipped model (``"tox21"``),
   then ``.predict(smiles)`` / ``.explain(smiles, task)``;
 * :func:`molpred.predict_panel` — every endpoint of the shipped panel in one table;
-* :class:`molpred.MolPredictor` — a scikit-learn-style estimator (``fit``/``predict``);
+* :class:`molpred.MolPredictor` (and :class:`~molpred.MolClassifier`, :class:`~molpred.MolRegressor`) — scikit-learn estimators (``fit``/``predict``/``score``);
 * :func:`molpred.screen` — stream a large compound library through a model;
 * :func:`molpred.evaluate` — score a model on a split of a dataset.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "evaluate", "load", "screen", "train", "Predictor", "MolPredictor",
-           "predict_panel", "show_grid"]
+           "MolClassifier", "MolRegressor", "predict_panel", "show_grid"]
 
 _LAZY = {
     "train": "molpred.training.api",
@@ -27,6 +27,8 @@ _LAZY = {
     "Predictor": "molpred.predictor",
     "screen": "molpred.screening.engine",
     "MolPredictor": "molpred.sklearn",
+    "MolClassifier": "molpred.sklearn",
+    "MolRegressor": "molpred.sklearn",
     "predict_panel": "molpred.panel.predict",
     "show_grid": "molpred.grid",
 }
@@ -36,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from molpred.panel.predict import predict_panel
     from molpred.predictor import Predictor, load
     from molpred.screening.engine import screen
-    from molpred.sklearn import MolPredictor
+    from molpred.sklearn import MolClassifier, MolPredictor, MolRegressor
     from molpred.training.api import train
     from molpred.training.evaluate import evaluate
 

@@ -6,10 +6,22 @@
     >>> est.predict_proba(new_smiles)      # classification: float64 [N, 2]
     >>> est.save("runs/my_model")          # then molpred.load("runs/my_model") or -m runs/my_model
 
-Follows scikit-learn's estimator conventions (``doc/developers/develop.rst``): ``__init__``
-stores settings only, ``fit`` returns ``self`` and sets attributes ending in ``_``, outputs
-are aligned with the input rows (an unreadable SMILES gives NaN, or raises with
+A scikit-learn estimator (``sklearn.base.BaseEstimator``; ``doc/developers/develop.rst``):
+``__init__`` stores settings only, ``get_params``/``set_params``/``clone`` work, ``fit``
+returns ``self`` and sets attributes ending in ``_``, predicting before ``fit`` raises
+``NotFittedError``, ``score`` is accuracy (classification) or R² (regression) as in
+scikit-learn's mixins, and ``classes_`` is set for one classification task, so
+``cross_val_score``, ``GridSearchCV`` and ``Pipeline`` take it (``scoring="roc_auc"`` uses
+``predict_proba``). ``X`` is a 1-D sequence of SMILES (a list, array or Series), as text
+estimators take documents. :class:`MolClassifier` and :class:`MolRegressor` fix the task type,
+so scikit-learn also knows it before ``fit`` (stratified folds for a classifier).
+
+Outputs are aligned with the input rows (an unreadable SMILES gives NaN, or raises with
 ``on_invalid="raise"``).
+
+Which of scikit-learn's own estimator checks apply is stated in
+``tests/integration/test_sklearn_estimator.py``: its generic data checks feed float matrices,
+which are not molecules; SMILES versions of the ones that matter run there instead.
 """
 
 from __future__ import annotations
@@ -20,12 +32,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 
 from molpred.exceptions import InputError
 from molpred.names import DEFAULT_MODEL
 
 
-class MolPredictor:
+class NotFittedYet(InputError, NotFittedError):
+    """Predicting before ``fit``: a molpred :class:`InputError` and scikit-learn's
+    ``NotFittedError`` (what ``sklearn.utils.validation.check_is_fitted`` raises)."""
+
+
+class MolPredictor(BaseEstimator):
     """Train a molpred model on SMILES and labels; predict like a scikit-learn estimator.
 
     Args:
@@ -45,6 +64,8 @@ class MolPredictor:
         predictor_: The trained :class:`~molpred.predictor.Predictor`.
         tasks_: Target names.
         task_type_: ``classification`` or ``regression``.
+        classes_: ``int64 [2]`` ``[0, 1]`` for one classification task (scikit-learn's
+            convention; scorers such as ``roc_auc`` read it); absent otherwise.
         metrics_: Validation scores and training record (:class:`molpred.training.api.TrainResult`).
     """
 
@@ -60,18 +81,44 @@ class MolPredictor:
         self.device = device
         self.on_invalid = on_invalid
 
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor settings (scikit-learn's ``get_params``)."""
-        return {k: getattr(self, k) for k in ("model", "task_type", "epochs", "ensemble_size",
-                                              "val_fraction", "seed", "device", "on_invalid")}
+    def __sklearn_tags__(self):
+        """scikit-learn's tags: a classifier or regressor when ``task_type`` says so; input
+        is a 1-D sequence of SMILES strings (so scikit-learn's float-matrix checks skip it);
+        several targets allowed (missing labels: NaN)."""
+        tags = super().__sklearn_tags__()
+        kind = {"classification": "classifier", "regression": "regressor"}.get(
+            self.task_type or "")
+        if kind is not None:
+            tags.estimator_type = kind
+        tags.input_tags.two_d_array = False
+        tags.input_tags.one_d_array = True
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        tags.target_tags.two_d_labels = True
+        return tags
 
-    def set_params(self, **params) -> MolPredictor:
-        """Change constructor settings (scikit-learn's ``set_params``); returns ``self``."""
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise InputError(f"unknown parameter {key!r} of MolPredictor")
-            setattr(self, key, value)
-        return self
+    def score(self, smiles: Sequence[str], y, sample_weight=None) -> float:
+        """scikit-learn's default score: mean accuracy (classification, at probability 0.5)
+        or R² (regression) over the rows with a prediction and a label; for several tasks
+        the mean over tasks. (Use ``scoring="roc_auc"`` in ``cross_val_score`` for ROC-AUC.)
+
+        Raises:
+            NotFittedYet: before ``fit``.
+        """
+        from sklearn.metrics import accuracy_score, r2_score
+
+        predicted = np.asarray(self.predict(smiles), dtype=np.float64).reshape(len(smiles), -1)
+        truth = _label_frame(y).to_numpy(dtype=np.float64).reshape(len(smiles), -1)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        scores = []
+        for t in range(truth.shape[1]):
+            ok = ~np.isnan(truth[:, t]) & ~np.isnan(predicted[:, t])
+            w = None if weights is None else weights[ok]
+            metric = accuracy_score if self.task_type_ == "classification" else r2_score
+            scores.append(metric(truth[ok, t], predicted[ok, t], sample_weight=w))
+        return float(np.mean(scores))
 
     def fit(self, smiles: Sequence[str] | pd.Series, y: Sequence | np.ndarray | pd.Series |
             pd.DataFrame) -> MolPredictor:
@@ -113,6 +160,10 @@ class MolPredictor:
                            workers=1)
         self.tasks_ = list(result.model.config.tasks)
         self.task_type_ = result.model.config.task_type
+        if self.task_type_ == "classification" and len(self.tasks_) == 1:
+            self.classes_ = np.array([0, 1])
+        elif hasattr(self, "classes_"):
+            del self.classes_
         self.metrics_ = result.metrics
         self.predictor_ = Predictor(result.model, {}, None, result.trust)
         return self
@@ -187,7 +238,8 @@ class MolPredictor:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "predictor_"):
-            raise InputError("this MolPredictor is not fitted yet: call fit(smiles, y) first")
+            raise NotFittedYet(f"this {type(self).__name__} is not fitted yet: call "
+                               "fit(smiles, y) first")
 
     def _check_valid(self, smiles: Sequence[str]) -> None:
         from molpred.chem.parse import parse_smiles
@@ -196,6 +248,47 @@ class MolPredictor:
             mol, error = parse_smiles(text)
             if mol is None:
                 raise InputError(f"row {row} ({text!r}): {error}")
+
+
+class MolClassifier(MolPredictor):
+    """:class:`MolPredictor` for 0/1 labels: ``task_type`` is ``classification``, so
+    scikit-learn treats it as a classifier before ``fit`` (stratified folds, ``roc_auc``).
+
+    Args: as :class:`MolPredictor`, without ``task_type``.
+    """
+
+    task_type = "classification"  # a class attribute: not a parameter, not set in __init__
+
+    def __init__(self, model: str = DEFAULT_MODEL, epochs: int = 50, ensemble_size: int = 1,
+                 val_fraction: float = 0.1, seed: int = 0, device: str = "auto",
+                 on_invalid: str = "nan") -> None:
+        self.model = model
+        self.epochs = epochs
+        self.ensemble_size = ensemble_size
+        self.val_fraction = val_fraction
+        self.seed = seed
+        self.device = device
+        self.on_invalid = on_invalid
+
+
+class MolRegressor(MolPredictor):
+    """:class:`MolPredictor` for measured values: ``task_type`` is ``regression``.
+
+    Args: as :class:`MolPredictor`, without ``task_type``.
+    """
+
+    task_type = "regression"  # a class attribute: not a parameter, not set in __init__
+
+    def __init__(self, model: str = DEFAULT_MODEL, epochs: int = 50, ensemble_size: int = 1,
+                 val_fraction: float = 0.1, seed: int = 0, device: str = "auto",
+                 on_invalid: str = "nan") -> None:
+        self.model = model
+        self.epochs = epochs
+        self.ensemble_size = ensemble_size
+        self.val_fraction = val_fraction
+        self.seed = seed
+        self.device = device
+        self.on_invalid = on_invalid
 
 
 def _label_frame(y) -> pd.DataFrame:
