@@ -6,7 +6,8 @@ Public API (imported lazily, so ``import molpred`` stays fast and never imports 
 * :func:`molpred.load` — load a trained model directory or a shipped model (``"tox21"``),
   then ``.predict(smiles)`` / ``.explain(smiles, task)``;
 * :func:`molpred.predict_panel` — every endpoint of the shipped panel in one table;
-* :class:`molpred.MolPredictor` (and :class:`~molpred.MolClassifier`, :class:`~molpred.MolRegressor`) — scikit-learn estimators (``fit``/``predict``/``score``);
+* :class:`molpred.MolPredictor`, :class:`~molpred.MolClassifier`,
+  :class:`~molpred.MolRegressor` — scikit-learn estimators (``fit``/``predict``/``score``);
 * :func:`molpred.screen` — stream a large compound library through a model;
 * :func:`molpred.evaluate` — score a model on a split of a dataset.
 """
