@@ -23,6 +23,7 @@ from molpred_cli.commands import (
     models,
     predict,
     screen,
+    serve,
     train,
     tune,
 )
@@ -77,6 +78,7 @@ app.command(no_args_is_help=True)(evaluate.evaluate)
 app.command(no_args_is_help=True)(explain.explain)
 app.command(no_args_is_help=True)(benchmark.benchmark)
 app.command(no_args_is_help=True)(tune.tune)
+app.command()(serve.serve)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")
 

@@ -56,20 +56,23 @@ class Explanation:
     prediction: float
     delta: float
 
-    def draw(self, path: str | Path | None = None, size: int = 500) -> bytes | str:
+    def draw(self, path: str | Path | None = None, size: int = 500,
+             svg: bool | None = None) -> bytes | str:
         """Draw the attributions, relative to their mean, on the 2D structure (RDKit
         similarity map; green above the molecule's mean attribution, pink below).
 
         Args:
             path: Write the picture here; ``.svg`` gives SVG, anything else PNG.
             size: Width and height in pixels.
+            svg: SVG instead of PNG (default: when ``path`` ends in ``.svg``).
 
         Returns:
-            PNG bytes, or SVG text when ``path`` ends in ``.svg``.
+            PNG bytes, or SVG text.
         """
         from rdkit.Chem.Draw import SimilarityMaps, rdMolDraw2D
 
-        svg = path is not None and str(path).lower().endswith(".svg")
+        if svg is None:
+            svg = path is not None and str(path).lower().endswith(".svg")
         canvas = (rdMolDraw2D.MolDraw2DSVG(size, size) if svg
                   else rdMolDraw2D.MolDraw2DCairo(size, size))
         weights = [float(w) for w in self.atom_weights - self.atom_weights.mean()]
