@@ -109,8 +109,19 @@ SmilesCol = Annotated[str | None, typer.Option(
     rich_help_panel=DATA, show_default=False)]
 Targets = Annotated[str | None, typer.Option(
     help="Comma-separated columns with the measured values to learn or score, e.g. "
-         "`logS` or `NR-AR,SR-p53`. Needed for your own files; a dataset name brings its own.",
+         "`logS` or `NR-AR,SR-p53`. Default for a file: every numeric column but the SMILES "
+         "and identifiers (id, name, registry numbers; the command says which it left out); "
+         "a dataset name brings its own.", rich_help_panel=DATA, show_default=False)]
+Target = Annotated[list[str] | None, typer.Option(
+    "--target", help="One target column, any name (commas included); repeat for several, "
+    "e.g. --target 'Hepatobiliary disorders' --target 'Neoplasms benign, malignant'.",
     rich_help_panel=DATA, show_default=False)]
+
+
+def target_list(targets: str | None, target: list[str] | None) -> list[str] | None:
+    """``--targets a,b`` and every ``--target NAME``, in that order (``None``: neither)."""
+    names = (comma_list(targets) or []) + list(target or [])
+    return names or None
 Splits = Annotated[Path | None, typer.Option(
     help="JSON file listing the 0-based train/val/test rows (molpred benchmark or chemprop "
          "format), e.g. shared/benchmarks/splits/tox21.json.", dir_okay=False,

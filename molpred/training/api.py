@@ -357,7 +357,7 @@ def train(
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
                                featurize_progress)
     if progress_message is not None:
-        progress_message(describe_tasks(prepared, task_type))
+        progress_message(describe_tasks(prepared, task_type, named=targets is not None))
     split_rows = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
     split_info = {"splits": str(splits) if splits else split,
                   "split_key": split_key if splits else None, "recommended": applied}

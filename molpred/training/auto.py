@@ -135,7 +135,7 @@ def train_auto(
     featurizer = FeaturizerConfig(graph=True, vector=VECTOR_FEATURES, standardize=True)
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
                                featurize_progress)
-    say(describe_tasks(prepared, task_type))
+    say(describe_tasks(prepared, task_type, named=targets is not None))
     parts = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
     pool = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
     pool = pool[prepared.valid[pool]]

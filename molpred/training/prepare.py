@@ -6,6 +6,7 @@ so that benchmarks can train many models and seeds on the same :class:`PreparedD
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,21 +69,55 @@ def infer_task_type(y: np.ndarray) -> str:
     return "classification" if known.size and np.isin(known, (0.0, 1.0)).all() else "regression"
 
 
-def label_columns(table: MoleculeTable) -> list[str]:
-    """The columns of a file that can be targets when none are named (as Chemprop takes every
-    column but the SMILES): every column other than the SMILES column whose non-empty cells
-    are all numbers, with at least one number. Text columns (ids, names) are left out."""
+IDENTIFIER_NAME = re.compile(
+    r"^(id|ids|idx|index|name|title|compound|cid|sid|cas|cas[ _-]?(no|number|rn)|row|no|"
+    r"number|unnamed: ?\d+|.*[ _-](id|idx|no|number|name))$", re.IGNORECASE)
+"""Column names taken for identifiers, never targets, unless named (``id``, ``mol_id``,
+``Compound ID``, ``CAS No``, ``Unnamed: 0`` as pandas writes an index, ...)."""
+MIN_ROWS_FOR_ID = 20
+
+
+def _numeric(values) -> np.ndarray | None:
+    """The column as float64 if every non-empty cell is a number (and there is one)."""
     import pandas as pd
 
-    out = []
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() and numbers.notna().sum() == values.notna().sum():
+        return numbers.to_numpy(dtype=np.float64)
+    return None
+
+
+def identifier_columns(table: MoleculeTable) -> dict[str, str]:
+    """Numeric columns that look like identifiers, not measurements: column -> why.
+
+    Either the name says so (:data:`IDENTIFIER_NAME`), or every value is a distinct whole
+    number (at least :data:`MIN_ROWS_FOR_ID` rows; registry numbers, row numbers)."""
+    found = {}
     for column in table.frame.columns:
         if column == table.smiles_col:
             continue
-        values = table.frame[column]
-        numbers = pd.to_numeric(values, errors="coerce")
-        if numbers.notna().sum() and numbers.notna().sum() == values.notna().sum():
-            out.append(str(column))
-    return out
+        values = _numeric(table.frame[column])
+        if values is None:
+            continue
+        if IDENTIFIER_NAME.match(str(column).strip()):
+            found[str(column)] = "its name"
+            continue
+        present = values[~np.isnan(values)]
+        if (len(present) >= MIN_ROWS_FOR_ID and len(present) == len(values)
+                and np.all(present == np.round(present)) and len(np.unique(present)) == len(present)):
+            found[str(column)] = "distinct whole numbers"
+    return found
+
+
+def label_columns(table: MoleculeTable) -> list[str]:
+    """The columns of a file that can be targets when none are named (as Chemprop takes every
+    column but the SMILES): every column other than the SMILES column whose non-empty cells
+    are all numbers, with at least one number, except identifiers
+    (:func:`identifier_columns`). Text columns (ids, names) are left out too."""
+    skip = identifier_columns(table)
+    return [str(c) for c in table.frame.columns
+            if c != table.smiles_col and str(c) not in skip
+            and _numeric(table.frame[c]) is not None]
 
 
 def load_labelled(
@@ -177,9 +212,12 @@ def prepare_dataset(
     )
 
 
-def describe_tasks(prepared: PreparedDataset, given: str | None = None) -> str:
+def describe_tasks(prepared: PreparedDataset, given: str | None = None,
+                   named: bool = True) -> str:
     """One line for people: the tasks, the task type and where it came from, e.g.
-    ``1 task (p_np): classification, inferred from the labels (every value 0 or 1)``."""
+    ``1 task (p_np): classification, inferred from the labels (every value 0 or 1)``; when
+    the targets were not ``named`` (a file's default), also the numeric columns left out as
+    identifiers."""
     tasks = prepared.tasks
     names = ", ".join(tasks[:5]) + (f", ... ({len(tasks) - 5} more)" if len(tasks) > 5 else "")
     if given:
@@ -190,4 +228,10 @@ def describe_tasks(prepared: PreparedDataset, given: str | None = None) -> str:
         source = "inferred from the labels (every value 0 or 1; --task regression to override)"
     else:
         source = "inferred from the labels (not all 0/1; --task classification to override)"
-    return f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} ({names}): {prepared.task_type}, {source}"
+    line = f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} ({names}): {prepared.task_type}, {source}"
+    skipped = identifier_columns(prepared.table) if not named and prepared.card is None else {}
+    if skipped:
+        line += ("; not targets, taken for identifiers: "
+                 + ", ".join(f"{c} ({why})" for c, why in skipped.items())
+                 + " (name a column with --target to use it)")
+    return line

@@ -123,3 +123,28 @@ def test_train_prints_the_task_type_and_a_line_per_epoch_unless_quiet(cli, small
     assert max(first, key=lambda p: (p[0], -p[1]))[1] == metrics["members"][0]["best_epoch"] + 1
     quiet = cli(*args, "-o", tmp_path / "quiet", "--quiet")
     assert quiet.exit_code == 0 and "epoch 1/3" not in quiet.stderr and "task" not in quiet.stderr
+
+
+def test_identifier_columns_are_not_targets_and_any_name_can_be_one(cli, data_dir, tmp_path):
+    import pandas as pd
+
+    frame = pd.read_csv(data_dir / "bbbp.csv").head(120)
+    frame.insert(0, "Compound ID", range(5000, 5120))       # an identifier by its name
+    frame["registry"] = range(900_000, 900_120)              # distinct whole numbers
+    frame["Neoplasms benign, malignant"] = frame["p_np"][::-1].to_numpy()
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    args = ("--model", "mlp", "--split", "random", "--epochs", "1", "--hidden-size", "16",
+            "--device", "cpu", "--workers", "1")
+    result = cli("train", path, *args, "-o", tmp_path / "all")
+    assert result.exit_code == 0, result.output
+    assert "2 tasks (p_np, Neoplasms benign, malignant)" in result.stderr
+    assert "Compound ID (its name), registry (distinct whole numbers)" in result.stderr
+    config = json.loads((tmp_path / "all" / "config.json").read_text())
+    assert config["model"]["tasks"] == ["p_np", "Neoplasms benign, malignant"]
+    named = cli("train", path, *args, "--target", "Neoplasms benign, malignant", "-o",
+                tmp_path / "one")
+    assert named.exit_code == 0, named.output
+    assert json.loads((tmp_path / "one" / "config.json").read_text())["model"]["tasks"] == [
+        "Neoplasms benign, malignant"]
+    assert "identifiers" not in named.stderr

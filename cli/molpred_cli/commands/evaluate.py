@@ -17,6 +17,7 @@ def evaluate(
     dataset: opt.DatasetArg,
     smiles_col: opt.SmilesCol = None,
     targets: opt.Targets = None,
+    target: opt.Target = None,
     splits: opt.Splits = None,
     split_key: opt.SplitKey = "seed0",
     part: Annotated[opt.Part, typer.Option(
@@ -41,7 +42,7 @@ def evaluate(
 
     with ui.err_console.status(f"Scoring {model} on {dataset}..."):
         result = run_evaluate(
-            model, dataset, smiles_col=smiles_col, targets=opt.comma_list(targets),
+            model, dataset, smiles_col=smiles_col, targets=opt.target_list(targets, target),
             splits=splits, split_key=split_key, part=part.value,
             predictions_out=predictions_out, device=device.value, workers=workers)
     name = result["part"]

@@ -17,6 +17,7 @@ def train(
     dataset: opt.DatasetArg,
     smiles_col: opt.SmilesCol = None,
     targets: opt.Targets = None,
+    target: opt.Target = None,
     task: Annotated[opt.TaskType | None, option("classification (0/1 labels) or regression. "
                     "Default: from the dataset card, else guessed from the labels.", DATA)] = None,
     splits: opt.Splits = None,
@@ -119,7 +120,7 @@ def train(
         from molpred.training.api import train as train_model
 
         result = train_model(
-            dataset, smiles_col=smiles_col, targets=opt.comma_list(targets),
+            dataset, smiles_col=smiles_col, targets=opt.target_list(targets, target),
             task_type=task.value if task else None, model=model_name, out=out, splits=splits,
             split_key=split_key, split=split.value, epochs=epochs, patience=patience,
             batch_size=batch_size, lr=lr, hidden_size=hidden_size, depth=depth, dropout=dropout,

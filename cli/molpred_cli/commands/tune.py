@@ -27,6 +27,7 @@ def tune(
                        MODEL, min=1.0, show_default=False)] = None,
     smiles_col: opt.SmilesCol = None,
     targets: opt.Targets = None,
+    target: opt.Target = None,
     splits: opt.Splits = None,
     split_key: opt.SplitKey = "seed0",
     seed: Annotated[int, option("Seeds the sampler, the folds and the models.", MODEL)] = 0,
@@ -41,7 +42,7 @@ def tune(
         from molpred.training.tune import tune as run
 
         found = run(dataset, model=model, trials=trials, folds=folds, storage=storage,
-                    seed=seed, smiles_col=smiles_col, targets=opt.comma_list(targets),
+                    seed=seed, smiles_col=smiles_col, targets=opt.target_list(targets, target),
                     splits=splits, split_key=split_key, timeout=timeout, workers=workers,
                     progress_message=ui.progress_line)
     ui.console.print(f"best CV {found['metric']} {found['best_score']:.4f} after "
