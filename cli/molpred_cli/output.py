@@ -203,7 +203,8 @@ def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
             for k, task in enumerate(tasks):
                 key = f"{model}.{task}"
                 if f"{key}_set" in values:
-                    conformal = "{" + values[f"{key}_set"] + "}"
+                    found = values[f"{key}_set"]
+                    conformal = "{}" if found == "empty" else "{" + found + "}"
                 elif f"{key}_lower" in values:
                     conformal = f"[{_fmt(values[f'{key}_lower'], 2)}, {_fmt(values[f'{key}_upper'], 2)}]"
                 else:

@@ -135,13 +135,14 @@ class TrustModel:
 
     def prediction_sets(self, values: np.ndarray, confidence: float) -> list[list[str]]:
         """:meth:`set_membership` as text, per task: ``"0"``, ``"1"``, ``"0,1"`` (both
-        plausible) or ``""`` (no class reaches the confidence; also for failed rows).
+        plausible), ``"empty"`` (no class reaches the confidence) or ``""`` (a failed row).
 
         Raises:
             InputError: if ``confidence`` is not between 0 and 1.
         """
         members = self.set_membership(values, confidence)
-        return [_set_labels(members[:, t]) for t in range(members.shape[1])]
+        return [_set_labels(members[:, t], np.isfinite(values[:, t]))
+                for t in range(members.shape[1])]
 
     def intervals(self, values: np.ndarray, spread: np.ndarray | None, confidence: float
                   ) -> np.ndarray:
@@ -220,8 +221,16 @@ def _mean_distance(embedding: list[EmbeddingDistance], members: np.ndarray) -> n
     return np.mean([e.distance(m) for e, m in zip(embedding, members, strict=True)], axis=0)
 
 
-def _set_labels(included: np.ndarray) -> list[str]:
+EMPTY_SET = "empty"
+"""A prediction set with no class (neither class reaches the confidence: the molecule is
+unlike the validation molecules), written as a word so that pandas, KNIME and spreadsheets
+do not read it as a missing value, as they would an empty cell."""
+
+
+def _set_labels(included: np.ndarray, predicted: np.ndarray) -> list[str]:
+    """``"0"``, ``"1"``, ``"0,1"``, :data:`EMPTY_SET`, or ``""`` for a row not predicted."""
     names = []
-    for zero, one in included:
-        names.append(",".join(c for c, inside in (("0", zero), ("1", one)) if inside))
+    for (zero, one), ok in zip(included, predicted, strict=True):
+        label = ",".join(c for c, inside in (("0", zero), ("1", one)) if inside)
+        names.append(label or (EMPTY_SET if ok else ""))
     return names

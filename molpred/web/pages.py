@@ -83,7 +83,7 @@ def results(table: pd.DataFrame, confidence: float) -> str:
             for task in (t[:-4] for t in tasks):
                 key = f"{model}.{task}"
                 if f"{key}_set" in table.columns:
-                    band = html.escape(str(row[f"{key}_set"]) or "∅")
+                    band = html.escape(str(row[f"{key}_set"]).replace("empty", "∅") or "∅")
                 else:
                     band = f"{_number(row[f'{key}_lower'], 2)} – {_number(row[f'{key}_upper'], 2)}"
                 inside = bool(row.get(f"{model}.in_domain", True))

@@ -48,3 +48,17 @@ def test_regression_intervals_cover_and_widen_where_members_disagree():
     # sigma + beta (beta = median sigma, about 1) grows from about 1.1 to 3
     assert width[np.argmax(sigma[2000:])] > 2.5 * width[np.argmin(sigma[2000:])]
     assert np.isnan(conformal.predict_interval(np.array([np.nan]), np.array([1.0]), 0.9)).all()
+
+
+def test_an_empty_set_is_a_word_and_a_failed_row_an_empty_cell():
+    from molpred.trust.model import EMPTY_SET, _set_labels
+
+    included = np.array([[True, False], [True, True], [False, False], [False, False]])
+    labels = _set_labels(included, np.array([True, True, True, False]))
+    assert labels == ["0", "0,1", EMPTY_SET, ""] and EMPTY_SET == "empty"
+    import io
+
+    import pandas as pd
+
+    back = pd.read_csv(io.StringIO(pd.DataFrame({"s": labels}).to_csv(index=False)))
+    assert back["s"].isna().tolist() == [False, False, False, True]  # only the failed row
