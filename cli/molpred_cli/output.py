@@ -217,8 +217,23 @@ def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
         console.print(table)
         alerts = values.get(info.get("alerts", "alerts"), "")
         console.print(f"structural alerts: {alerts or 'none'}", highlight=False, markup=False)
+        fragment_note(values[smiles_col])
     if len(frame) > limit:
         console.print(f"... and {len(frame) - limit:,} more molecules (use -o FILE to save all)")
+
+
+def fragment_note(smiles: object) -> None:
+    """Say so when standardization predicts a multi-fragment input (a salt, a mixture, a metal
+    complex such as cisplatin) for its largest organic fragment only."""
+    from molpred.chem.standardize import dropped_fragments
+
+    parts = dropped_fragments(smiles) if isinstance(smiles, str) else None
+    if parts is not None:
+        console.print(f"note: {smiles} was predicted for its parent {parts[0]} (largest organic "
+                      f"fragment, neutralized); left out: {', '.join(parts[1])}. A salt's "
+                      "counter-ion rarely matters; a metal complex or a mixture as a whole is "
+                      "outside what the models were trained on.", highlight=False,
+                      markup=False, style="yellow")
 
 
 def _panel_tasks(columns: pd.Index, model: str) -> list[str]:

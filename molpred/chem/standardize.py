@@ -97,3 +97,29 @@ def _one_plain_fragment(mol: Chem.Mol) -> bool:
     (With dative bonds, as RDKit 2026 writes metal complexes, the chooser's copy can differ:
     1 of 97,006 dataset and library molecules, an iron-sulfur complex.)"""
     return len(Chem.GetMolFrags(mol)) == 1 and not mol.HasSubstructMatch(_DATIVE_BOND)
+
+
+def dropped_fragments(smiles: str) -> tuple[str, list[str]] | None:
+    """What standardization leaves out of a multi-fragment SMILES, for a note to people:
+    ``(kept parent SMILES, [dropped fragment SMILES, ...])``, or ``None`` when nothing is
+    dropped (one fragment) or the SMILES does not parse. E.g. cisplatin
+    ``[Cl-].[Cl-].[NH3][Pt+2][NH3]`` -> ``("N[Pt+2]N"-like parent, ["[Cl-]", "[Cl-]"])``.
+    """
+    from rdkit import rdBase
+
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
+        if mol is None or len(Chem.GetMolFrags(mol)) < 2:
+            return None
+        try:
+            parent = Standardizer()(mol)
+        except ValueError:
+            return None
+        kept = Chem.MolToSmiles(parent)
+        fragments = [Chem.MolToSmiles(f) for f in Chem.GetMolFrags(mol, asMols=True)]
+    chosen = Chem.MolToSmiles(rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+                              .choose(mol))
+    dropped = list(fragments)
+    if chosen in dropped:
+        dropped.remove(chosen)
+    return kept, dropped

@@ -96,3 +96,13 @@ def test_few_molecules_with_many_tasks_are_shown_turned(monkeypatch):
     assert turned.row_count == len(frame.columns)
     wide = pd.concat([frame] * 10, ignore_index=True)  # many molecules: keep one row each
     assert output.frame_table(wide).row_count == len(wide)
+
+
+def test_a_salt_or_metal_complex_gets_a_note_on_what_was_predicted(cli):
+    result = cli("predict", "-m", "esol", "[Cl-].[Cl-].[NH3][Pt+2][NH3]", "CCO")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "note: [Cl-].[Cl-].[NH3][Pt+2][NH3] was predicted for its parent" in text
+    assert "left out: [Cl-], [Cl-]" in text and text.count("note:") == 1  # not for ethanol
+    datasets = cli("datasets", "list")
+    assert "((" not in datasets.stdout and "))" not in datasets.stdout

@@ -34,7 +34,7 @@ def list_datasets() -> None:
     """Show every known dataset: number and type of tasks, metric, units, local copy, and
     the settings `molpred train NAME` takes from its card (chosen on validation data); the
     titles too in a terminal at least 110 columns wide."""
-    data_dir = os.environ.get(DATA_DIR_ENV) or "(not set)"
+    data_dir = os.environ.get(DATA_DIR_ENV) or "not set"
     table = Table(title="MoleculeNet datasets", title_justify="left",
                   caption=escape(f"data dir = ${DATA_DIR_ENV} ({data_dir}); "
                                  f"cache = {cache_dir()}"))

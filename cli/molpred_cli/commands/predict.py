@@ -78,6 +78,8 @@ def predict(
     if output is None:
         if paths is not None and len(paths) == 1:
             ui.console.print(ui.frame_table(frame))
+            for smiles in frame[column].head(ui.FEW_ROWS):
+                ui.fragment_note(smiles)
         else:
             ui.print_panel(frame, column, confidence)
         return
