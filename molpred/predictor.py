@@ -196,20 +196,21 @@ class Predictor:
             extra[ALERTS_COLUMN] = ["" if bad else a for a, bad in zip(found, failed, strict=True)]
         return self.table(frame, values, spread, errors, extra)
 
-    def explain(self, smiles: str, task: str | int | None = None):
-        """Atom attributions (Integrated Gradients) of one molecule for one task; see
-        :func:`molpred.trust.explain.explain_smiles`. ``.draw("atoms.png")`` on the result
-        draws them on the structure. Its ``prediction`` is the calibrated probability
-        :meth:`predict` reports (when the model has :attr:`trust`).
+    def explain(self, smiles: str, task: str | int | None = None, method: str = "ig"):
+        """Atom attributions of one molecule for one task: ``method`` ``ig`` (Integrated
+        Gradients), ``shap`` or ``lime``; see :func:`molpred.trust.explain.explain_smiles`.
+        ``.draw("atoms.png")`` on the result draws them on the structure with a colour bar.
+        Its ``prediction`` is the calibrated probability :meth:`predict` reports (when the
+        model has :attr:`trust`); the attributions explain the uncalibrated one.
 
         Raises:
-            InputError: for a model that does not read a molecular graph, an unknown task or
-                an unreadable SMILES.
+            InputError: for a model reading SMILES tokens (``cnn``), an unknown task or
+                method, or an unreadable SMILES.
         """
         from molpred.trust.calibration import apply_platt
         from molpred.trust.explain import explain_smiles
 
-        explanation = explain_smiles(self.model, smiles, task)
+        explanation = explain_smiles(self.model, smiles, task, method=method)
         if self.trust is not None and self.task_type == "classification":
             j = self.tasks.index(explanation.task)  # the probability predict() reports
             explanation.prediction = float(apply_platt(np.array([[explanation.prediction]]),

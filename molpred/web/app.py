@@ -14,12 +14,13 @@ server was started with ``--host`` on purpose (default ``127.0.0.1``).
 import math
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 
 from molpred.exceptions import InputError, MolpredError
 
+Method = Literal["ig", "shap", "lime"]
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".smi", ".smiles", ".sdf")
 MAX_SMILES_CHARS = 2000
 """Longest SMILES accepted by the explain endpoint (a drug is well under 200)."""
@@ -126,8 +127,9 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
 
     @app.get("/explain", response_class=HTMLResponse, include_in_schema=False)
     def explain_page(smiles: Annotated[str, Query(max_length=MAX_SMILES_CHARS)],
-                     model: str, task: str) -> str:
-        return pages.explanation(smiles, model, task, _explain(smiles, model, task, svg=True))
+                     model: str, task: str, method: Method = "ig") -> str:
+        return pages.explanation(smiles, model, task, method,
+                                 _explain(smiles, model, task, method))
 
     @app.get("/api/models")
     def api_models() -> dict:
@@ -149,16 +151,17 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
 
     @app.get("/api/explain", responses={200: {"content": {"image/svg+xml": {}}}})
     def api_explain(smiles: Annotated[str, Query(max_length=MAX_SMILES_CHARS)],
-                    model: str, task: str) -> Response:
-        """Integrated-Gradients atom attributions of one molecule for one task, drawn on
-        the structure (SVG; green pushes the prediction up, pink down)."""
-        return Response(_explain(smiles, model, task, svg=True), media_type="image/svg+xml")
+                    model: str, task: str, method: Method = "ig") -> Response:
+        """Atom attributions of one molecule for one task (``ig`` Integrated Gradients,
+        ``shap`` or ``lime``) drawn on the structure with a colour bar in probability (or
+        target) units (SVG; green pushes the prediction up, pink down)."""
+        return Response(_explain(smiles, model, task, method), media_type="image/svg+xml")
 
-    def _explain(smiles: str, model: str, task: str, svg: bool) -> str:
+    def _explain(smiles: str, model: str, task: str, method: str) -> str:
         if model not in predictors:
             raise HTTPException(422, f"unknown model {model!r}; served: {sorted(served)}")
         try:
-            explanation = predictors[model].explain(smiles, task)
+            explanation = predictors[model].explain(smiles, task, method=method)
         except MolpredError as exc:
             raise HTTPException(422, str(exc)) from None
         return pages.explanation_picture(explanation)

@@ -113,18 +113,26 @@ def results(table: pd.DataFrame, confidence: float) -> str:
 
 
 def explanation_picture(explanation) -> str:
-    """The attribution picture as inline SVG (with a legend line underneath in the page)."""
+    """The attribution picture (structure and colour bar) as inline SVG."""
     text = explanation.draw(svg=True, size=420)
     return text[text.find("<svg"):]
 
 
-def explanation(smiles: str, model: str, task: str, picture: str) -> str:
-    """The page of one molecule's atom attributions for one endpoint."""
+def explanation(smiles: str, model: str, task: str, method: str, picture: str) -> str:
+    """The page of one molecule's atom attributions for one endpoint, with links to the
+    other methods."""
+    def link(method: str) -> str:
+        query = urlencode({"smiles": smiles, "model": model, "task": task, "method": method})
+        return "/explain?" + html.escape(query)
+
+    others = " · ".join(f"<a href='{link(m)}'>{label}</a>" for m, label in (
+        ("ig", "Integrated Gradients"), ("shap", "SHAP"), ("lime", "LIME")))
     return _page("molpred atoms", f"""<h1>Atom attributions</h1>
 <p><code>{html.escape(smiles)}</code>: {html.escape(model)} / {html.escape(task)}</p>
 <div id="attribution">{picture}</div>
-<p class="muted">Integrated Gradients (Sundararajan et al. 2017), relative to the molecule's
-mean attribution: green atoms push the prediction up, pink atoms push it down.</p>
+<p>Method: {others}</p>
+<p class="muted">Relative to the molecule's mean attribution: green atoms push the
+prediction up, pink atoms push it down (colour bar in probability or target units).</p>
 <p><a href="/">new prediction</a></p>""")
 
 

@@ -55,10 +55,12 @@ def test_models_list_and_card(cli):
 
 def test_explain_writes_a_picture_and_lists_atoms(cli, tmp_path):
     out = tmp_path / "atoms.png"
-    result = cli("explain", "-m", "clintox", ASPIRIN, "--task", "CT_TOX", "-o", out)
+    result = cli("explain", "-m", "clintox", ASPIRIN, "--task", "CT_TOX", "-o", out,
+                 "--method", "shap")
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x89PNG"
     assert result.stdout.count("\n  ") >= 13  # one line per heavy atom
+    assert "shap attributions in probability units" in result.stdout
 
 
 def test_evaluate_a_shipped_model_on_its_dataset_reproduces_its_card(cli, splits_dir):

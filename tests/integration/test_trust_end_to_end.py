@@ -121,9 +121,47 @@ def test_explain_attributions_add_up_to_the_output_and_draw(bbbp_model, tmp_path
         predictor.explain("C", "p_np")
 
 
-def test_explain_needs_a_graph_model(tmp_path, data_dir):
+@pytest.mark.parametrize("method", ["ig", "shap", "lime"])
+def test_graph_attributions_of_each_method_add_up_in_probability_units(bbbp_model, method):
+    predictor = molpred.load(bbbp_model[1])
+    explanation = predictor.explain("CC(=O)Oc1ccccc1C(=O)O", "p_np", method=method)
+    assert explanation.units == "probability" and explanation.method == method
+    total = explanation.atom_weights.sum()
+    assert abs(total) <= 1  # a change of probability
+    tolerance = {"ig": 0.02, "shap": 1e-3, "lime": 0.5}[method]  # LIME is a local fit only
+    assert explanation.delta <= tolerance * max(1e-3, abs(total)) + 2e-5  # float32
+
+
+def test_fingerprint_and_tree_models_are_explained_on_their_atoms(tmp_path, data_dir):
+    from molpred.trust.attribution import bits_to_atoms
+    from molpred.trust.explain import explain_smiles
+
     path = tmp_path / "b.csv"
-    pd.read_csv(data_dir / "bbbp.csv").head(150).to_csv(path, index=False)
-    result = molpred.train(path, targets=["p_np"], model="mlp", epochs=1, device="cpu", workers=1)
-    with pytest.raises(InputError, match="graph model"):
-        molpred.Predictor(result.model, {}).explain("CCO")
+    pd.read_csv(data_dir / "bbbp.csv").head(200).to_csv(path, index=False)
+    aspirin = "CC(=O)Oc1ccccc1C(=O)O"
+    mlp = molpred.train(path, targets=["p_np"], model="mlp", epochs=2, device="cpu", workers=1)
+    for method in ("ig", "shap"):
+        found = explain_smiles(mlp.model, aspirin, method=method)
+        assert found.atom_weights.shape == (13,) and np.isfinite(found.atom_weights).all()
+        assert found.delta <= (0.05 if method == "ig" else 1e-3) * max(
+            1e-3, abs(found.atom_weights.sum())) + 2e-5  # float32 forward passes
+    trees = molpred.train(path, targets=["p_np"], model="gbdt", device="cpu", workers=1)
+    shap = explain_smiles(trees.model, aspirin, method="shap")
+    # TreeSHAP adds up exactly: atoms + descriptors = prediction - baseline
+    assert shap.delta < 1e-9 and shap.molecule_level != 0
+    predicted = molpred.Predictor(trees.model, {}).predict([aspirin], alerts=False)["p_np"][0]
+    assert abs(shap.prediction - predicted) < 1e-9
+    with pytest.raises(InputError, match="TreeSHAP"):
+        explain_smiles(trees.model, aspirin, method="lime")
+    mol = shap.mol  # a bit's value is shared by its atoms: nothing lost, nothing made up
+    bits = np.zeros(2048)
+    bits[[1, 650, 1750]] = [0.3, -0.2, 0.05]
+    from molpred.featurizers.vector import ecfp4
+
+    on = ecfp4(mol) > 0
+    assert abs(bits_to_atoms(mol, bits, counts=False).sum() - bits[on].sum()) < 1e-12
+    cnn = molpred.train(path, targets=["p_np"], model="cnn", epochs=1, device="cpu", workers=1)
+    with pytest.raises(InputError, match="SMILES tokens"):
+        explain_smiles(cnn.model, aspirin)
+    with pytest.raises(InputError, match="unknown explanation method"):
+        explain_smiles(mlp.model, aspirin, method="magic")

@@ -86,3 +86,16 @@ def test_atom_attributions_are_drawn(client):
     bad = client.get("/explain", params={"smiles": "C1CC", "model": "bbbp",
                                          "task": "BBB_penetration"})
     assert bad.status_code == 422 and "cannot" in bad.text.lower()
+
+
+def test_each_explanation_method_is_offered_and_drawn(client):
+    for method in ("shap", "lime"):
+        svg = client.get("/api/explain", params={"smiles": ASPIRIN, "model": "esol",
+                                                 "task": "logS", "method": method})
+        assert svg.status_code == 200 and "</svg>" in svg.text
+    page = client.get("/explain", params={"smiles": ASPIRIN, "model": "bbbp",
+                                          "task": "BBB_penetration", "method": "shap"})
+    assert "method=lime" in page.text and "method=ig" in page.text
+    assert client.get("/api/explain", params={"smiles": ASPIRIN, "model": "bbbp",
+                                              "task": "BBB_penetration",
+                                              "method": "guess"}).status_code == 422

@@ -22,23 +22,30 @@ def explain(
         "--output", "-o", help="Picture to write: .png or .svg.", dir_okay=False)]
         = Path("atoms.png"),
     size: Annotated[int, typer.Option(help="Picture width and height in pixels.", min=100)] = 500,
+    method: Annotated[str, typer.Option(
+        help="ig (Integrated Gradients), shap (Kernel SHAP; TreeSHAP for gbdt/rf) or lime. "
+        "Tree models take shap only.")] = "ig",
 ) -> None:
-    """Draw atom attributions (Integrated Gradients, Captum) for one prediction on the 2D
-    structure, RDKit similarity-map style: green atoms push the prediction up more than the
-    molecule's average atom, pink ones less. Prints the prediction and each atom's
-    attribution. Works with graph models (the shipped panel, dmpnn, gcn, gin, gat,
-    attentivefp, transformer).
+    """Draw atom attributions for one prediction on the 2D structure, RDKit similarity-map
+    style with a colour bar: green atoms push the prediction up more than the molecule's
+    average atom, pink ones less. Prints the prediction and each atom's attribution in the
+    prediction's units (probability, or the target's units). Works with graph models (the
+    shipped panel, dmpnn, gcn, gin, gat, attentivefp, transformer), fingerprint models (mlp:
+    ECFP4 bits put on their atoms) and tree models (gbdt, rf: TreeSHAP).
 
-    Example: molpred explain -m tox21 'O=C1C=CC(=O)C=C1' --task SR-MMP -o atoms.png
+    Example: molpred explain -m tox21 'O=C1C=CC(=O)C=C1' --task SR-MMP --method shap -o atoms.png
     """
     from molpred.predictor import load
 
-    with ui.err_console.status("Integrating gradients..."):
-        explanation = load(model).explain(smiles, task)
+    with ui.err_console.status("Attributing..."):
+        explanation = load(model).explain(smiles, task, method=method.lower())
         explanation.draw(output, size)
-    ui.plain(f"{explanation.task}: prediction {explanation.prediction:.3f}; attributions "
-             f"(sum over atom features, raw output units; completeness gap "
-             f"{explanation.delta:.3g}):")
+    ui.plain(f"{explanation.task}: prediction {explanation.prediction:.3f}; {method} "
+             f"attributions in {explanation.units} units from the baseline "
+             f"{explanation.baseline:.3f} (completeness gap {explanation.delta:.3g}):")
     for atom, weight in zip(explanation.mol.GetAtoms(), explanation.atom_weights, strict=True):
-        ui.plain(f"  {atom.GetIdx():>3} {atom.GetSymbol():<2} {weight:+.3f}")
+        ui.plain(f"  {atom.GetIdx():>3} {atom.GetSymbol():<2} {weight:+.4f}")
+    if explanation.molecule_level:
+        ui.plain(f"  on no atom (RDKit descriptors, substructures it lacks): "
+                 f"{explanation.molecule_level:+.4f}")
     ui.plain(f"wrote {output}")
