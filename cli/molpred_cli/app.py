@@ -62,6 +62,11 @@ def root(
     version: Annotated[bool, typer.Option(
         "--version", callback=_print_version, is_eager=True,
         help="Print the molpred version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Show RDKit's own messages (valence notes, hydrogens it "
+        "keeps, descriptors it cannot compute: one or more per odd molecule) and molpred's "
+        "log, on stderr. Quiet by default: what matters per row is in the error column.")]
+        = False,
 ) -> None:
     """Predict molecular properties (toxicity, solubility, permeability, ...) from SMILES.
 
@@ -69,6 +74,10 @@ def root(
     libraries with it, and score it on held-out molecules. Run `molpred COMMAND --help` for
     the options of each command.
     """
+    if verbose:
+        from molpred.chem.logs import show_rdkit_log
+
+        show_rdkit_log()
 
 
 app.command(no_args_is_help=True)(train.train)

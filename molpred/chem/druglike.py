@@ -30,9 +30,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from rdkit import Chem, rdBase
+from rdkit import Chem
 from rdkit.Chem import QED, Lipinski, rdMolDescriptors
 
+from molpred.chem.logs import quiet_rdkit
 from molpred.chem.parse import parse_smiles
 from molpred.chem.standardize import Standardizer
 
@@ -93,7 +94,7 @@ def druglike_table(smiles: Sequence[object], standardize: bool = True) -> pd.Dat
     """
     standardizer = Standardizer() if standardize else None
     rows: list[dict[str, float | int]] = []
-    blocker = rdBase.BlockLogs()  # noqa: F841 - QED's RemoveHs warns on bare H atoms
+    blocker = quiet_rdkit()  # noqa: F841 - QED's RemoveHs warns on bare H atoms
     for text in smiles:
         mol, _ = parse_smiles(text, standardizer)
         try:

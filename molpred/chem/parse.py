@@ -4,7 +4,8 @@ RDKit's own ``MolFromSmiles`` returns ``None`` and prints the reason to its log.
 each failing row and needs the reason as text, so parsing runs in two steps: read without
 sanitization (syntax errors), then ``SanitizeMol`` once; only when that fails does
 ``DetectChemistryProblems`` run, to word the reason (valence, aromaticity). RDKit's log is
-blocked only while molpred parses (``rdBase.BlockLogs``), never globally.
+blocked only while molpred parses (:func:`molpred.chem.logs.quiet_rdkit`), never globally;
+``molpred --verbose`` shows it through Python logging.
 
 Hydrogens written as atoms (``[H]OC([H])([H])[H]``) are removed with ``Chem.RemoveHs``, as
 RDKit's SDF reader does by default, so that one molecule gives one graph, one fingerprint
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 import re
 
-from rdkit import Chem, rdBase
+from rdkit import Chem
 
+from molpred.chem.logs import quiet_rdkit
 from molpred.chem.standardize import Standardizer
 
 MAX_SMILES_LENGTH = 5000
@@ -55,7 +57,7 @@ def parse_smiles(
         return None, "SMILES holds characters that are not valid text (undecodable bytes?)"
     if len(text) > MAX_SMILES_LENGTH:
         return None, f"SMILES longer than {MAX_SMILES_LENGTH} characters"
-    blocker = rdBase.BlockLogs()  # noqa: F841 - blocks RDKit logging until garbage-collected
+    blocker = quiet_rdkit()  # noqa: F841 - blocks RDKit logging until garbage-collected
     try:
         mol = Chem.MolFromSmiles(text, sanitize=False)
     except Exception as exc:  # pragma: no cover - RDKit raises only on exotic input

@@ -5,8 +5,9 @@ the first one, and a file whose structures sit in a column called ``Structure`` 
 from __future__ import annotations
 
 import pandas as pd
-from rdkit import Chem, rdBase
+from rdkit import Chem
 
+from molpred.chem.logs import quiet_rdkit
 from molpred.data.formats import SMILES_COLUMN_NAMES
 from molpred.exceptions import InputError
 
@@ -19,7 +20,7 @@ def _parsed_share(values: pd.Series) -> float:
     cells = cells[:SAMPLE]
     if not cells:
         return 0.0
-    with rdBase.BlockLogs():
+    with quiet_rdkit():
         return sum(Chem.MolFromSmiles(c.strip(), sanitize=False) is not None
                    for c in cells) / len(cells)
 

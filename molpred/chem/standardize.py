@@ -32,6 +32,8 @@ from __future__ import annotations
 from rdkit import Chem
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
+from molpred.chem.logs import quiet_rdkit
+
 _CHARGED_ATOM = Chem.MolFromSmarts("[!+0]")
 """Any atom whose formal charge is not zero."""
 
@@ -105,9 +107,8 @@ def dropped_fragments(smiles: str) -> tuple[str, list[str]] | None:
     dropped (one fragment) or the SMILES does not parse. E.g. cisplatin
     ``[Cl-].[Cl-].[NH3][Pt+2][NH3]`` -> ``("N[Pt+2]N"-like parent, ["[Cl-]", "[Cl-]"])``.
     """
-    from rdkit import rdBase
 
-    with rdBase.BlockLogs():
+    with quiet_rdkit():
         mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
         if mol is None or len(Chem.GetMolFrags(mol)) < 2:
             return None

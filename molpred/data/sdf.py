@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import IO
 
 import pandas as pd
-from rdkit import Chem, rdBase
+from rdkit import Chem
 
 from molpred.chem import parse_smiles
+from molpred.chem.logs import quiet_rdkit
 from molpred.data.formats import text_lines
 
 SDF_SMILES, SDF_NAME, SDF_ERROR = "smiles", "name", "input_error"
@@ -69,7 +70,7 @@ def sdf_row(record: str) -> dict[str, str]:
     field ``smiles`` if present. A record RDKit cannot read gets an empty ``smiles``, its title
     line as ``name``, its SD fields parsed from the text and the reason in ``input_error``.
     """
-    blocker = rdBase.BlockLogs()  # noqa: F841 - the reason goes to input_error instead
+    blocker = quiet_rdkit()  # noqa: F841 - the reason goes to input_error instead
     supplier = Chem.ForwardSDMolSupplier(io.BytesIO(record.encode("utf-8")))
     try:
         mol = next(supplier, None)
@@ -144,7 +145,7 @@ def write_sdf_records(writer: Chem.SDWriter, frame: pd.DataFrame, smiles_col: st
     """
     has_name = SDF_NAME in frame.columns and SDF_NAME != smiles_col
     fields = [c for c in frame.columns if c not in (smiles_col, SDF_NAME)]
-    blocker = rdBase.BlockLogs()  # noqa: F841 - bad rows are kept, not reported twice
+    blocker = quiet_rdkit()  # noqa: F841 - bad rows are kept, not reported twice
     for row in frame.itertuples(index=False, name=None):
         values = dict(zip(frame.columns, row, strict=True))
         raw = values[smiles_col]

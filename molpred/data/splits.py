@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rdkit import rdBase
 
+from molpred.chem.logs import quiet_rdkit
 from molpred.exceptions import InputError
 
 PARTS = ("train", "val", "test")
@@ -144,7 +144,7 @@ def scaffold_split(
         from deepchem.data import NumpyDataset
         from deepchem.splits import ScaffoldSplitter
 
-        blocker = rdBase.BlockLogs()  # noqa: F841 - RDKit warnings while DeepChem parses
+        blocker = quiet_rdkit()  # noqa: F841 - RDKit warnings while DeepChem parses
         dataset = NumpyDataset(X=np.zeros((len(rows), 1)), ids=np.array([cleaned[i] for i in rows]))
         train, val, test = ScaffoldSplitter().split(
             dataset, frac_train=f_train, frac_valid=f_val, frac_test=f_test

@@ -14,9 +14,11 @@ from __future__ import annotations
 from functools import lru_cache, partial
 
 import numpy as np
-from rdkit import Chem, rdBase
+from rdkit import Chem
 from rdkit.Chem import Descriptors, rdFingerprintGenerator
 from rdkit.Chem.EState import EState
+
+from molpred.chem.logs import quiet_rdkit
 
 ECFP_BITS = 2048
 ECFP_RADIUS = 2
@@ -76,7 +78,7 @@ def rdkit2d(mol: Chem.Mol) -> np.ndarray:
         compute is 0, and values are clipped to ±1e6 so that float32 scaling stays finite.
     """
     values = np.empty(len(DESCRIPTOR_NAMES), dtype=np.float64)
-    blocker = rdBase.BlockLogs()  # noqa: F841 - a failing descriptor is a 0, not a log line
+    blocker = quiet_rdkit()  # noqa: F841 - a failing descriptor is a 0, not a log line
     try:
         EState.EStateIndices(mol, force=True)  # computed once, read by the four E-state ones
     except Exception:  # then each of them fails (and is 0) as it would alone

@@ -14,15 +14,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from molpred.chem.logs import quiet_rdkit
 from molpred.exceptions import InputError
 
 
 def murcko_scaffold(smiles: str) -> str:
     """Bemis-Murcko scaffold SMILES without chirality (``""`` for acyclic or unreadable)."""
-    from rdkit import Chem, rdBase
+    from rdkit import Chem
     from rdkit.Chem.Scaffolds import MurckoScaffold
 
-    with rdBase.BlockLogs():
+    with quiet_rdkit():
         mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) else None
         if mol is None:
             return ""

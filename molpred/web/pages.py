@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from molpred.chem.logs import quiet_rdkit
+
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
 h1{margin-bottom:.2rem} .muted{color:#666} textarea{width:100%;font-family:monospace}
@@ -43,10 +45,10 @@ value="{confidence}"> <button id="go" type="submit">Predict</button></p>
 
 
 def _molecule_svg(smiles: str, size: int = 260) -> str:
-    from rdkit import Chem, rdBase
+    from rdkit import Chem
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    with rdBase.BlockLogs():
+    with quiet_rdkit():
         mol = Chem.MolFromSmiles(smiles) if smiles else None
     if mol is None:
         return ""

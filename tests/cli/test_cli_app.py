@@ -82,3 +82,18 @@ def test_lazy_encoder_registry_lists_and_loads_every_module():
     assert ENCODERS.names() == sorted(ENCODER_MODULES)
     for name in ENCODER_MODULES:
         assert ENCODERS.get(name).__module__ == ENCODER_MODULES[name]
+
+
+def test_rdkit_messages_are_quiet_unless_verbose():
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "molpred_cli"]
+    args = ["predict", "-m", "esol", "C.[H]", "CCO"]  # RDKit warns about the lone hydrogen
+    quiet = subprocess.run(run + args, capture_output=True, text=True, timeout=300)
+    loud = subprocess.run(run + ["--verbose"] + args, capture_output=True, text=True,
+                          timeout=300)
+    assert quiet.returncode == 0 and loud.returncode == 0, quiet.stderr + loud.stderr
+    assert "not removing hydrogen" not in quiet.stderr + quiet.stdout
+    assert "not removing hydrogen atom without neighbors" in loud.stderr
+    assert "logS" in quiet.stdout and "logS" in loud.stdout

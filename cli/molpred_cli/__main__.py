@@ -1,0 +1,5 @@
+"""``python -m molpred_cli``: the ``molpred`` command."""
+
+from molpred_cli.app import main
+
+main()
