@@ -229,6 +229,14 @@ def describe_tasks(prepared: PreparedDataset, given: str | None = None,
     else:
         source = "inferred from the labels (not all 0/1; --task classification to override)"
     line = f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} ({names}): {prepared.task_type}, {source}"
+    if prepared.task_type == "regression" and prepared.card is None:
+        for t, task in enumerate(tasks):
+            values = np.unique(prepared.y[:, t][~np.isnan(prepared.y[:, t])])
+            if 2 < len(values) <= 10 and np.all(values == np.round(values)):
+                shown = ", ".join(f"{v:g}" for v in values)
+                line += (f"; note: {task} holds only the whole numbers {shown}: trained as a "
+                         "number (regression); if they are classes, molpred has no multiclass "
+                         "task type yet: give one 0/1 column per class")
     skipped = identifier_columns(prepared.table) if not named and prepared.card is None else {}
     if skipped:
         line += ("; not targets, taken for identifiers: "
