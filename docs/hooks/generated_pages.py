@@ -3,6 +3,10 @@
 * ``cli.md``: ``molpred COMMAND --help`` of every command, as the CLI prints it;
 * ``models.md``: the model card of every model of the shipped panel (``molpred/panel``);
 * ``transcripts/train.md``: the recorded ``molpred train`` transcript in a code block;
+* ``results/NAME.md``: the result tables the benchmark scripts write from their committed
+  JSON result files (``benchmarks/results/{accuracy,auto,trust}/table.md``), as written;
+* ``notebooks/NAME.md``: each notebook of ``notebooks/`` as a page (its markdown, code and
+  the text outputs saved in it; the tests execute the notebooks themselves);
 * the pictures under ``benchmarks/results/`` that pages link as ``../benchmarks/...`` (right
   on GitHub, where docs/ sits beside benchmarks/) are copied into the site and the links
   rewritten.
@@ -15,6 +19,8 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parents[2]
+RESULT_TABLES = {"accuracy": "Accuracy grid", "auto": "Model selection (auto, gbdt, rf)",
+                 "trust": "Uncertainty and applicability domain"}
 
 
 def _cli_page() -> str:
@@ -55,10 +61,37 @@ def _transcript_page() -> str:
     return f"# `molpred train` progress\n\n```text\n{text.rstrip()}\n```\n"
 
 
+def _notebook_page(path: Path) -> str:
+    import json
+
+    cells = json.loads(path.read_text())["cells"]
+    parts = [f"*From `notebooks/{path.name}`, which the test suite runs.*\n"]
+    for cell in cells:
+        source = "".join(cell.get("source", []))
+        if cell["cell_type"] == "markdown":
+            parts.append(source + "\n")
+        elif cell["cell_type"] == "code" and source.strip():
+            parts.append(f"```python\n{source}\n```\n")
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("text", []) or
+                               output.get("data", {}).get("text/plain", []))
+                if text.strip():
+                    parts.append(f"```text\n{text.rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
 def on_files(files, config):
     """Add the generated pages and the benchmark pictures to the site."""
-    for path, content in (("cli.md", _cli_page()), ("models.md", _models_page()),
-                          ("transcripts/train.md", _transcript_page())):
+    pages = [("cli.md", _cli_page()), ("models.md", _models_page()),
+             ("transcripts/train.md", _transcript_page())]
+    pages += [(f"notebooks/{nb.stem}.md", _notebook_page(nb))
+              for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    for name, title in RESULT_TABLES.items():
+        table = (ROOT / "benchmarks" / "results" / name / "table.md").read_text()
+        pages.append((f"results/{name}.md", f"# {title}\n\nWritten by the benchmark script "
+                      f"from the result files in `benchmarks/results/{name}/` (see "
+                      f"[Benchmarks](../benchmarks.md) for the commands).\n\n{table}"))
+    for path, content in pages:
         files.append(File.generated(config, path, content=content))
     for picture in sorted((ROOT / "benchmarks" / "results").rglob("*.png")):
         files.append(File(str(picture.relative_to(ROOT)), src_dir=str(ROOT),
