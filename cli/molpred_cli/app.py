@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from molpred import __version__
 from molpred_cli.commands import (
     benchmark,
+    calibrate,
     datasets,
     evaluate,
     explain,
@@ -87,6 +88,7 @@ app.command(no_args_is_help=True)(evaluate.evaluate)
 app.command(no_args_is_help=True)(explain.explain)
 app.command(no_args_is_help=True)(benchmark.benchmark)
 app.command(no_args_is_help=True)(tune.tune)
+app.command(no_args_is_help=True)(calibrate.calibrate)
 app.command()(serve.serve)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")

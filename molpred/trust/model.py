@@ -117,6 +117,25 @@ class TrustModel:
         return cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
                    fingerprints, embedding, min_similarity, max_distance, standardize)
 
+    def recalibrated(self, members: np.ndarray, labels: np.ndarray) -> TrustModel:
+        """A copy whose calibration and conformal predictors are refitted on new labelled
+        molecules (their member predictions ``float [M, n, T]`` and labels ``[n, T]``, NaN =
+        missing); the applicability domain (training set, thresholds) is kept. What Morger
+        et al. (2021, J. Cheminform. 13, 35) showed repairs calibration and coverage when
+        the data drift from the training set.
+        """
+        mean = members.mean(axis=0)
+        if self.task_type == "classification":
+            platt = fit_platt(mean, labels)
+            val = {"values": apply_platt(mean, platt), "labels": labels}
+        else:
+            platt = self.platt
+            val = {"values": mean, "labels": labels, "sigmas": members.std(axis=0)}
+        return TrustModel(self.task_type, platt,
+                          {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
+                          self.fingerprints, self.embedding, self.min_similarity,
+                          self.max_distance, self.standardize)
+
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
         (classification); regression values are returned unchanged."""
