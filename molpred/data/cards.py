@@ -97,9 +97,9 @@ class DatasetCard:
         sha = data["sha256"]
         if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
             raise DatasetError(f"{source}: sha256 must be null or 64 lower-case hex digits")
-        from molpred.training.recommended import config_problem
+        from molpred.data.card_settings import settings_problem
 
-        problem = config_problem(data.get("recommended", {}), check_names=False)
+        problem = settings_problem(data.get("recommended", {}))
         if problem:
             raise DatasetError(f"{source}: recommended settings: {problem}")
         filename = Path(urlparse(data["url"]).path).name

@@ -15,6 +15,7 @@ SHA-256 of ``blend.json``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,11 +149,13 @@ class BlendModel:
         return self.weights * net + (1 - self.weights) * tree, hidden
 
 
-def save_blend(model: BlendModel, directory: Path, config: dict[str, Any]) -> None:
-    """Write the parts' folders and ``blend.json`` into ``directory`` and fill ``config``
-    (the ``config.json`` fields ``family``, ``model``, ``ensemble_size``, ``files``)."""
-    from molpred.models.checkpoint import save_model
-
+def save_blend(model: BlendModel, directory: Path, config: dict[str, Any],
+               save_part: Callable[[Any, Path], Any]) -> None:
+    """Write the parts' folders (each with ``save_part(part, folder)``: the checkpoint's
+    ``save_model``, passed in so that this module need not import the checkpoint module
+    that dispatches to it) and ``blend.json`` into ``directory``, and fill ``config`` (the
+    ``config.json`` fields ``family``, ``model``, ``ensemble_size``, ``files``)."""
+    save_model = save_part
     for name, part in zip(PARTS, (model.network, model.trees), strict=True):
         if part is not None:
             save_model(part, directory / name)
@@ -164,15 +167,17 @@ def save_blend(model: BlendModel, directory: Path, config: dict[str, Any]) -> No
                   files={BLEND_FILE: file_sha256(path)})
 
 
-def load_blend(directory: str | Path, config: dict[str, Any]) -> BlendModel:
-    """Rebuild a :class:`BlendModel` from its directory and parsed ``config.json``.
+def load_blend(directory: str | Path, config: dict[str, Any],
+               load_part: Callable[[Path], tuple[Any, dict[str, Any]]]) -> BlendModel:
+    """Rebuild a :class:`BlendModel` from its directory and parsed ``config.json``; each
+    part's folder is read with ``load_part(folder) -> (model, config)`` (the checkpoint's
+    ``load_model``, passed in: see :func:`save_blend`).
 
     Raises:
         ModelFileError: if ``blend.json`` changed since it was saved, is not molpred's, names
             a part that is missing, or the parts disagree with each other or the weights.
     """
-    from molpred.models.checkpoint import load_model
-
+    load_model = load_part
     path = Path(directory)
     file = path / BLEND_FILE
     saved = read_sealed_json(file, config, BLEND_FORMAT, "blend")

@@ -108,7 +108,7 @@ def _save_other(model: Any, out: Path, family: str, training: dict[str, Any] | N
     else:
         from molpred.models.blend import save_blend
 
-        save_blend(model, out, config)
+        save_blend(model, out, config, save_model)
     config["descriptors"] = {"rdkit_version": rdBase.rdkitVersion, "names": list(DESCRIPTOR_NAMES)}
     for stale in (WEIGHTS_FILE,):  # a network saved here before must not linger
         (out / stale).unlink(missing_ok=True)
@@ -219,7 +219,7 @@ def _load_other(path: Path, config: dict[str, Any], family: object) -> Any:
     if family == "blend":
         from molpred.models.blend import load_blend
 
-        return load_blend(path, config)
+        return load_blend(path, config, load_model)
     raise ModelFileError(f"{path / CONFIG_FILE} names an unknown model family {family!r}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from molpred.exceptions import InputError, TrainingError
 from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
-from molpred.models.model import ModelConfig, MoleculeModel
+from molpred.models.model import ModelConfig
 from molpred.names import AUTO_MODEL, DEFAULT_MODEL, MODEL_FAMILIES, TREE_MODELS, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
@@ -20,42 +20,10 @@ from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_prediction
 from molpred.training.prepare import PreparedDataset, describe_tasks, prepare_dataset
 from molpred.training.progress import EpochProgress, EpochReport
 from molpred.training.recommended import with_recommended
+from molpred.training.result import TrainResult
 from molpred.training.splitting import resolve_split
 from molpred.training.trees import fit_trees
 from molpred.training.trust import fit_trust, trust_report
-from molpred.trust.model import TrustModel
-
-
-@dataclass
-class TrainResult:
-    """Outcome of :func:`train`.
-
-    Attributes:
-        model: The trained model (best validation epoch), on CPU, in eval mode; an
-            :class:`~molpred.models.ensemble.Ensemble` when ``ensemble_size > 1``.
-        metrics: ``{"val": score, "test": score, "best_epoch", "epochs_run",
-            "train_seconds", "rows": {...}}`` where each score is a
-            :func:`molpred.training.metrics.score_predictions` dict of the model (the
-            ensemble mean for ensembles, whose ``members`` list holds each member's
-            ``seed``, ``best_epoch``, ``epochs_run``, ``train_seconds`` and ``val_score``).
-            ``best_epoch`` and ``epochs_run`` are the first member's; ``train_seconds``
-            is the sum over members.
-        model_dir: Where the model was saved, or ``None`` (also on non-zero ranks of a
-            data-parallel run).
-        predictions: ``{"val": frame, "test": frame}`` for the parts scored: the
-            :func:`~molpred.training.evaluate.predict_part` frames (``row``, one column per
-            task, ``error``) the scores were computed from, in ``score.py`` format.
-        trust: Calibration, conformal predictors and applicability domain fitted on the
-            split's validation part (saved with the model); ``metrics["trust"]`` says how
-            they hold on test (:func:`~molpred.training.trust.trust_report`).
-    """
-
-    model: MoleculeModel | Ensemble
-    metrics: dict[str, Any]
-    model_dir: Path | None
-    predictions: dict[str, Any] = field(default_factory=dict)
-    trust: TrustModel | None = None
-
 
 TREE_MEMBERS = 3
 """Default members of a ``gbdt``/``rf`` model (their spread is ``TASK_std``)."""

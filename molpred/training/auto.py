@@ -115,7 +115,7 @@ def train_auto(
         DatasetError: as :func:`molpred.train`.
         TrainingError: if the chosen model predicts NaN or infinity.
     """
-    from molpred.training.api import TrainResult
+    from molpred.training.result import TrainResult
 
     say = progress_message or (lambda _msg: None)
     start = time.perf_counter()

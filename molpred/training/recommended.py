@@ -23,49 +23,27 @@ import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
+from molpred.data.card_settings import CONFIG_KEYS, settings_problem  # noqa: F401
+from molpred.names import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from molpred.training.fit import FitSettings
-
-CONFIG_KEYS = frozenset({"standardize", "extra_features", "ensemble_size", "encoder_params",
-                         "head_params", "epochs", "why", "command"})
-"""Keys a per-dataset config may hold: its settings, and why and how they were chosen."""
 
 DEFAULT_MODEL_KEYS = ("ensemble_size", "encoder_params", "head_params", "epochs")
 """Config settings that apply to the default model only."""
 
 
 def config_problem(config: Any, check_names: bool = True) -> str | None:
-    """What is wrong with a per-dataset config, or ``None`` if nothing is.
-
-    Checks that ``config`` is a JSON object of :data:`CONFIG_KEYS` with ``standardize`` a
-    boolean, ``extra_features`` a list drawn from :data:`~molpred.names.EXTRA_FEATURES`,
-    ``ensemble_size`` and ``epochs`` whole numbers >= 1, and ``encoder_params`` /
-    ``head_params`` objects naming parameters of the default encoder / the prediction head
-    (the names only with ``check_names``, which imports torch: reading a dataset card
-    leaves them to :func:`recommended_configs`, so that ``molpred datasets list`` starts
-    without torch).
-    """
-    if not isinstance(config, dict) or not set(config) <= CONFIG_KEYS:
-        unknown = sorted(set(config) - CONFIG_KEYS) if isinstance(config, dict) else []
-        return (f"a config is a JSON object with keys among {sorted(CONFIG_KEYS)}"
-                + (f"; unknown: {unknown}" if unknown else ""))
-    if not isinstance(config.get("standardize", True), bool):
-        return f"standardize must be true or false, not {config['standardize']!r}"
-    extra = config.get("extra_features", [])
-    if not isinstance(extra, list) or any(f not in EXTRA_FEATURES for f in extra):
-        return (f"extra_features must be a list drawn from {list(EXTRA_FEATURES)}, "
-                f"not {extra!r}")
-    for key in ("ensemble_size", "epochs"):
-        value = config.get(key, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            return f"{key} must be a whole number >= 1, not {value!r}"
+    """What is wrong with a per-dataset config, or ``None`` if nothing is:
+    :func:`molpred.data.card_settings.settings_problem`, then (with ``check_names``, which
+    imports torch) that ``encoder_params`` / ``head_params`` name parameters of the default
+    encoder / the prediction head."""
+    problem = settings_problem(config)
+    if problem is not None or not check_names:
+        return problem
     for key in ("encoder_params", "head_params"):
         params = config.get(key, {})
-        if not isinstance(params, dict):
-            return f"{key} must be a JSON object of hyper-parameters, not {params!r}"
-        unknown = sorted(set(params) - _parameter_names(key)) if params and check_names else []
+        unknown = sorted(set(params) - _parameter_names(key)) if params else []
         if unknown:
             return (f"{key} of the default model ({DEFAULT_MODEL}) are among "
                     f"{sorted(_parameter_names(key))}; unknown: {unknown}")
