@@ -134,11 +134,13 @@ def read_header(path: Path, sep: str, gz: bool, encoding: str | None = None) -> 
 
 
 def _header(path: Path, record: tuple[list[str], str, int] | None) -> list[str]:
-    """Column names from the first record; refuses a missing or nameless header."""
+    """Column names from the first record; refuses a missing, nameless or malformed header."""
     if record is None:
         raise InputError(f"{path}: the file is empty (a header line is needed)")
     if not any(name.strip() for name in record[0]):
         raise InputError(f"{path}: the first line (the header) names no column")
+    if record[1]:  # e.g. an unbalanced quote: the column names themselves are unsure
+        raise InputError(f"{path}: the header is malformed ({record[1]}); fix its first line")
     return _unique(record[0])
 
 
