@@ -9,7 +9,8 @@ on this machine: both alive 80 s after the kill). Nothing in the driver can run 
 The reaper is that process, the pattern of Ray's own ``ray_process_reaper`` (a child that
 notices its parent's death by end-of-file on an inherited pipe): the screen starts it,
 writes it the processes of its Ray (pid and start time, so a recycled pid is never hit)
-after ``ray.init`` and keeps the pipe open. When the pipe closes without the word ``done``
+after ``ray.init``, again every second (Ray starts agents and actors later) and after every
+chunk, and keeps the pipe open. When the pipe closes without the word ``done``
 (the screen died: any signal, crash or ``os._exit``), the reaper terminates those processes
 and their descendants (``SIGTERM``, then ``SIGKILL`` after 5 s); after ``done`` (a normal
 ``ray.shutdown``) it simply exits. It runs in its own session, so a Ctrl-C sent to the
@@ -24,10 +25,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from typing import IO, Any
 
 DONE = "done"
 GRACE_SECONDS = 5.0
+WATCH_SECONDS = 1.0
+"""How often the driver resends its process list (:meth:`Reaper.keep_watching`)."""
 
 
 class Reaper:
@@ -46,6 +50,9 @@ class Reaper:
     def __init__(self, process: subprocess.Popen) -> None:
         self.process = process
         self.pipe: IO[str] = process.stdin  # type: ignore[assignment]
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @classmethod
     def start(cls) -> Reaper:
@@ -72,8 +79,22 @@ class Reaper:
         self._send(json.dumps(listed))
         return len(listed)
 
+    def keep_watching(self, every: float = WATCH_SECONDS) -> None:
+        """Resend the process list every ``every`` seconds from a daemon thread, until
+        :meth:`release`: Ray starts its agents and actors after ``ray.init`` returns (later
+        still on a loaded machine), and they must be on the list before the driver dies."""
+        def loop() -> None:
+            while not self._stop.wait(every):
+                self.watch_children()
+
+        self._watcher = threading.Thread(target=loop, name="molpred-reaper-watch", daemon=True)
+        self._watcher.start()
+
     def release(self) -> None:
         """Tell the watchdog the run ended normally, and wait for it to exit."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=WATCH_SECONDS * 2)
         self._send(DONE)
         try:
             self.pipe.close()
@@ -85,11 +106,12 @@ class Reaper:
             self.process.kill()
 
     def _send(self, line: str) -> None:
-        try:
-            self.pipe.write(line + "\n")
-            self.pipe.flush()
-        except (BrokenPipeError, ValueError, OSError):  # the watchdog is gone: nothing to do
-            pass
+        with self._lock:
+            try:
+                self.pipe.write(line + "\n")
+                self.pipe.flush()
+            except (BrokenPipeError, ValueError, OSError):  # the watchdog is gone
+                pass
 
 
 def _reap(watched: dict[int, float]) -> None:
