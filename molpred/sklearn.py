@@ -250,45 +250,39 @@ class MolPredictor(BaseEstimator):
                 raise InputError(f"row {row} ({text!r}): {error}")
 
 
-class MolClassifier(MolPredictor):
+class _FixedTask(MolPredictor):
+    """A :class:`MolPredictor` whose task type is its class's (a class attribute, so neither
+    a parameter nor set in ``__init__``, as scikit-learn requires); subclasses name it."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, epochs: int = 50, ensemble_size: int = 1,
+                 val_fraction: float = 0.1, seed: int = 0, device: str = "auto",
+                 on_invalid: str = "nan") -> None:
+        self.model = model
+        self.epochs = epochs
+        self.ensemble_size = ensemble_size
+        self.val_fraction = val_fraction
+        self.seed = seed
+        self.device = device
+        self.on_invalid = on_invalid
+
+
+class MolClassifier(_FixedTask):
     """:class:`MolPredictor` for 0/1 labels: ``task_type`` is ``classification``, so
     scikit-learn treats it as a classifier before ``fit`` (stratified folds, ``roc_auc``).
 
     Args: as :class:`MolPredictor`, without ``task_type``.
     """
 
-    task_type = "classification"  # a class attribute: not a parameter, not set in __init__
-
-    def __init__(self, model: str = DEFAULT_MODEL, epochs: int = 50, ensemble_size: int = 1,
-                 val_fraction: float = 0.1, seed: int = 0, device: str = "auto",
-                 on_invalid: str = "nan") -> None:
-        self.model = model
-        self.epochs = epochs
-        self.ensemble_size = ensemble_size
-        self.val_fraction = val_fraction
-        self.seed = seed
-        self.device = device
-        self.on_invalid = on_invalid
+    task_type = "classification"
 
 
-class MolRegressor(MolPredictor):
+class MolRegressor(_FixedTask):
     """:class:`MolPredictor` for measured values: ``task_type`` is ``regression``.
 
     Args: as :class:`MolPredictor`, without ``task_type``.
     """
 
-    task_type = "regression"  # a class attribute: not a parameter, not set in __init__
-
-    def __init__(self, model: str = DEFAULT_MODEL, epochs: int = 50, ensemble_size: int = 1,
-                 val_fraction: float = 0.1, seed: int = 0, device: str = "auto",
-                 on_invalid: str = "nan") -> None:
-        self.model = model
-        self.epochs = epochs
-        self.ensemble_size = ensemble_size
-        self.val_fraction = val_fraction
-        self.seed = seed
-        self.device = device
-        self.on_invalid = on_invalid
+    task_type = "regression"
 
 
 def _label_frame(y) -> pd.DataFrame:

@@ -61,7 +61,7 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
             task type, or fewer than 20 labelled molecules per task on average.
         ModelFileError: ``model`` does not load, or has no trust files to recalibrate.
     """
-    from molpred.data import read_table
+    from molpred.data import MoleculeTable, read_table
     from molpred.exceptions import ModelFileError
     from molpred.featurizers.featurize import featurize_smiles
     from molpred.inference import predict_members
@@ -74,12 +74,13 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
     predictor = load(model)
     if predictor.trust is None or predictor.path is None:
         raise ModelFileError(f"{model} has no trust files to recalibrate")
-    table = read_table(data, smiles_col=smiles_col)
+    table = read_table(data, smiles_col=smiles_col)  # read once; the tasks picked below
     missing = [t for t in predictor.tasks if t not in table.frame.columns]
     if missing:
         raise InputError(f"{data}: no column for task(s) {missing}; the file needs one column "
                          f"per task of the model, named {predictor.tasks}")
-    table = read_table(data, smiles_col=smiles_col, targets=list(predictor.tasks))
+    table = MoleculeTable(frame=table.frame, smiles_col=table.smiles_col,
+                          targets=list(predictor.tasks))
     labels = table.y.astype(np.float64)
     if predictor.task_type == "classification":
         bad = np.isfinite(labels) & ~np.isin(labels, (0.0, 1.0))
