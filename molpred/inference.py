@@ -87,8 +87,8 @@ def predict_members(
 
     Returns:
         ``float64 [M, len(data), T]`` for M members (1 for a single model): probabilities
-        of class 1 (classification) or values in the dataset's units (regression); NaN for
-        ``None`` rows.
+        of class 1 (classification) or values in the dataset's units (regression); T = C
+        class probabilities for a multiclass target; NaN for ``None`` rows.
 
     Raises:
         InputError: for an unknown ``precision``.
@@ -124,7 +124,7 @@ def predict_with_embeddings(
     autocast = inference_autocast(device, precision)
     model.eval().to(device)
     members = members_of(model)
-    out = np.full((len(members), len(data), len(model.config.tasks)), np.nan, dtype=np.float64)
+    out = np.full((len(members), len(data), len(model.config.outputs)), np.nan, dtype=np.float64)
     hidden = None
     if embeddings:
         hidden = np.full((len(members), len(data), members[0].encoder.out_dim), np.nan,

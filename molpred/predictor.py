@@ -16,6 +16,7 @@ from molpred.inference import predict_members, predict_with_embeddings, resolve_
 from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
+from molpred.models.task_types import CLASS_SUFFIX
 from molpred.trust.conformal import check_confidence
 from molpred.trust.model import TRUST_JSON, TrustModel
 
@@ -55,12 +56,18 @@ class Predictor:
         model: The network or ensemble, as given.
         config: The parsed ``config.json``, as given.
         path: Where the model was loaded from (``None`` for an in-memory model).
-        tasks: Task names (output columns).
+        tasks: Output column names: the task names, or for a multiclass target one
+            ``TARGET_pCLASS`` probability column per class.
+        targets: The target names the model was trained on (the tasks, or the one
+            multiclass target).
+        classes: A multiclass target's class names, else ``None``.
         ensemble_size: Members (1 for a single model). Ensembles predict the members' mean
             and add a ``TASK_std`` column (the members' population standard deviation, ddof=0,
             same units) after each task column.
-        task_type: ``"classification"`` (outputs are probabilities of class 1) or
-            ``"regression"`` (outputs in the dataset's units, see ``units``).
+        task_type: ``"classification"`` (outputs are probabilities of class 1),
+            ``"regression"`` (outputs in the dataset's units, see ``units``) or
+            ``"multiclass"`` (class probabilities, then a ``TARGET`` column with the most
+            probable class and, with ``confidence``, a ``TARGET_set`` column).
         units: Unit of the regression outputs, e.g. ``"log(mol/L)"`` for ESOL solubility;
             ``None`` for classification or when the training data gave no unit.
         trust: As given. With it, classification outputs are calibrated probabilities.
@@ -73,7 +80,9 @@ class Predictor:
         self.ensemble_size = len(members_of(model))
         self.config = config
         self.path = path
-        self.tasks: list[str] = list(model.config.tasks)
+        self.tasks: list[str] = list(model.config.outputs)
+        self.targets: list[str] = list(model.config.tasks)
+        self.classes: list[str] | None = getattr(model.config, "classes", None)
         self.task_type: str = model.config.task_type
         self.units: str | None = model.config.units
 
@@ -201,7 +210,9 @@ class Predictor:
         Gradients), ``shap`` or ``lime``; see :func:`molpred.trust.explain.explain_smiles`.
         ``.draw("atoms.png")`` on the result draws them on the structure with a colour bar.
         Its ``prediction`` is the calibrated probability :meth:`predict` reports (when the
-        model has :attr:`trust`); the attributions explain the uncalibrated one.
+        model has :attr:`trust`; binary tasks); the attributions explain the uncalibrated
+        one. For a multiclass target ``task`` names a class column (``TARGET_pCLASS``) and
+        the prediction is that class's uncalibrated probability.
 
         Raises:
             InputError: for a model reading SMILES tokens (``cnn``), an unknown task or
@@ -265,6 +276,8 @@ class Predictor:
         without ``confidence`` or :attr:`trust`."""
         if confidence is None or self.trust is None:
             return {}
+        if self.task_type == "multiclass":
+            return {self.targets[0] + SET_SUFFIX: self.trust.prediction_sets(values, confidence)[0]}
         if self.task_type == "classification":
             sets = self.trust.prediction_sets(values, confidence)
             return {task + SET_SUFFIX: s for task, s in zip(self.tasks, sets, strict=True)}
@@ -282,6 +295,8 @@ class Predictor:
         input column has), and the error column last."""
         out = frame.copy()
         extra = dict(extra or {})
+        if self.task_type == "multiclass":  # the most probable class, before its set
+            extra = {self.targets[0] + CLASS_SUFFIX: _most_probable(values, self.classes), **extra}
         taken = {str(c) for c in frame.columns}
         for j, (name, spread_name) in enumerate(self.prediction_columns(frame.columns)):
             out[name] = values[:, j]
@@ -303,6 +318,14 @@ class Predictor:
         out[error_column(frame.columns)] = _with_input_errors(frame,
                                                               with_non_finite(errors, values))
         return out
+
+
+def _most_probable(values: np.ndarray, classes: Sequence[str]) -> list[str]:
+    """The arg-max class name per row of class probabilities ``[N, C]``; ``""`` for a row
+    without a prediction."""
+    ok = np.isfinite(values).all(axis=1)
+    best = np.argmax(np.nan_to_num(values, nan=-1.0), axis=1)
+    return [classes[b] if good else "" for b, good in zip(best, ok, strict=True)]
 
 
 def with_non_finite(errors: Sequence[str], values: np.ndarray) -> list[str]:
@@ -356,11 +379,13 @@ def _check_trust(path: Path, trust: TrustModel, model) -> None:
     """
     from molpred.exceptions import ModelFileError
 
-    tasks = len(model.config.tasks)
+    tasks = len(model.config.outputs)
     problems = []
     if trust.task_type != model.config.task_type:
         problems.append(f"task type {trust.task_type!r} vs the model's {model.config.task_type!r}")
-    if trust.platt.shape != (tasks, 2):
+    if trust.task_type == "multiclass" and trust.classes != model.config.classes:
+        problems.append(f"classes {trust.classes} vs the model's {model.config.classes}")
+    if trust.platt.shape != (len(model.config.tasks), 2):
         problems.append(f"calibration for {trust.platt.shape[0] if trust.platt.ndim else 0} "
                         f"task(s) vs the model's {tasks}")
     if not trust.embedding or len(trust.embedding) > len(members_of(model)):

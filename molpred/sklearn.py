@@ -63,9 +63,11 @@ class MolPredictor(BaseEstimator):
     Attributes (after ``fit``):
         predictor_: The trained :class:`~molpred.predictor.Predictor`.
         tasks_: Target names.
-        task_type_: ``classification`` or ``regression``.
+        task_type_: ``classification``, ``regression`` or ``multiclass`` (a classifier
+            fitted on one target with more than two classes).
         classes_: ``int64 [2]`` ``[0, 1]`` for one classification task (scikit-learn's
-            convention; scorers such as ``roc_auc`` read it); absent otherwise.
+            convention; scorers such as ``roc_auc`` read it), the sorted class labels of a
+            multiclass target; absent otherwise.
         metrics_: Validation scores and training record (:class:`molpred.training.api.TrainResult`).
     """
 
@@ -116,7 +118,7 @@ class MolPredictor(BaseEstimator):
         for t in range(truth.shape[1]):
             ok = ~np.isnan(truth[:, t]) & ~np.isnan(predicted[:, t])
             w = None if weights is None else weights[ok]
-            metric = accuracy_score if self.task_type_ == "classification" else r2_score
+            metric = r2_score if self.task_type_ == "regression" else accuracy_score
             scores.append(metric(truth[ok, t], predicted[ok, t], sample_weight=w))
         return float(np.mean(scores))
 
@@ -149,10 +151,14 @@ class MolPredictor(BaseEstimator):
         if self.on_invalid == "raise":
             self._check_valid(smiles)
         table = pd.concat([pd.DataFrame({"smiles": smiles}), labels], axis=1)
+        task_type = self.task_type
+        if task_type == "classification" and labels.shape[1] == 1 and \
+                labels.iloc[:, 0].dropna().nunique() > 2:  # a classifier takes C classes
+            task_type = "multiclass"
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "train.csv"
             table.to_csv(path, index=False)
-            result = train(path, targets=list(labels.columns), task_type=self.task_type,
+            result = train(path, targets=list(labels.columns), task_type=task_type,
                            model=self.model, epochs=self.epochs,
                            ensemble_size=self.ensemble_size, seed=self.seed,
                            device=self.device, split="scaffold",
@@ -162,6 +168,10 @@ class MolPredictor(BaseEstimator):
         self.task_type_ = result.model.config.task_type
         if self.task_type_ == "classification" and len(self.tasks_) == 1:
             self.classes_ = np.array([0, 1])
+        elif self.task_type_ == "multiclass":
+            values = np.array([float(c) for c in result.model.config.classes])
+            whole = np.all(values == np.round(values))
+            self.classes_ = values.astype(np.int64) if whole else values
         elif hasattr(self, "classes_"):
             del self.classes_
         self.metrics_ = result.metrics
@@ -183,20 +193,25 @@ class MolPredictor(BaseEstimator):
             self._check_valid(smiles)
         frame = self.predictor_.predict(smiles, device=self.device, domain=False, alerts=False,
                                         workers=1)
-        return frame[self.tasks_].to_numpy(dtype=np.float64)
+        return frame[self.predictor_.tasks].to_numpy(dtype=np.float64)  # [N, C] multiclass
 
     def predict(self, smiles: Sequence[str] | str) -> np.ndarray:
         """Predictions aligned with ``smiles``.
 
         Returns:
             ``float64 [N]`` for one task, ``[N, T]`` for several: values in the labels' units
-            (regression) or class labels 0/1 at probability 0.5 (classification); NaN for an
-            unreadable SMILES (with ``on_invalid="nan"``).
+            (regression), class labels 0/1 at probability 0.5 (classification) or the most
+            probable of ``classes_`` (multiclass); NaN for an unreadable SMILES (with
+            ``on_invalid="nan"``).
 
         Raises:
             InputError: before ``fit``, or for an unreadable SMILES with ``on_invalid="raise"``.
         """
         values = self._values(smiles)
+        if self.task_type_ == "multiclass":
+            ok = np.isfinite(values).all(axis=1)
+            best = self.classes_[np.argmax(np.nan_to_num(values, nan=-1.0), axis=1)]
+            return np.where(ok, best.astype(np.float64), np.nan)
         if self.task_type_ == "classification":
             values = np.where(np.isnan(values), np.nan, (values >= 0.5).astype(np.float64))
         return values[:, 0] if values.shape[1] == 1 else values
@@ -206,17 +221,20 @@ class MolPredictor(BaseEstimator):
 
         Returns:
             ``float64 [N, 2]`` (columns: class 0, class 1) for one task; for several tasks a
-            list of such arrays, one per task (scikit-learn's multi-output convention). NaN
-            rows for unreadable SMILES.
+            list of such arrays, one per task (scikit-learn's multi-output convention); for a
+            multiclass target ``[N, C]`` in the order of ``classes_``. NaN rows for
+            unreadable SMILES.
 
         Raises:
             InputError: before ``fit``, for a regression model, or for an unreadable SMILES
                 with ``on_invalid="raise"``.
         """
         self._check_fitted()
-        if self.task_type_ != "classification":
+        if self.task_type_ not in ("classification", "multiclass"):
             raise InputError("predict_proba needs a classification model; use predict")
         values = self._values(smiles)
+        if self.task_type_ == "multiclass":
+            return values
         per_task = [np.stack([1 - values[:, t], values[:, t]], axis=1)
                     for t in range(values.shape[1])]
         return per_task[0] if len(per_task) == 1 else per_task

@@ -35,10 +35,12 @@ class Device(str, Enum):
 
 
 class TaskType(str, Enum):
-    """Binary classification per task (0/1 labels) or regression (values in their units)."""
+    """Binary classification per task (0/1 labels), regression (values in their units), or
+    multiclass (one target, 3 or more classes)."""
 
     classification = "classification"
     regression = "regression"
+    multiclass = "multiclass"
 
 
 class SplitMethod(str, Enum):

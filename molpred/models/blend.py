@@ -52,6 +52,11 @@ class BlendConfig:
     units: str | None = None
     extra_features: list[str] = field(default_factory=list)
 
+    @property
+    def outputs(self) -> list[str]:
+        """Output columns: one per task (tree models and blends are binary or regression)."""
+        return list(self.tasks)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values."""
         return asdict(self)

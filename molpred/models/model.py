@@ -17,11 +17,16 @@ from molpred.exceptions import InputError
 from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.encoders import ENCODERS
 from molpred.models.head import PredictionHead
+from molpred.models.task_types import (
+    MAX_CLASSES,
+    MULTICLASS,
+    REGRESSION,
+    TASK_TYPES,
+    output_names,
+)
 
 if TYPE_CHECKING:  # PyG is imported only where its layers are used (start-up time)
     from torch_geometric.data import Batch
-
-TASK_TYPES = ("classification", "regression")
 
 
 @dataclass
@@ -33,13 +38,16 @@ class ModelConfig:
         encoder_params: Keyword arguments of the encoder class.
         head_params: ``hidden_size``, ``num_layers``, ``dropout`` of :class:`PredictionHead`.
         tasks: Task (target column) names, length T.
-        task_type: ``"classification"`` (binary, per task) or ``"regression"``.
+        task_type: ``"classification"`` (binary, per task), ``"regression"`` or
+            ``"multiclass"`` (one target, C classes; see :mod:`molpred.models.task_types`).
         featurizer: :class:`FeaturizerConfig` as a dict.
         extra_features: Names of molecule-level features fed to the head (``rdkit2d``, ``ecfp``).
         units: Units of regression targets (e.g. ``"log(mol/L)"``), or ``None``.
+        classes: The class names of a multiclass target (output order), else ``None``.
 
     Raises:
-        InputError: for a task type other than ``classification``/``regression``, or no tasks.
+        InputError: for an unknown task type, no tasks, or a multiclass config with more than
+            one task or fewer than 3 (more than :data:`MAX_CLASSES`) distinct classes.
     """
 
     encoder: str
@@ -50,6 +58,7 @@ class ModelConfig:
     featurizer: dict[str, Any]
     extra_features: list[str] = field(default_factory=list)
     units: str | None = None
+    classes: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.task_type not in TASK_TYPES:
@@ -58,6 +67,20 @@ class ModelConfig:
             raise InputError("a model needs at least one task")
         if isinstance(self.tasks, str) or not all(isinstance(t, str) and t for t in self.tasks):
             raise InputError(f"tasks must be a list of column names, not {self.tasks!r}")
+        if self.task_type == MULTICLASS:
+            classes = self.classes or []
+            if len(self.tasks) != 1:
+                raise InputError(f"a multiclass model has one target, not {len(self.tasks)}")
+            if not 3 <= len(set(classes)) == len(classes) <= MAX_CLASSES:
+                raise InputError(f"a multiclass target needs 3 to {MAX_CLASSES} distinct "
+                                 f"classes, not {classes!r}")
+        elif self.classes is not None:
+            raise InputError(f"classes are for multiclass models, not {self.task_type}")
+
+    @property
+    def outputs(self) -> list[str]:
+        """Output columns: the tasks, or ``TARGET_pCLASS`` per class (multiclass)."""
+        return output_names(self.tasks, self.task_type, self.classes)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-serializable values (what ``config.json`` stores)."""
@@ -99,18 +122,20 @@ class ModelConfig:
         extra_features: tuple[str, ...] = (),
         standardize: bool = True,
         units: str | None = None,
+        classes: list[str] | None = None,
     ) -> ModelConfig:
         """Config with the encoder's defaults, overridden by ``encoder_params``.
 
         Args:
             encoder: Registered encoder name (case-insensitive).
             tasks: Task names, length T.
-            task_type: ``classification`` or ``regression``.
+            task_type: ``classification``, ``regression`` or ``multiclass``.
             encoder_params, head_params: Overrides of the encoder's and the head's defaults
                 (the head takes the encoder's ``hidden_size`` and ``dropout`` unless given).
             extra_features: Molecule-level features for the head (``rdkit2d``, ``ecfp``).
             standardize: Whether molecules are standardized with RDKit before featurizing.
             units: Unit of the regression targets, or ``None``.
+            classes: Class names of a multiclass target.
 
         Raises:
             UnknownNameError: for an unknown encoder.
@@ -119,11 +144,12 @@ class ModelConfig:
         params, head = cls.resolve_params(encoder, encoder_params, head_params)
         feat = ENCODERS.get(encoder).featurizer_config(tuple(extra_features), standardize)
         return cls(encoder.lower(), params, head, list(tasks), task_type, feat.to_dict(),
-                   list(extra_features), units)
+                   list(extra_features), units, list(classes) if classes is not None else None)
 
 
 class MoleculeModel(nn.Module):
-    """``head(cat(encoder(batch), scaled mol_features))`` for T tasks.
+    """``head(cat(encoder(batch), scaled mol_features))`` for T tasks (C outputs for a
+    multiclass target).
 
     Args:
         config: The model's :class:`ModelConfig`.
@@ -139,7 +165,7 @@ class MoleculeModel(nn.Module):
         self.config = config
         self.encoder = ENCODERS.get(config.encoder)(**config.encoder_params)
         extra_dim = config.featurizer_config.extra_dim
-        self.head = PredictionHead(self.encoder.out_dim + extra_dim, len(config.tasks),
+        self.head = PredictionHead(self.encoder.out_dim + extra_dim, len(config.outputs),
                                    **config.head_params)
         self.register_buffer("feature_mean", torch.zeros(extra_dim))
         self.register_buffer("feature_std", torch.ones(extra_dim))
@@ -148,10 +174,17 @@ class MoleculeModel(nn.Module):
 
     @property
     def is_classification(self) -> bool:
+        """Binary classification (sigmoid outputs)."""
         return self.config.task_type == "classification"
 
+    @property
+    def is_multiclass(self) -> bool:
+        """A multiclass target (softmax outputs)."""
+        return self.config.task_type == MULTICLASS
+
     def forward(self, batch: Batch) -> Tensor:
-        """Raw outputs ``float32 [num_graphs, T]``: logits, or standardized regression values."""
+        """Raw outputs ``float32 [num_graphs, T]`` (``[num_graphs, C]`` multiclass): logits, or
+        standardized regression values."""
         return self.forward_with_embedding(batch)[0]
 
     def forward_with_embedding(self, batch: Batch) -> tuple[Tensor, Tensor]:
@@ -165,10 +198,13 @@ class MoleculeModel(nn.Module):
         return self.head(joined), embedding
 
     def transform_output(self, raw: Tensor) -> Tensor:
-        """Raw outputs ``float32 [num_graphs, T]`` -> probabilities of class 1 (sigmoid), or
-        values in the dataset's units (de-standardized), same shape and dtype."""
+        """Raw outputs ``float32 [num_graphs, T]`` -> probabilities of class 1 (sigmoid), class
+        probabilities (softmax over the C outputs, multiclass), or values in the dataset's
+        units (de-standardized), same shape and dtype."""
         if self.is_classification:
             return torch.sigmoid(raw)
+        if self.is_multiclass:
+            return torch.softmax(raw, dim=1)
         return raw * self.target_std + self.target_mean
 
     def set_scalers(self, mol_features: Tensor | None, targets: Tensor | None) -> None:
@@ -182,7 +218,7 @@ class MoleculeModel(nn.Module):
         if mol_features is not None and self.feature_mean.numel():
             self.feature_mean.copy_(mol_features.mean(0))
             self.feature_std.copy_(mol_features.std(0).clamp_min(1e-6))
-        if targets is not None and not self.is_classification:
+        if targets is not None and self.config.task_type == REGRESSION:
             known = ~torch.isnan(targets)
             filled = torch.where(known, targets, torch.zeros_like(targets))
             count = known.sum(0).clamp_min(1)

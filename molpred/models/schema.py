@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from molpred.exceptions import ModelFileError
+from molpred.models.task_types import MAX_CLASSES
 
 MAX_LAYERS = 64
 """Bound on depth-like settings (message-passing steps, layers, heads): a D-MPNN's depth
@@ -82,10 +83,11 @@ class NetworkSpec(_Strict):
     encoder_params: Annotated[dict[Name, Param], Field(max_length=64)]
     head_params: Annotated[dict[Name, Param], Field(max_length=64)]
     tasks: Annotated[list[Name], Field(min_length=1, max_length=MAX_TASKS)]
-    task_type: Literal["classification", "regression"]
+    task_type: Literal["classification", "regression", "multiclass"]
     featurizer: FeaturizerSpec
     extra_features: Annotated[list[Name], Field(max_length=8)] = []
     units: Annotated[str, Field(max_length=MAX_NAME)] | None = None
+    classes: Annotated[list[Name], Field(min_length=3, max_length=MAX_CLASSES)] | None = None
 
     @field_validator("encoder_params", "head_params")
     @classmethod

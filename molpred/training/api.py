@@ -12,12 +12,18 @@ from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig
+from molpred.models.task_types import MULTICLASS
 from molpred.names import AUTO_MODEL, DEFAULT_MODEL, MODEL_FAMILIES, TREE_MODELS, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_predictions
-from molpred.training.prepare import PreparedDataset, describe_tasks, prepare_dataset
+from molpred.training.prepare import (
+    PreparedDataset,
+    describe_tasks,
+    load_labelled,
+    prepare_dataset,
+)
 from molpred.training.progress import EpochProgress, EpochReport
 from molpred.training.recommended import with_recommended
 from molpred.training.result import TrainResult
@@ -102,9 +108,13 @@ def train_prepared(
     if ensemble_size < 1:
         raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
     settings = settings or FitSettings()
-    if settings.class_weight != "none" and prepared.task_type == "regression":
-        raise InputError(f"class weighting ({settings.class_weight}) applies to classification "
-                         "only; this dataset is regression: drop --class-weight")
+    if settings.class_weight != "none" and prepared.task_type != "classification":
+        raise InputError(f"class weighting ({settings.class_weight}) applies to binary "
+                         f"classification only; this dataset is {prepared.task_type}: drop "
+                         "--class-weight")
+    if prepared.task_type == "multiclass" and model.lower() in TREE_MODELS:
+        raise InputError(f"--model {model.lower()} trains binary and regression tasks; a "
+                         "multiclass target needs a network (e.g. --model dmpnn)")
     if model.lower() in TREE_MODELS:
         fits = [fit_trees(prepared, split, model.lower(), ensemble_size, settings.seed,
                           tree_params)]
@@ -114,6 +124,7 @@ def train_prepared(
             model, prepared.tasks, prepared.task_type, encoder_params, head_params,
             extra_features=prepared.featurizer.extra_features,
             standardize=prepared.featurizer.standardize, units=prepared.units,
+            classes=prepared.classes,
         )
         metric = METRICS[prepared.task_type]
         fits = [fit_model(prepared, split, config, replace(settings, seed=settings.seed + k),
@@ -123,7 +134,7 @@ def train_prepared(
                 for k in range(ensemble_size)]
         trained = fits[0].model if ensemble_size == 1 else Ensemble([f.model for f in fits])
     fit = fits[0]
-    prior = label_prior(prepared.y[split["train"]], prepared.task_type)
+    prior = label_prior(prepared.y[split["train"]], prepared.task_type, len(prepared.outputs))
     metrics: dict[str, Any] = {}
     predictions = {}
     for part in ("val", "test"):
@@ -138,7 +149,7 @@ def train_prepared(
                 f"{len(frame):,} {part} molecules; train again with a lower learning rate "
                 f"(--lr, now {settings.lr:g})")
         metrics[part] = score_predictions(
-            prepared.y[split[part]], frame[prepared.tasks].to_numpy(), prepared.tasks,
+            prepared.y[split[part]], frame[prepared.outputs].to_numpy(), prepared.tasks,
             prepared.task_type,
         )
     trust = fit_trust(trained, prepared, split, settings.device)
@@ -289,7 +300,13 @@ def train(
     check_settings(FitSettings(precision=precision, class_weight=class_weight, strategy=strategy))
     if ensemble_size is not None and ensemble_size < 1:
         raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
-    if kind == AUTO_MODEL:
+    if kind == AUTO_MODEL and load_labelled(data, smiles_col, targets, task_type)[2] == MULTICLASS:
+        if progress_message is not None:
+            progress_message(f"auto: a multiclass target is trained with the {DEFAULT_MODEL} "
+                             f"alone, an ensemble of {folds} (the tree candidates and the "
+                             "blend take binary and regression tasks)")
+        model, kind, ensemble_size = DEFAULT_MODEL, DEFAULT_MODEL, ensemble_size or folds
+    elif kind == AUTO_MODEL:
         from molpred.training.auto import train_auto
 
         return train_auto(data, smiles_col=smiles_col, targets=targets, task_type=task_type,

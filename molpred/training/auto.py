@@ -46,7 +46,11 @@ from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.folds import scaffold_folds
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_predictions
-from molpred.training.prepare import PreparedDataset, describe_tasks, prepare_dataset
+from molpred.training.prepare import (
+    PreparedDataset,
+    describe_tasks,
+    prepare_dataset,
+)
 from molpred.training.splitting import resolve_split
 from molpred.training.trust import fit_cross_trust, trust_report
 
@@ -112,6 +116,10 @@ def train_auto(
 
     Raises:
         InputError: bad settings, too few scaffolds for ``folds``, or an unknown candidate.
+
+    A multiclass target never reaches this function: :func:`molpred.train` trains it as
+    an ensemble of ``folds`` D-MPNNs (the tree candidates and the blend take binary and
+    regression tasks) and says so.
         DatasetError: as :func:`molpred.train`.
         TrainingError: if the chosen model predicts NaN or infinity.
     """

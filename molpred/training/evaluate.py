@@ -18,17 +18,25 @@ from molpred.training.prepare import PreparedDataset, prepare_dataset
 ALL_ROWS = "all"
 
 
-def label_prior(y: np.ndarray, task_type: str) -> np.ndarray:
-    """Per-task fallback prediction: positive rate or mean label, ``float64 [T]``.
+def label_prior(y: np.ndarray, task_type: str, n_classes: int | None = None) -> np.ndarray:
+    """Per-task fallback prediction: positive rate or mean label, ``float64 [T]``; for a
+    multiclass target the class frequencies, ``float64 [C]``.
 
     Args:
-        y: Training labels, ``float [N, T]``, NaN where a label is missing.
+        y: Training labels, ``float [N, T]``, NaN where a label is missing (multiclass:
+            ``[N, 1]`` class indices).
         task_type: ``classification`` (the prior is the positive rate; 0.5 for a task with no
-            label) or ``regression`` (the mean label, in the task's units; 0.0 without labels).
+            label), ``regression`` (the mean label, in the task's units; 0.0 without labels)
+            or ``multiclass`` (uniform without labels).
+        n_classes: C, for ``multiclass``.
 
     Used only for rows RDKit cannot read, so that every row of a benchmark part has a score
     (the reference scorer refuses missing predictions); such rows are flagged in ``error``.
     """
+    if task_type == "multiclass":
+        known = y[:, 0][~np.isnan(y[:, 0])].astype(int)
+        counts = np.bincount(known, minlength=n_classes or 0).astype(np.float64)
+        return counts / counts.sum() if counts.sum() else np.full(len(counts), 1 / len(counts))
     with np.errstate(all="ignore"):
         prior = np.nanmean(y, axis=0) if y.size else np.zeros(y.shape[1])
     return np.nan_to_num(prior, nan=0.5 if task_type == "classification" else 0.0)
@@ -45,6 +53,8 @@ def model_prior(model: MoleculeModel | Ensemble) -> np.ndarray:
     members = members_of(model)
     if model.config.task_type == "classification":
         return np.full(len(model.config.tasks), 0.5)
+    if model.config.task_type == "multiclass":
+        return np.full(len(model.config.outputs), 1 / len(model.config.outputs))
     return np.mean([m.target_mean.detach().cpu().double().numpy() for m in members], axis=0)
 
 
@@ -74,7 +84,7 @@ def predict_part(
     preds[unread] = prior
     errors = with_non_finite([f"{prepared.errors[i]}; predicted the fallback prior" if u else ""
                               for i, u in zip(rows, unread)], preds)
-    frame = pd.DataFrame(preds, columns=model.config.tasks)
+    frame = pd.DataFrame(preds, columns=model.config.outputs)
     frame.insert(0, "row", np.asarray(rows, dtype=np.int64))
     frame["error"] = errors
     return frame
@@ -141,7 +151,7 @@ def evaluate(
     prepared = prepare_dataset(
         data, cfg.featurizer_config, smiles_col=smiles_col,
         targets=targets if targets or not is_file else cfg.tasks,
-        task_type=cfg.task_type, workers=workers,
+        task_type=cfg.task_type, workers=workers, classes=cfg.classes,
     )
     from molpred.panel import renamed_columns
 
@@ -157,9 +167,9 @@ def evaluate(
     else:
         split = resolve_split(prepared, splits, split_key)
         rows, part_name = split[part], part
-        prior = label_prior(y[split["train"]], cfg.task_type)
+        prior = label_prior(y[split["train"]], cfg.task_type, len(cfg.outputs))
     frame = predict_part(net, prepared, rows, prior, device)
-    result = score_predictions(y[rows], frame[cfg.tasks].to_numpy(), cfg.tasks, cfg.task_type)
+    result = score_predictions(y[rows], frame[cfg.outputs].to_numpy(), cfg.tasks, cfg.task_type)
     fell_back = frame["error"].str.endswith("fallback prior")
     result.update(part=part_name, rows=int(len(rows)), invalid_rows=int(fell_back.sum()),
                   non_finite_rows=int((frame["error"] == NON_FINITE).sum()))

@@ -65,8 +65,8 @@ class MoleculeLightningModule(L.LightningModule):
 
     def _scaled_target(self, batch: Batch) -> torch.Tensor:
         y = batch.y
-        if self.model.is_classification:
-            return y
+        if self.model.config.task_type != "regression":
+            return y  # 0/1 labels, or class indices
         return (y - self.model.target_mean) / self.model.target_std
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:

@@ -18,6 +18,15 @@ from torch_geometric.data import Data
 from molpred.data import DatasetCard, MoleculeTable, load_dataset
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import FeaturizerConfig, featurize_smiles
+from molpred.models.task_types import (
+    CLASSIFICATION,
+    INFERRED_MAX_CLASSES,
+    MAX_CLASSES,
+    MULTICLASS,
+    REGRESSION,
+    class_name,
+    output_names,
+)
 
 
 @dataclass
@@ -28,12 +37,15 @@ class PreparedDataset:
         table: The rows as read (all input columns, input order).
         card: The registry card when the source was a dataset name, else ``None``.
         tasks: Target names, length T.
-        task_type: ``"classification"`` or ``"regression"``.
-        y: ``float32 [N, T]`` labels, NaN = missing.
+        task_type: ``"classification"``, ``"regression"`` or ``"multiclass"``.
+        y: ``float32 [N, T]`` labels, NaN = missing (multiclass: ``[N, 1]`` class indices
+            into ``classes``).
         data: ``Data | None`` per row; each ``Data`` carries ``y`` as ``float32 [1, T]``.
         errors: ``""`` or the reason each row could not be featurized.
         featurizer: The settings used.
         source: The dataset name or file path it came from.
+        classes: Class names of a multiclass target (the values as the file writes them,
+            ``"0"``, ``"1"``, ``"2"``), index order; ``None`` otherwise.
     """
 
     table: MoleculeTable
@@ -45,6 +57,12 @@ class PreparedDataset:
     errors: list[str]
     featurizer: FeaturizerConfig
     source: str
+    classes: list[str] | None = None
+
+    @property
+    def outputs(self) -> list[str]:
+        """The model's output columns (:func:`~molpred.models.task_types.output_names`)."""
+        return output_names(self.tasks, self.task_type, self.classes)
 
     @property
     def name(self) -> str:
@@ -64,9 +82,57 @@ class PreparedDataset:
 
 
 def infer_task_type(y: np.ndarray) -> str:
-    """``"classification"`` when every label is 0 or 1, else ``"regression"``."""
+    """``"classification"`` when every label is 0 or 1; ``"multiclass"`` for one target
+    holding 3 to :data:`~molpred.models.task_types.INFERRED_MAX_CLASSES` distinct whole
+    numbers; else ``"regression"``."""
     known = y[~np.isnan(y)]
-    return "classification" if known.size and np.isin(known, (0.0, 1.0)).all() else "regression"
+    if known.size and np.isin(known, (0.0, 1.0)).all():
+        return CLASSIFICATION
+    if y.ndim == 2 and y.shape[1] == 1 and known.size and np.all(known == np.round(known)) \
+            and 3 <= len(np.unique(known)) <= INFERRED_MAX_CLASSES:
+        return MULTICLASS
+    return REGRESSION
+
+
+def class_indices(y: np.ndarray, source: str, task: str,
+                  classes: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """A multiclass target's labels as class indices.
+
+    Args:
+        y: ``float [N, 1]`` labels as read, NaN = missing.
+        source, task: For messages.
+        classes: The class names to map onto (a trained model's); default: the distinct
+            values of ``y``, ascending.
+
+    Returns:
+        ``(float32 [N, 1] indices with NaN kept, class names)``.
+
+    Raises:
+        InputError: with more than one target column, fewer than 3 or more than
+            :data:`~molpred.models.task_types.MAX_CLASSES` classes, or a label outside
+            ``classes`` (naming its row).
+    """
+    if y.shape[1] != 1:
+        raise InputError(f"{source}: a multiclass model takes one target column, not "
+                         f"{y.shape[1]}; train one model per multiclass target (--target NAME)")
+    column = y[:, 0]
+    known = ~np.isnan(column)
+    names = [class_name(v) for v in column[known]]
+    if classes is None:
+        classes = [class_name(v) for v in np.unique(column[known])]
+        if not 3 <= len(classes) <= MAX_CLASSES:
+            raise InputError(f"{source}: target {task!r} holds {len(classes)} distinct value(s); "
+                             f"multiclass takes 3 to {MAX_CLASSES} classes (two classes: "
+                             "--task classification with 0/1 labels)")
+    position = {c: i for i, c in enumerate(classes)}
+    out = np.full((len(column), 1), np.nan, dtype=np.float32)
+    rows = np.flatnonzero(known)
+    for row, name in zip(rows, names, strict=True):
+        if name not in position:
+            raise InputError(f"{source}: target {task!r}, row {row + 1} holds {name}, not one of "
+                             f"the classes {', '.join(classes)}")
+        out[row, 0] = position[name]
+    return out, list(classes)
 
 
 IDENTIFIER_NAME = re.compile(
@@ -133,8 +199,8 @@ def load_labelled(
         smiles_col: SMILES column of a file (default: :func:`~molpred.data.formats.default_smiles_column`).
         targets: Target columns of a file (a registry dataset uses all of its tasks); default
             for a file: every numeric column but the SMILES (:func:`label_columns`).
-        task_type: ``classification`` or ``regression``; default from the dataset card, else
-            ``classification`` when every label is 0 or 1.
+        task_type: ``classification``, ``regression`` or ``multiclass``; default from the
+            dataset card, else inferred (:func:`infer_task_type`).
 
     Returns:
         ``(table, card, task_type)``; ``card`` is ``None`` for a file.
@@ -158,7 +224,7 @@ def load_labelled(
         raise InputError(f"{source}: no target columns; name them with --targets a,b,...")
     y = table.y
     kind = task_type or (card.task_type if card else infer_task_type(y))
-    if kind == "classification":
+    if kind == CLASSIFICATION:
         bad = ~np.isnan(y) & ~np.isin(y, (0.0, 1.0))
         if bad.any():
             row, task = (int(i) for i in np.argwhere(bad)[0])
@@ -182,6 +248,7 @@ def prepare_dataset(
     task_type: str | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    classes: Sequence[str] | None = None,
 ) -> PreparedDataset:
     """Read ``source`` (a registry name or a file) and featurize every row.
 
@@ -193,6 +260,8 @@ def prepare_dataset(
         task_type: Override; default from the dataset card or inferred from the labels.
         workers: Featurization processes (default: all cores).
         progress: Called with rows done.
+        classes: Multiclass: the class names labels map onto (a trained model's, when
+            scoring it); default: the target's distinct values.
 
     Returns:
         A :class:`PreparedDataset` with one ``Data`` (or ``None`` and an error) per input row.
@@ -203,12 +272,15 @@ def prepare_dataset(
     """
     table, card, kind = load_labelled(source, smiles_col, targets, task_type)
     y = table.y
+    names = None
+    if kind == MULTICLASS:
+        y, names = class_indices(y, str(source), table.targets[0], classes)
     data, errors = featurize_smiles(table.smiles, featurizer, workers=workers, progress=progress)
     for i, d in enumerate(data):
         if d is not None:
             d.y = torch.from_numpy(y[i : i + 1].copy())
     return PreparedDataset(
-        table, card, list(table.targets), kind, y, data, errors, featurizer, str(source)
+        table, card, list(table.targets), kind, y, data, errors, featurizer, str(source), names
     )
 
 
@@ -224,19 +296,27 @@ def describe_tasks(prepared: PreparedDataset, given: str | None = None,
         source = "as given"
     elif prepared.card is not None:
         source = "from the dataset card"
-    elif prepared.task_type == "classification":
+    elif prepared.task_type == CLASSIFICATION:
         source = "inferred from the labels (every value 0 or 1; --task regression to override)"
+    elif prepared.task_type == MULTICLASS:
+        source = (f"inferred from the labels ({len(prepared.classes or ())} whole-number "
+                  "classes; --task regression to treat them as a number)")
     else:
         source = "inferred from the labels (not all 0/1; --task classification to override)"
     line = f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} ({names}): {prepared.task_type}, {source}"
-    if prepared.task_type == "regression" and prepared.card is None:
+    if prepared.task_type == MULTICLASS:
+        counts = np.bincount(prepared.y[:, 0][~np.isnan(prepared.y[:, 0])].astype(int),
+                             minlength=len(prepared.classes or ()))
+        line += "; classes " + ", ".join(f"{c} ({n:,})" for c, n in
+                                          zip(prepared.classes or (), counts, strict=True))
+    if prepared.task_type == REGRESSION and prepared.card is None:
         for t, task in enumerate(tasks):
             values = np.unique(prepared.y[:, t][~np.isnan(prepared.y[:, t])])
-            if 2 < len(values) <= 10 and np.all(values == np.round(values)):
+            if 2 < len(values) <= INFERRED_MAX_CLASSES and np.all(values == np.round(values)):
                 shown = ", ".join(f"{v:g}" for v in values)
                 line += (f"; note: {task} holds only the whole numbers {shown}: trained as a "
-                         "number (regression); if they are classes, molpred has no multiclass "
-                         "task type yet: give one 0/1 column per class")
+                         "number (regression); if they are classes, train it alone "
+                         "(--target NAME) or with --task multiclass")
     skipped = identifier_columns(prepared.table) if not named and prepared.card is None else {}
     if skipped:
         line += ("; not targets, taken for identifiers: "

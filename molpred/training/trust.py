@@ -36,7 +36,8 @@ def fit_trust(model: MoleculeModel | Ensemble, prepared: PreparedDataset, split:
                                                           batch_size, where)
     return TrustModel.fit(prepared.task_type, [smiles[i] for i in train], train_embeddings,
                           [smiles[i] for i in val], val_members, val_embeddings,
-                          prepared.y[val].astype(np.float64), prepared.featurizer.standardize)
+                          prepared.y[val].astype(np.float64), prepared.featurizer.standardize,
+                          prepared.classes)
 
 
 def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: PreparedDataset,
@@ -60,7 +61,10 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         molecules inside/outside the domain over labelled pairs: Brier score of the
         calibrated probability (classification; also ``roc_auc_in``/``roc_auc_out``, the
         mean ROC-AUC over tasks with both classes on that side) or RMSE (regression); NaN
-        when a side is empty.
+        when a side is empty. Multiclass: ``ece_raw``/``ece_calibrated`` over (molecule,
+        class) pairs, ``coverage``, ``class_coverage`` (per class name: share of its
+        molecules whose set holds it), ``mean_set_size``, and the multiclass Brier score
+        (sum over classes) inside and outside the domain.
     """
     rows = np.asarray(rows)
     smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
@@ -73,6 +77,8 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
     _, _, inside = trust.domain([smiles[i] for i in rows], embeddings)
     report: dict = {"confidence": confidence, "molecules": int(len(rows)),
                     "in_domain_share": float(inside.mean()) if len(inside) else float("nan")}
+    if prepared.task_type == "multiclass":
+        return _multiclass_report(report, trust, mean, values, y[:, 0], inside, confidence)
     if prepared.task_type == "classification":
         sets = trust.set_membership(values, confidence)  # bool [n, T, 2]
         label = np.where(known, y, 0).astype(int)
@@ -100,6 +106,33 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         report[f"error_{side}"] = err if prepared.task_type == "classification" else float(np.sqrt(err))
         report[f"pairs_{side}"] = int(pairs.sum())
     report["error"] = "Brier score" if prepared.task_type == "classification" else "RMSE"
+    return report
+
+
+def _multiclass_report(report: dict, trust: TrustModel, mean: np.ndarray, values: np.ndarray,
+                       y: np.ndarray, inside: np.ndarray, confidence: float) -> dict:
+    """:func:`trust_report`'s multiclass figures, from raw and calibrated probabilities
+    ``[n, C]``, class indices ``y`` ``[n]`` (NaN = missing) and the domain flags."""
+    known = np.isfinite(y) & np.isfinite(values).all(axis=1)
+    label = np.where(known, y, 0).astype(int)
+    onehot = np.eye(values.shape[1])[label]
+    sets = trust.set_membership(values, confidence)[:, 0, :]  # bool [n, C]
+    hit = sets[np.arange(len(label)), label]
+    names = trust.classes or [str(c) for c in range(values.shape[1])]
+    report.update(
+        ece_raw=expected_calibration_error(mean[known], onehot[known]),
+        ece_calibrated=expected_calibration_error(values[known], onehot[known]),
+        coverage=float(hit[known].mean()) if known.any() else float("nan"),
+        class_coverage={names[c]: float(hit[known & (label == c)].mean())
+                        for c in range(values.shape[1]) if (known & (label == c)).any()},
+        mean_set_size=float(sets.sum(axis=1)[known].mean()) if known.any() else float("nan"),
+        error="Brier score (multiclass)",
+    )
+    brier = ((values - onehot) ** 2).sum(axis=1)
+    for side, mask in (("in", inside), ("out", ~inside)):
+        rows = known & mask
+        report[f"error_{side}"] = float(brier[rows].mean()) if rows.any() else float("nan")
+        report[f"pairs_{side}"] = int(rows.sum())
     return report
 
 

@@ -1,5 +1,5 @@
-"""Probability calibration: Platt scaling fitted on validation molecules, and the expected
-calibration error that measures it.
+"""Probability calibration: Platt scaling (binary) or temperature scaling (multiclass) fitted
+on validation molecules, and the expected calibration error that measures it.
 
 Platt scaling (Platt 1999; as in Guo et al. 2017, "On calibration of modern neural networks")
 maps a predicted probability ``p`` to ``sigmoid(a * logit(p) + b)``, one ``(a, b)`` per task,
@@ -78,6 +78,69 @@ def apply_platt(probabilities: np.ndarray, params: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         out = 1.0 / (1.0 + np.exp(-z))
     return np.where(np.isfinite(probabilities), out, np.nan)
+
+
+def fit_temperature(probabilities: np.ndarray, labels: np.ndarray, folds: int = 5) -> np.ndarray:
+    """Temperature scaling of a multiclass target (Guo et al. 2017), where it helps.
+
+    Calibrated probabilities are ``softmax(log(p) / T)``: one parameter, which keeps the
+    arg-max class and every one-vs-rest ranking. T is fitted by minimizing the log-loss; it
+    is kept only when it lowers the log-loss in ``folds``-fold stratified cross-validation on
+    these (validation) molecules, as :func:`fit_platt` decides for binary tasks.
+
+    Args:
+        probabilities: ``float [N, C]`` class probabilities (NaN rows: no prediction).
+        labels: ``float [N, 1]`` class indices, NaN where missing.
+        folds: Cross-validation folds.
+
+    Returns:
+        ``float64 [1, 2]``: ``(1 / T, 0)``; ``(1, 0)`` (no change) when scaling does not
+        lower the cross-validated log-loss or a class has fewer than ``folds`` molecules.
+    """
+    y = labels[:, 0]
+    known = np.isfinite(y) & np.isfinite(probabilities).all(axis=1)
+    logp, y = np.log(np.clip(probabilities[known], EPS, 1.0)), y[known].astype(int)
+    counts = np.bincount(y, minlength=probabilities.shape[1])
+    if not len(y) or counts[counts > 0].min() < folds:
+        return np.array([[1.0, 0.0]])
+    from sklearn.model_selection import StratifiedKFold
+
+    held_out = {True: [], False: []}
+    for fit_rows, test_rows in StratifiedKFold(folds, shuffle=True, random_state=0).split(logp, y):
+        inverse = _inverse_temperature(logp[fit_rows], y[fit_rows])
+        for scaled, a in ((True, inverse), (False, 1.0)):
+            held_out[scaled].append(_multiclass_log_loss(a * logp[test_rows], y[test_rows]))
+    if np.mean(held_out[True]) >= np.mean(held_out[False]):
+        return np.array([[1.0, 0.0]])
+    return np.array([[_inverse_temperature(logp, y), 0.0]])
+
+
+def _multiclass_log_loss(scores: np.ndarray, y: np.ndarray) -> float:
+    """Mean ``-log softmax(scores)[y]``."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1))
+    return float(np.mean(log_norm - shifted[np.arange(len(y)), y]))
+
+
+def _inverse_temperature(logp: np.ndarray, y: np.ndarray) -> float:
+    """``1 / T`` minimizing the log-loss of ``softmax(logp / T)`` (bounded search, T in
+    [0.05, 20])."""
+    from scipy.optimize import minimize_scalar
+
+    fit = minimize_scalar(lambda a: _multiclass_log_loss(a * logp, y), bounds=(0.05, 20.0),
+                          method="bounded")
+    return float(fit.x)
+
+
+def apply_temperature(probabilities: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Calibrated class probabilities ``float64 [N, C]`` from ``probabilities`` ``[N, C]``
+    and :func:`fit_temperature` ``params`` ``[1, 2]``; NaN rows stay NaN."""
+    ok = np.isfinite(probabilities).all(axis=1)
+    out = np.full(probabilities.shape, np.nan)
+    scores = params[0, 0] * np.log(np.clip(probabilities[ok], EPS, 1.0))
+    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+    out[ok] = scores / scores.sum(axis=1, keepdims=True)
+    return out
 
 
 def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray,

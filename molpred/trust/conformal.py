@@ -77,6 +77,50 @@ class ClassConformal:
             return self.p_values(probabilities) > 1 - confidence
 
 
+class MulticlassConformal:
+    """Label-conditional (Mondrian by class) inductive conformal classifier for one
+    multiclass target (Vovk et al. 2005, ch. 4.5; Löfström et al. 2015 for its use with
+    imbalanced classes).
+
+    The p-value of class c for a molecule is the share of validation molecules *of class c*
+    at least as nonconforming (nonconformity ``1 - P(c)``), counting the molecule itself;
+    so coverage holds within each class, the rare ones included, at the cost of larger sets
+    when a class has few validation molecules. A class without validation molecules is
+    never excluded.
+
+    Args:
+        val_probabilities: ``float [n, C]`` calibrated class probabilities of validation
+            molecules with a label.
+        val_labels: ``[n]`` their class indices.
+    """
+
+    def __init__(self, val_probabilities: np.ndarray, val_labels: np.ndarray) -> None:
+        probabilities = np.asarray(val_probabilities, dtype=np.float64)
+        labels = np.asarray(val_labels).astype(int)
+        self.classes = probabilities.shape[1]
+        self.val_alphas = [np.sort(1 - probabilities[labels == c, c]) for c in range(self.classes)]
+
+    def p_values(self, probabilities: np.ndarray) -> np.ndarray:
+        """``float64 [N, C]`` p-values of each class (NaN rows give NaN)."""
+        p = np.asarray(probabilities, dtype=np.float64)
+        out = np.ones_like(p)
+        for c, alphas in enumerate(self.val_alphas):
+            if len(alphas):
+                # (#{validation alpha >= alpha} + 1) / (n + 1), non-smoothed
+                at_least = len(alphas) - np.searchsorted(alphas, 1 - p[:, c], side="left")
+                out[:, c] = (at_least + 1) / (len(alphas) + 1)
+        out[~np.isfinite(p).all(axis=1)] = np.nan
+        return out
+
+    def predict_set(self, probabilities: np.ndarray, confidence: float = DEFAULT_CONFIDENCE
+                    ) -> np.ndarray:
+        """``bool [N, C]``: whether each class is in each molecule's prediction set (all
+        False for a NaN row)."""
+        check_confidence(confidence)
+        with np.errstate(invalid="ignore"):
+            return self.p_values(probabilities) > 1 - confidence
+
+
 class RegressionConformal:
     """Normalized conformal regressor for one task.
 

@@ -148,14 +148,15 @@ def explain_smiles(model: MoleculeModel | Ensemble | object, smiles: str,
         raise InputError(f"unknown explanation method {method!r}; choose {', '.join(METHODS)}")
     config = model.config
     family = getattr(model, "family", "network")
+    outputs = config.outputs  # the tasks, or a multiclass target's TARGET_pCLASS columns
     if task is None:
         index = 0
-    elif isinstance(task, int) and 0 <= task < len(config.tasks):
+    elif isinstance(task, int) and 0 <= task < len(outputs):
         index = task
-    elif task in config.tasks:
-        index = config.tasks.index(task)
+    elif task in outputs:
+        index = outputs.index(task)
     else:
-        raise InputError(f"unknown task {task!r}; this model predicts {', '.join(config.tasks)}")
+        raise InputError(f"unknown task {task!r}; this model predicts {', '.join(outputs)}")
     if family == "trees" and method != "shap":
         raise InputError("tree models are explained with TreeSHAP: use method 'shap'")
     featurizer = config.featurizer_config
@@ -185,7 +186,7 @@ def explain_smiles(model: MoleculeModel | Ensemble | object, smiles: str,
         weights, output, base = network_attributions(members_of(model), arrays, mol, index,
                                                      method, steps, samples)
     delta = abs(float(np.sum(weights)) + rest - (output - base))
-    units = ("probability" if config.task_type == "classification"
+    units = ("probability" if config.task_type in ("classification", "multiclass")
              else (config.units or "target units"))
-    return Explanation(smiles, mol, config.tasks[index], np.asarray(weights, dtype=np.float64),
+    return Explanation(smiles, mol, outputs[index], np.asarray(weights, dtype=np.float64),
                        output, delta, method, units, base, rest)

@@ -20,8 +20,8 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from molpred.exceptions import ModelFileError
-from molpred.trust.calibration import apply_platt, fit_platt
-from molpred.trust.conformal import ClassConformal, RegressionConformal
+from molpred.trust.calibration import apply_platt, apply_temperature, fit_platt, fit_temperature
+from molpred.trust.conformal import ClassConformal, MulticlassConformal, RegressionConformal
 from molpred.trust.domain import (
     EmbeddingDistance,
     FingerprintIndex,
@@ -42,11 +42,14 @@ class TrustModel:
     Build with :meth:`fit`, save with :meth:`save`, read back with :meth:`load`.
 
     Attributes:
-        task_type: ``classification`` or ``regression``.
-        platt: ``float64 [T, 2]`` Platt parameters (classification; identity for regression).
+        task_type: ``classification``, ``regression`` or ``multiclass``.
+        platt: ``float64 [T, 2]`` Platt parameters (classification; identity for regression);
+            for a multiclass target ``[1, 2]``: ``(1 / temperature, 0)``.
         val: Validation arrays the conformal predictors are built from: ``values``
-            (calibrated probabilities or predictions, ``[n, T]``), ``labels`` ``[n, T]``
-            (NaN = missing) and, for regression, ``sigmas`` ``[n, T]``.
+            (calibrated probabilities or predictions, ``[n, T]``; multiclass ``[n, C]``),
+            ``labels`` ``[n, T]`` (NaN = missing; multiclass ``[n, 1]`` class indices) and,
+            for regression, ``sigmas`` ``[n, T]``.
+        classes: Class names of a multiclass target (what its sets list), else ``None``.
         fingerprints: :class:`~molpred.trust.domain.FingerprintIndex` of training molecules.
         embedding: One :class:`~molpred.trust.domain.EmbeddingDistance` per ensemble member.
         min_similarity, max_distance: The in-domain thresholds, chosen on validation.
@@ -56,8 +59,10 @@ class TrustModel:
 
     def __init__(self, task_type: str, platt: np.ndarray, val: dict[str, np.ndarray],
                  fingerprints: FingerprintIndex, embedding: list[EmbeddingDistance],
-                 min_similarity: float, max_distance: float, standardize: bool = False) -> None:
+                 min_similarity: float, max_distance: float, standardize: bool = False,
+                 classes: Sequence[str] | None = None) -> None:
         self.task_type = task_type
+        self.classes = list(classes) if classes is not None else None
         self.standardize = standardize
         self.platt = platt
         self.val = val
@@ -71,6 +76,11 @@ class TrustModel:
         """One conformal predictor per task, from the validation arrays."""
         if self._conformal is None:
             val, out = self.val, []
+            if self.task_type == "multiclass":
+                known = np.isfinite(val["labels"][:, 0]) & np.isfinite(val["values"]).all(axis=1)
+                self._conformal = [MulticlassConformal(val["values"][known],
+                                                       val["labels"][known, 0])]
+                return self._conformal
             for t in range(self.platt.shape[0]):
                 known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
                 if self.task_type == "classification":
@@ -85,7 +95,8 @@ class TrustModel:
     @classmethod
     def fit(cls, task_type: str, train_smiles: Sequence[str], train_embeddings: np.ndarray,
             val_smiles: Sequence[str], val_members: np.ndarray, val_embeddings: np.ndarray,
-            val_labels: np.ndarray, standardize: bool = False) -> TrustModel:
+            val_labels: np.ndarray, standardize: bool = False,
+            classes: Sequence[str] | None = None) -> TrustModel:
         """Fit on a model's training and validation molecules.
 
         Args:
@@ -98,24 +109,19 @@ class TrustModel:
             val_embeddings: ``float [M, n_val, H]`` member embeddings of validation molecules.
             val_labels: ``float [n_val, T]`` labels, NaN = missing.
             standardize: Fingerprint standardized molecules (the model's featurizer setting).
+            classes: Class names of a multiclass target.
 
         Returns:
             The fitted :class:`TrustModel`.
         """
-        mean = val_members.mean(axis=0)
-        if task_type == "classification":
-            platt = fit_platt(mean, val_labels)
-            val = {"values": apply_platt(mean, platt), "labels": val_labels}
-        else:
-            platt = np.tile([1.0, 0.0], (mean.shape[1], 1))
-            val = {"values": mean, "labels": val_labels, "sigmas": val_members.std(axis=0)}
+        platt, val = _calibration(task_type, val_members, val_labels)
         fingerprints = FingerprintIndex(ecfp4_bits(train_smiles, standardize))
         embedding = [EmbeddingDistance.fit(e) for e in train_embeddings]
         similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles, standardize))
         distance = _mean_distance(embedding, val_embeddings)
         min_similarity, max_distance = domain_thresholds(similarity, distance)
         return cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
-                   fingerprints, embedding, min_similarity, max_distance, standardize)
+                   fingerprints, embedding, min_similarity, max_distance, standardize, classes)
 
     def recalibrated(self, members: np.ndarray, labels: np.ndarray) -> TrustModel:
         """A copy whose calibration and conformal predictors are refitted on new labelled
@@ -124,31 +130,29 @@ class TrustModel:
         et al. (2021, J. Cheminform. 13, 35) showed repairs calibration and coverage when
         the data drift from the training set.
         """
-        mean = members.mean(axis=0)
-        if self.task_type == "classification":
-            platt = fit_platt(mean, labels)
-            val = {"values": apply_platt(mean, platt), "labels": labels}
-        else:
-            platt = self.platt
-            val = {"values": mean, "labels": labels, "sigmas": members.std(axis=0)}
+        platt, val = _calibration(self.task_type, members, labels)
         return TrustModel(self.task_type, platt,
                           {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
                           self.fingerprints, self.embedding, self.min_similarity,
-                          self.max_distance, self.standardize)
+                          self.max_distance, self.standardize, self.classes)
 
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
-        (classification); regression values are returned unchanged."""
+        (classification; multiclass ``[N, C]``); regression values are returned unchanged."""
+        if self.task_type == "multiclass":
+            return apply_temperature(mean, self.platt)
         return apply_platt(mean, self.platt) if self.task_type == "classification" else mean
 
     def set_membership(self, values: np.ndarray, confidence: float) -> np.ndarray:
         """Classification: ``bool [N, T, 2]``, whether classes 0 and 1 are in each molecule's
         conformal set for each task, from calibrated probabilities ``[N, T]`` (both False for
-        failed rows).
+        failed rows); multiclass: ``bool [N, 1, C]`` from ``[N, C]``.
 
         Raises:
             InputError: if ``confidence`` is not between 0 and 1.
         """
+        if self.task_type == "multiclass":
+            return self._conformal_predictors()[0].predict_set(values, confidence)[:, None, :]
         return np.stack([c.predict_set(values[:, t], confidence)
                          for t, c in enumerate(self._conformal_predictors())], axis=1)
 
@@ -160,6 +164,8 @@ class TrustModel:
             InputError: if ``confidence`` is not between 0 and 1.
         """
         members = self.set_membership(values, confidence)
+        if self.task_type == "multiclass":  # one target: its classes, e.g. "0,2"
+            return [_set_labels(members[:, 0], np.isfinite(values).all(axis=1), self.classes)]
         return [_set_labels(members[:, t], np.isfinite(values[:, t]))
                 for t in range(members.shape[1])]
 
@@ -200,7 +206,7 @@ class TrustModel:
             "format": TRUST_FORMAT, "sha256": file_sha256(out / TRUST_WEIGHTS),
             "task_type": self.task_type, "members": len(self.embedding),
             "min_similarity": self.min_similarity, "max_distance": self.max_distance,
-            "standardize": self.standardize,
+            "standardize": self.standardize, "classes": self.classes,
         }, indent=2))
 
     @classmethod
@@ -230,7 +236,7 @@ class TrustModel:
             return cls(meta["task_type"], arrays["platt"], val,
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
                        embedding, float(meta["min_similarity"]), float(meta["max_distance"]),
-                       bool(meta.get("standardize", False)))
+                       bool(meta.get("standardize", False)), _class_names(meta.get("classes")))
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
                                  f"{TRUST_WEIGHTS}): {exc}") from None
@@ -246,10 +252,42 @@ unlike the validation molecules), written as a word so that pandas, KNIME and sp
 do not read it as a missing value, as they would an empty cell."""
 
 
-def _set_labels(included: np.ndarray, predicted: np.ndarray) -> list[str]:
-    """``"0"``, ``"1"``, ``"0,1"``, :data:`EMPTY_SET`, or ``""`` for a row not predicted."""
+def _set_labels(included: np.ndarray, predicted: np.ndarray,
+                classes: Sequence[str] | None = None) -> list[str]:
+    """``"0"``, ``"1"``, ``"0,1"`` (the ``classes`` in each set, ``included`` ``bool [N, C]``),
+    :data:`EMPTY_SET`, or ``""`` for a row not predicted."""
+    classes = list(classes) if classes is not None else ["0", "1"]
     names = []
-    for (zero, one), ok in zip(included, predicted, strict=True):
-        label = ",".join(c for c, inside in (("0", zero), ("1", one)) if inside)
+    for inside, ok in zip(included, predicted, strict=True):
+        label = ",".join(c for c, hit in zip(classes, inside, strict=True) if hit)
         names.append(label or (EMPTY_SET if ok else ""))
     return names
+
+
+def _class_names(value) -> list[str] | None:
+    """``trust.json``'s class list, checked: ``None`` or a list of short strings.
+
+    Raises:
+        ValueError: for anything else.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 64 for v in value):
+        raise ValueError("classes must be a list of class names")
+    return value
+
+
+def _calibration(task_type: str, members: np.ndarray, labels: np.ndarray
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``(calibration parameters, validation arrays)`` from member predictions
+    ``float [M, n, T]`` and labels ``[n, T]``: Platt per binary task, temperature for a
+    multiclass target, identity for regression (whose arrays add the members' spread)."""
+    mean = members.mean(axis=0)
+    if task_type == "classification":
+        platt = fit_platt(mean, labels)
+        return platt, {"values": apply_platt(mean, platt), "labels": labels}
+    if task_type == "multiclass":
+        platt = fit_temperature(mean, labels)
+        return platt, {"values": apply_temperature(mean, platt), "labels": labels}
+    platt = np.tile([1.0, 0.0], (mean.shape[1], 1))
+    return platt, {"values": mean, "labels": labels, "sigmas": members.std(axis=0)}

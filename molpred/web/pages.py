@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from molpred.chem.logs import quiet_rdkit
+from molpred.models.task_types import CLASS_PREFIX
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
@@ -84,10 +85,7 @@ def results(table: pd.DataFrame, confidence: float) -> str:
                      and c.endswith("_std")]
             for task in (t[:-4] for t in tasks):
                 key = f"{model}.{task}"
-                if f"{key}_set" in table.columns:
-                    band = html.escape(str(row[f"{key}_set"]).replace("empty", "∅") or "∅")
-                else:
-                    band = f"{_number(row[f'{key}_lower'], 2)} – {_number(row[f'{key}_upper'], 2)}"
+                band = _band(table.columns, row, key)
                 inside = bool(row.get(f"{model}.in_domain", True))
                 link = "/explain?" + urlencode({"smiles": smiles, "model": model, "task": task})
                 lines.append(
@@ -118,6 +116,21 @@ def explanation_picture(explanation) -> str:
     """The attribution picture (structure and colour bar) as inline SVG."""
     text = explanation.draw(svg=True, size=420)
     return text[text.find("<svg"):]
+
+
+def _band(columns, row, key: str) -> str:
+    """The conformal cell of one output: a binary task's set, a regression interval, or for
+    a multiclass class-probability column (``TARGET_pCLASS``) whether its class is in the
+    target's set; ``""`` when the table has none."""
+    if f"{key}_set" in columns:
+        return html.escape(str(row[f"{key}_set"]).replace("empty", "∅") or "∅")
+    if f"{key}_lower" in columns:
+        return f"{_number(row[f'{key}_lower'], 2)} – {_number(row[f'{key}_upper'], 2)}"
+    target, _, label = key.rpartition(CLASS_PREFIX)
+    if target and f"{target}_set" in columns:
+        inside = label in str(row[f"{target}_set"]).split(",")
+        return "in the set" if inside else "ruled out"
+    return ""
 
 
 def explanation(smiles: str, model: str, task: str, method: str, picture: str) -> str:

@@ -150,17 +150,23 @@ def test_identifier_columns_are_not_targets_and_any_name_can_be_one(cli, data_di
     assert "identifiers" not in named.stderr
 
 
-def test_a_target_of_a_few_whole_numbers_is_trained_as_a_number_and_said_so(cli, data_dir,
-                                                                             tmp_path):
+def test_a_target_of_a_few_whole_numbers_is_multiclass_unless_told_and_said_so(cli, data_dir,
+                                                                               tmp_path):
     import pandas as pd
 
     frame = pd.read_csv(data_dir / "delaney.csv").head(150)
     frame = pd.DataFrame({"smiles": frame["smiles"], "grade": frame.index % 3})
     path = tmp_path / "grades.csv"
     frame.to_csv(path, index=False)
-    result = cli("train", path, "--model", "mlp", "--split", "random", "--epochs", "1",
-                 "--hidden-size", "16", "--device", "cpu", "--workers", "1", "-o",
-                 tmp_path / "m")
+    args = ("train", path, "--model", "mlp", "--split", "random", "--epochs", "1",
+            "--hidden-size", "16", "--device", "cpu", "--workers", "1")
+    result = cli(*args, "-o", tmp_path / "m")
     assert result.exit_code == 0, result.output
     text = " ".join(result.stderr.split())
+    assert "1 task (grade): multiclass, inferred from the labels (3 whole-number classes" in text
+    assert "classes 0 (50), 1 (50), 2 (50)" in text
+    told = cli(*args, "--task", "regression", "-o", tmp_path / "r")
+    assert told.exit_code == 0, told.output
+    text = " ".join(told.stderr.split())
     assert "grade holds only the whole numbers 0, 1, 2: trained as a number" in text
+    assert "--task multiclass" in text

@@ -18,8 +18,10 @@ def train(
     smiles_col: opt.SmilesCol = None,
     targets: opt.Targets = None,
     target: opt.Target = None,
-    task: Annotated[opt.TaskType | None, option("classification (0/1 labels) or regression. "
-                    "Default: from the dataset card, else guessed from the labels.", DATA)] = None,
+    task: Annotated[opt.TaskType | None, option("classification (0/1 labels), regression, or "
+                    "multiclass (one target of 3 or more classes: a softmax head, one probability "
+                    "column per class). Default: from the dataset card, else guessed from the "
+                    "labels (one target of 3-10 whole numbers is multiclass).", DATA)] = None,
     splits: opt.Splits = None,
     split_key: opt.SplitKey = "seed0",
     split: Annotated[opt.SplitMethod, option("Without --splits: split 80/10/10 by Bemis-Murcko "

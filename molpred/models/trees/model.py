@@ -90,6 +90,11 @@ class TreeConfig:
     units: str | None = None
     extra_features: list[str] = field(default_factory=list)
 
+    @property
+    def outputs(self) -> list[str]:
+        """Output columns: one per task (tree models and blends are binary or regression)."""
+        return list(self.tasks)
+
     def __post_init__(self) -> None:
         if self.encoder not in TREE_MODELS:
             raise InputError(f"unknown tree model {self.encoder!r}; choose {', '.join(TREE_MODELS)}")
