@@ -3,7 +3,10 @@ atom attributions, alerts and a CSV download; and the same as a JSON API (OpenAP
 ``/openapi.json``, interactive docs at ``/docs``).
 
 Built on FastAPI (https://fastapi.tiangolo.com) with server-rendered HTML
-(:mod:`molpred.web.pages`), no JavaScript needed. What a client can never do: name a file
+(:mod:`molpred.web.pages`); the one script is the JSME molecule editor (Bienfait & Ertl 2013,
+J. Cheminform. 5, 24; BSD-3, shipped in ``molpred/web/static/jsme``, served from
+``/static/jsme``) on the start page, for drawing a molecule; every other page works without
+JavaScript. What a client can never do: name a file
 or folder on the server (models are the names chosen when the server started; uploads are
 read in memory and parsed from a temporary file whose name the server picks), send more
 than ``max_upload_bytes`` or ``max_molecules``, or reach it from another machine unless the
@@ -47,6 +50,7 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
     try:
         from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
         from fastapi.responses import HTMLResponse, JSONResponse, Response
+        from fastapi.staticfiles import StaticFiles
         from pydantic import BaseModel, Field
     except ImportError:
         raise InputError("molpred serve needs FastAPI: pip install 'molpred[web]'") from None
@@ -64,6 +68,9 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
                   description="Molecular property predictions with their trust columns.")
 
     default_confidence = confidence
+    # the sketcher's files, read-only; StaticFiles refuses paths outside this folder
+    app.mount("/static/jsme", StaticFiles(directory=Path(__file__).parent / "static" / "jsme"),
+              name="jsme")
 
     class PredictRequest(BaseModel):
         smiles: list[str] = Field(..., min_length=1, max_length=max_molecules,

@@ -1,5 +1,6 @@
 """Server-rendered HTML of the web app: plain HTML and CSS, every value escaped
-(``html.escape``), no script. Molecules are drawn by RDKit as inline SVG."""
+(``html.escape``). Molecules are drawn by RDKit as inline SVG. The start page adds the JSME
+editor (its only script) to draw a molecule; without JavaScript it is a paste-or-upload form."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ def home(models: list[str], max_molecules: int, max_bytes: int, confidence: floa
 <p class="muted">Predictions of the panel ({html.escape(', '.join(models))}) with ensemble
 spread, conformal sets and intervals, applicability domain and structural alerts.</p>
 <form action="/predict" method="post" enctype="multipart/form-data">
+<details id="draw"><summary>draw a molecule</summary>
+<div id="jsme"></div>
+<p><button id="add-drawn" type="button">add the drawing to the list</button>
+<span class="muted">JSME editor (Bienfait &amp; Ertl 2013, BSD licence)</span></p>
+</details>
 <p><label for="smiles">SMILES, one per line</label><br>
 <textarea id="smiles" name="smiles" rows="6" placeholder="CC(=O)Oc1ccccc1C(=O)O"></textarea></p>
 <p><label for="file">or a file (.csv, .tsv, .smi, .sdf; at most {max_bytes // 1_000_000} MB,
@@ -42,7 +48,22 @@ spread, conformal sets and intervals, applicability domain and structural alerts
 <input id="confidence" name="confidence" type="number" min="0.5" max="0.99" step="0.01"
 value="{confidence}"> <button id="go" type="submit">Predict</button></p>
 </form>
-<p class="muted">JSON API: <a href="/docs">/docs</a> (OpenAPI schema at /openapi.json).</p>""")
+<p class="muted">JSON API: <a href="/docs">/docs</a> (OpenAPI schema at /openapi.json).</p>
+{SKETCHER}""")
+
+
+SKETCHER = """<script src="/static/jsme/jsme.nocache.js"></script>
+<script>
+function jsmeOnLoad() {  // JSME calls this once its code is loaded
+  window.sketcher = new JSApplet.JSME("jsme", "420px", "320px");
+}
+document.getElementById("add-drawn").addEventListener("click", function () {
+  var drawn = window.sketcher ? window.sketcher.smiles() : "";
+  if (!drawn) { return; }
+  var box = document.getElementById("smiles");
+  box.value = (box.value.trim() ? box.value.trim() + "\\n" : "") + drawn;
+});
+</script>"""
 
 
 def _molecule_svg(smiles: str, size: int = 260) -> str:

@@ -212,7 +212,7 @@ def test_a_changed_chunk_in_the_work_folder_is_refused_on_resume(folder, tmp_pat
 
 SCHEMA_BREAKS = {  # config.json edits the schema (molpred.models.schema) refuses, and its words
     "members": (lambda c: c.update(ensemble_size=0), "ensemble_size: Input should be greater"),
-    "task type": (lambda c: c["model"].update(task_type="multiclass"), "model.task_type"),
+    "task type": (lambda c: c["model"].update(task_type="ordinal"), "model.task_type"),
     "no tasks": (lambda c: c["model"].update(tasks=[]), "model.tasks"),
     "width": (lambda c: c["model"]["encoder_params"].update(hidden_size=10**9),
               "hidden_size = 1000000000 is outside 0..65536"),

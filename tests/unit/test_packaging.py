@@ -38,3 +38,5 @@ def test_installed_distribution_has_no_generic_top_level_modules():
     for part in ("config.json", "model.safetensors", "trust.json", "trust.safetensors", "card.md"):
         assert f"molpred/panel/models/tox21/{part}" in names  # the shipped panel
     assert any(n.endswith("bin/molpred") for n in names)
+    assert "molpred/web/static/jsme/jsme.nocache.js" in names  # the web app's sketcher
+    assert "molpred/web/static/jsme/license.txt" in names

@@ -86,3 +86,38 @@ def test_a_chemist_pastes_smiles_sees_the_panel_and_the_atoms(server, browser):
     WebDriverWait(browser, 120).until(seen.presence_of_element_located((By.ID, "attribution")))
     assert browser.find_element(By.ID, "attribution").find_elements(By.TAG_NAME, "svg")
     assert "Integrated Gradients" in browser.page_source
+
+
+def test_a_chemist_draws_a_molecule_and_it_joins_the_list(server, browser):
+    from rdkit import Chem
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as seen
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)
+    browser.find_element(By.CSS_SELECTOR, "#draw summary").click()
+    WebDriverWait(browser, 60).until(lambda b: b.execute_script("return !!window.sketcher"))
+    WebDriverWait(browser, 30).until(
+        seen.presence_of_element_located((By.CSS_SELECTOR, "#jsme svg")))
+    pictures = browser.find_elements(By.CSS_SELECTOR, "#jsme svg")  # JSME draws in SVG
+    canvas = max(pictures, key=lambda e: e.size["width"] * e.size["height"])
+    # one click in the empty drawing area with JSME's default tool draws a C-C bond: ethane
+    ActionChains(browser).move_to_element(canvas).click().perform()
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script("return window.sketcher.smiles()"))
+    assert browser.execute_script("return window.sketcher.smiles()") == "CC"
+    browser.find_element(By.ID, "smiles").send_keys("CCO")
+    browser.find_element(By.ID, "add-drawn").click()
+    # a drawing JSME holds (as when a user pastes a molfile into it) joins the list too
+    browser.execute_script("window.sketcher.readGenericMolecularInput('Oc1ccccc1')")
+    if os.environ.get("MOLPRED_SCREENSHOT"):  # docs/img/draw.png, refreshed on demand
+        browser.save_screenshot(str(SCREENSHOT.with_name("draw.png")))
+    browser.find_element(By.ID, "add-drawn").click()
+    listed = browser.find_element(By.ID, "smiles").get_property("value").splitlines()
+    assert listed[:2] == ["CCO", "CC"] and len(listed) == 3
+    assert Chem.CanonSmiles(listed[2]) == Chem.CanonSmiles("Oc1ccccc1")
+    browser.find_element(By.ID, "go").click()
+    WebDriverWait(browser, 120).until(seen.presence_of_element_located((By.ID, "mol-2")))
+    blocks = browser.find_elements(By.CLASS_NAME, "mol")
+    assert len(blocks) == 3 and "SR-MMP" in blocks[1].text
+    assert listed[2] in blocks[2].text and "SR-MMP" in blocks[2].text

@@ -99,3 +99,15 @@ def test_each_explanation_method_is_offered_and_drawn(client):
     assert client.get("/api/explain", params={"smiles": ASPIRIN, "model": "bbbp",
                                               "task": "BBB_penetration",
                                               "method": "guess"}).status_code == 422
+
+
+def test_the_sketcher_is_served_and_nothing_beside_it(client):
+    page = client.get("/").text
+    assert "/static/jsme/jsme.nocache.js" in page and 'id="add-drawn"' in page
+    script = client.get("/static/jsme/jsme.nocache.js")
+    assert script.status_code == 200 and "jsme" in script.text
+    for path in ("/static/jsme/../app.py", "/static/jsme/%2e%2e/app.py",
+                 "/static/jsme/..%2F..%2Fpredictor.py", "/static/app.py"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "create_app" not in response.text
