@@ -313,7 +313,8 @@ def train(
                           out=out, splits=splits, split_key=split_key, split=split,
                           split_sizes=split_sizes, seed=seed, epochs=epochs, batch_size=batch_size,
                           lr=lr, device=device, workers=workers, featurize_progress=featurize_progress,
-                          time_budget=time_budget, folds=folds, progress_message=progress_message)
+                          time_budget=time_budget, folds=folds, progress_message=progress_message,
+                          standardize=standardize)
     if splits is not None and not Path(splits).is_file():  # fail before the slow featurization
         raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),

@@ -91,6 +91,7 @@ def train_auto(
     folds: int = DEFAULT_FOLDS,
     progress_message: Callable[[str], None] | None = None,
     candidates: Sequence[str] = (DEFAULT_MODEL, *TREE_FAMILIES),
+    standardize: bool | None = None,
 ) -> Any:
     """Train ``auto`` on a dataset (see the module docstring for the rule).
 
@@ -109,6 +110,8 @@ def train_auto(
         folds: K (at least 2).
         progress_message: Called with one line per finished step.
         candidates: Families to compare (default: dmpnn, gbdt, rf).
+        standardize: Standardize molecules (``True``) or take them as given (``False``);
+            ``None`` (default) chooses by cross-validation (:func:`choose_standardization`).
 
     Returns:
         A :class:`~molpred.training.api.TrainResult`; ``metrics["auto"]`` holds the OOF score
@@ -140,14 +143,24 @@ def train_auto(
     check_settings(settings)
     if splits is not None and not Path(splits).is_file():
         raise InputError(f"split file not found: {splits}")
-    featurizer = FeaturizerConfig(graph=True, vector=VECTOR_FEATURES, standardize=True)
-    prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers,
-                               featurize_progress)
+    flags = (True, False) if standardize is None else (bool(standardize),)
+    if len(flags) == 2:
+        say("auto: featurizing train+val twice, standardized and as given (step 0)")
+    variants = {flag: prepare_dataset(data, FeaturizerConfig(graph=True, vector=VECTOR_FEATURES,
+                                                             standardize=flag),
+                                      smiles_col, targets, task_type, workers, featurize_progress)
+                for flag in flags}
+    prepared = variants[flags[0]]
     say(describe_tasks(prepared, task_type, named=targets is not None))
     parts = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
-    pool = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
-    pool = pool[prepared.valid[pool]]
+    every = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
     smiles = [s if isinstance(s, str) else "" for s in prepared.table.smiles]
+    standardization = {"standardize": flags[0], "chosen_by": "given"}
+    if len(flags) == 2:
+        standardization = choose_standardization(variants, every, smiles, folds, seed)
+        prepared = variants[standardization["standardize"]]
+        say(f"auto: {standardization['summary']}")
+    pool = every[prepared.valid[every]]
     fold_rows = scaffold_folds(smiles, pool, folds, seed)
     say(f"auto: {len(pool):,} train+val molecules in {folds} scaffold folds "
         f"({', '.join(str(len(f)) for f in fold_rows)}); test part: {len(parts.get('test', ())):,}")
@@ -205,6 +218,7 @@ def train_auto(
         invalid_reasons={str(i): prepared.errors[i] for i, d in enumerate(prepared.data)
                          if d is None},
         auto={"folds": [len(f) for f in fold_rows], "candidate_seconds": seconds,
+              "standardize": {k: v for k, v in standardization.items() if k != "summary"},
               "network_epoch": network_epoch, "time_budget": budget,
               **{k: v for k, v in choice.items() if k != "oof"}},
     )
@@ -218,6 +232,51 @@ def train_auto(
         trust.save(model_dir)
         (Path(model_dir) / "card.md").write_text(auto_card(prepared, metrics))
     return TrainResult(model, metrics, model_dir, predictions, trust)
+
+
+AS_GIVEN_MARGIN_ROC_AUC = 0.01
+"""Step 0: how much higher the mean OOF ROC-AUC of molecules as given must be to keep them."""
+AS_GIVEN_MARGIN_RMSE = 0.02
+"""Step 0: how much lower (relative) the mean OOF RMSE of molecules as given must be."""
+
+
+def choose_standardization(variants: dict[bool, PreparedDataset], rows: np.ndarray,
+                           smiles: Sequence[str], folds: int, seed: int) -> dict[str, Any]:
+    """Step 0 of the rule (``docs/auto.md``): standardize, unless the molecules as given
+    cross-validate clearly better.
+
+    ``gbdt`` is cross-fitted on the scaffold folds of the train+val ``rows`` that both
+    featurizations read, once per featurization; the molecules as given are kept when their
+    mean OOF ROC-AUC is at least :data:`AS_GIVEN_MARGIN_ROC_AUC` higher, or their RMSE at
+    least :data:`AS_GIVEN_MARGIN_RMSE` (relative) lower.
+
+    Args:
+        variants: ``{True: standardized, False: as given}`` featurizations of one dataset.
+        rows: ``int64 [n]`` train+val row indices.
+        smiles: The input SMILES per row (the scaffold folds are cut on them).
+        folds, seed: As for :func:`train_auto`.
+
+    Returns:
+        ``{"standardize": bool, "chosen_by": "cv", "cv_standardized": float,
+        "cv_as_given": float, "summary": str}``.
+    """
+    both = rows[variants[True].valid[rows] & variants[False].valid[rows]]
+    fold_rows = scaffold_folds(list(smiles), both, folds, seed)
+    scores = {}
+    for flag, prepared in variants.items():
+        X_all, kept = vectors(prepared.data)
+        position = np.full(len(prepared.data), -1, dtype=np.int64)
+        position[kept] = np.arange(len(kept))
+        oof, _ = _cross_fit_trees("gbdt", prepared, X_all, position, both, fold_rows, seed)
+        scores[flag] = _mean_score(prepared, both, oof)
+    if HIGHER_IS_BETTER[METRICS[variants[True].task_type]]:
+        as_given = scores[False] >= scores[True] + AS_GIVEN_MARGIN_ROC_AUC
+    else:
+        as_given = scores[False] <= scores[True] * (1 - AS_GIVEN_MARGIN_RMSE)
+    return {"standardize": not as_given, "chosen_by": "cv", "cv_standardized": scores[True],
+            "cv_as_given": scores[False],
+            "summary": (f"molecules {'as given' if as_given else 'standardized'} (gbdt OOF "
+                        f"{scores[True]:.4f} standardized, {scores[False]:.4f} as given)")}
 
 
 def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, position: np.ndarray,
@@ -397,6 +456,7 @@ def auto_card(prepared: PreparedDataset, metrics: dict[str, Any]) -> str:
              f"({sum(auto['folds']):,} molecules; folds {auto['folds']}). Test was not used.", "",
              f"- tree family: **{auto['tree_family']}**; D-MPNN epochs (chosen by CV): "
              f"{'-' if auto['network_epoch'] is None else auto['network_epoch'] + 1}",
+             _standardization_line(auto.get("standardize", {})),
              f"- network share of the blend, dataset level: **{auto['dataset_weight']:g}**",
              f"- CV {cv['metric']} of the chosen blend: **{cv['score']:.4f}**; candidates alone: "
              + ", ".join(f"{c} {s:.4f}" for c, s in auto["candidates"].items() if s is not None),
@@ -412,3 +472,12 @@ def auto_card(prepared: PreparedDataset, metrics: dict[str, Any]) -> str:
         share = f"{row['weight']:g}" + ("" if row["own_weight"] else " (dataset)")
         lines.append(f"| {task} | " + " | ".join(cells) + f" | {share} |")
     return "\n".join(lines) + "\n"
+
+
+def _standardization_line(step0: dict[str, Any]) -> str:
+    """The card's line on step 0: standardized or as given, and why."""
+    kept = "standardized" if step0.get("standardize", True) else "as given"
+    if step0.get("chosen_by") != "cv":
+        return f"- molecules: **{kept}** (as asked)"
+    return (f"- molecules: **{kept}** (gbdt OOF {step0['cv_standardized']:.4f} standardized, "
+            f"{step0['cv_as_given']:.4f} as given)")
