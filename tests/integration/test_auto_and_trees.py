@@ -40,6 +40,11 @@ def test_auto_is_the_default_for_a_file_and_reports_what_won(auto_run):
     assert any("chose" in line for line in lines) and any("fold 2 of 2" in line for line in lines)
     card = (out / "card.md").read_text()
     assert "p_np" in card and "Test was not used" in card
+    step0 = auto["standardize"]  # step 0 ran and the card says what it chose
+    assert step0["chosen_by"] == "cv" and {"cv_standardized", "cv_as_given"} <= set(step0)
+    assert ("standardized" if step0["standardize"] else "as given") in card
+    config = json.loads((out / "config.json").read_text())
+    assert json.dumps(step0["standardize"]) in json.dumps(config)
     assert result.metrics["rows"]["train+val"] + result.metrics["rows"]["test"] <= 240
 
 
@@ -89,3 +94,27 @@ def test_tune_searches_on_cv_and_resumes_from_its_journal(bbbp_file, tmp_path):
     assert first["trials"] == 2 and again["trials"] == 3
     assert first["metric"] == "roc_auc" and 0.5 < again["best_score"] <= 1.0
     assert again["command"].startswith(f"molpred train {bbbp_file} --model rf --tree-params ")
+
+
+def test_step0_keeps_clintox_salts_and_standardizes_where_it_changes_nothing(data_dir,
+                                                                            tmp_path):
+    """ClinTox's labels ride on salt forms (approved drugs are often salts): its gbdt OOF
+    score is far higher on molecules as given; on ESOL's neutral compounds the two
+    featurizations score alike and standardization, the default, stays."""
+    from molpred.featurizers.featurize import FeaturizerConfig
+    from molpred.names import VECTOR_FEATURES
+    from molpred.training.auto import choose_standardization
+    from molpred.training.prepare import prepare_dataset
+
+    for name, rows, want in (("clintox", 700, False), ("delaney", 300, True)):
+        head = tmp_path / f"{name}.csv"
+        pd.read_csv(data_dir / f"{name}.csv").head(rows).to_csv(head, index=False)
+        variants = {flag: prepare_dataset(head,
+                                          FeaturizerConfig(graph=False, vector=VECTOR_FEATURES,
+                                                           standardize=flag), workers=2)
+                    for flag in (True, False)}
+        smiles = variants[True].table.smiles
+        chosen = choose_standardization(variants, np.arange(rows), smiles, folds=3, seed=0)
+        assert chosen["standardize"] is want, (name, chosen)
+        if name == "clintox":
+            assert chosen["cv_as_given"] > chosen["cv_standardized"] + 0.05
