@@ -70,8 +70,18 @@ def shipped_models() -> list[str]:
     return [name for name in PANEL if (MODELS_DIR / name / "config.json").is_file()]
 
 
+def panel_models() -> list[str]:
+    """The whole panel: the shipped models, then the ones you added
+    (:mod:`molpred.panel.user`), by name."""
+    from molpred.panel.user import user_models
+
+    shipped = shipped_models()
+    return shipped + [name for name in user_models() if name not in shipped]
+
+
 def resolve_model(model: str | Path) -> Path:
-    """The directory of a model given as a path or a shipped model's name.
+    """The directory of a model given as a path, a shipped model's name or the name of a
+    model you added to your panel (:mod:`molpred.panel.user`).
 
     An existing path wins over a name (a folder called ``tox21`` in the working directory
     is used as given) when it holds a model (a ``config.json``); a folder without one, such
@@ -80,16 +90,22 @@ def resolve_model(model: str | Path) -> Path:
     Raises:
         ModelFileError: if ``model`` is neither an existing path nor a shipped model.
     """
+    from molpred.panel.user import user_models
+
     path = Path(model)
     name = str(model).lower()
+    yours = user_models()
     if path.exists() and not (path.is_dir() and not (path / "config.json").exists()
-                              and name in shipped_models()):
+                              and name in (*shipped_models(), *yours)):
         return path
     if name in shipped_models():
         return MODELS_DIR / name
+    if name in yours:
+        return yours[name]
     shipped = ", ".join(shipped_models()) or "none in this installation"
-    raise ModelFileError(f"model not found: {model} is neither a model folder nor a shipped "
-                         f"model (shipped: {shipped})")
+    added = f"; yours: {', '.join(yours)}" if yours else ""
+    raise ModelFileError(f"model not found: {model} is neither a model folder nor a panel "
+                         f"model (shipped: {shipped}{added})")
 
 
 def renamed_columns(outputs: list[str], dataset: str, columns: list[str]) -> list[str] | None:
@@ -104,29 +120,73 @@ def renamed_columns(outputs: list[str], dataset: str, columns: list[str]) -> lis
 
 
 def model_card(name: str) -> str:
-    """The Markdown model card of a shipped model.
+    """The Markdown model card of a panel model (shipped or yours). A model of yours
+    without a ``card.md`` gets one made from its ``config.json`` and ``metrics.json``.
 
     Raises:
-        ModelFileError: if ``name`` is not shipped.
+        ModelFileError: if ``name`` is not in the panel.
     """
-    return (resolve_model(name) / CARD_FILE).read_text()
+    folder = resolve_model(name)
+    if (folder / CARD_FILE).is_file():
+        return (folder / CARD_FILE).read_text()
+    config = json.loads((folder / "config.json").read_text())
+    metrics = _metrics(folder)
+    model = config.get("model") or {}
+    lines = [f"# {name}", "", f"Added to your panel from `{_entry(folder).get('source', '?')}`.",
+             "", f"- family: {config.get('family', 'network')}; encoder: "
+             f"{model.get('encoder', '?')}; task type: {model.get('task_type', '?')}",
+             f"- tasks: {', '.join(model.get('tasks', []))}"]
+    for part in ("val", "test"):
+        if part in metrics:
+            lines.append(f"- {part} {metrics[part].get('metric')}: {metrics[part].get('score')}")
+    return "\n".join(lines) + "\n"
+
+
+def _metrics(folder: Path) -> dict:
+    try:
+        metrics = json.loads((folder / "metrics.json").read_text())
+        return metrics if isinstance(metrics, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _entry(folder: Path) -> dict:
+    from molpred.panel.user import ENTRY_FILE
+
+    try:
+        entry = json.loads((folder / ENTRY_FILE).read_text())
+        return entry if isinstance(entry, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def panel_summary() -> list[dict]:
-    """One dict per shipped model: ``name``, ``area``, ``title``, ``short``, ``tasks``, ``members``,
-    ``metric`` and ``test`` (its test score on the scaffold split, from ``metrics.json``),
-    ``coverage`` (conformal coverage at 0.9 on test) and ``size_mb``."""
+    """One dict per panel model, shipped first, then yours: ``name``, ``area``, ``title``,
+    ``short``, ``tasks``, ``members``, ``metric`` and ``test`` (its test score, from
+    ``metrics.json``; ``None`` for a model of yours trained without a test part),
+    ``coverage`` (conformal coverage at 0.9 on test, or ``None``), ``size_mb`` and
+    ``yours`` (added by you)."""
+    from molpred.panel.user import user_models
+
     out = []
-    for name in shipped_models():
-        folder = MODELS_DIR / name
+    folders = [(name, MODELS_DIR / name, False) for name in shipped_models()]
+    folders += [(name, folder, True) for name, folder in user_models().items()
+                if name not in PANEL]
+    for name, folder, yours in folders:
         config = json.loads((folder / "config.json").read_text())
-        metrics = json.loads((folder / "metrics.json").read_text())
+        metrics = _metrics(folder)
+        test = metrics.get("test") if isinstance(metrics.get("test"), dict) else {}
+        trust = metrics.get("trust") if isinstance(metrics.get("trust"), dict) else {}
+        entry = _entry(folder) if yours else {}
         out.append({
-            "name": name, "area": PANEL[name].area, "title": PANEL[name].title,
-            "short": PANEL[name].short,
-            "tasks": config["model"]["tasks"], "members": config.get("ensemble_size", 1),
-            "metric": metrics["test"]["metric"], "test": metrics["test"]["score"],
-            "coverage": metrics.get("trust", {}).get("coverage"),
-            "size_mb": sum(f.stat().st_size for f in folder.iterdir()) / 1e6,
+            "name": name, "area": entry.get("area", "") if yours else PANEL[name].area,
+            "title": entry.get("title", "") if yours else PANEL[name].title,
+            "short": entry.get("title", "") if yours else PANEL[name].short,
+            "tasks": (config.get("model") or {}).get("tasks", []),
+            "members": config.get("ensemble_size", 1),
+            "metric": test.get("metric"), "test": test.get("score"),
+            "coverage": trust.get("coverage"),
+            "size_mb": sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6,
+            "yours": yours,
         })
     return out

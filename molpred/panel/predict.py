@@ -10,7 +10,7 @@ import pandas as pd
 
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
-from molpred.panel import shipped_models
+from molpred.panel import panel_models
 from molpred.predictor import ALERTS_COLUMN, Predictor, _as_frame, _free, error_column, load
 from molpred.trust.conformal import check_confidence
 
@@ -32,8 +32,8 @@ def predict_panel(
 
     Args:
         molecules: One SMILES, a list/Series of SMILES, or a DataFrame with a SMILES column.
-        models: Shipped model names or model folders (default: the whole shipped panel,
-            :func:`~molpred.panel.shipped_models`).
+        models: Panel model names or model folders (default: the whole panel,
+            :func:`~molpred.panel.panel_models`: the shipped ones and those you added).
         smiles_col: SMILES column of a DataFrame.
         confidence: Conformal confidence of the sets/intervals (``None``: none).
         batch_size, device, workers, precision: As for :meth:`molpred.predictor.Predictor.predict`.
@@ -55,7 +55,7 @@ def predict_panel(
         InputError: as for :meth:`~molpred.predictor.Predictor.predict`, or when two models
             would get the same column prefix.
     """
-    names = [str(m) for m in (models if models is not None else shipped_models())]
+    names = [str(m) for m in (models if models is not None else panel_models())]
     labels = [Path(n).name if Path(n).exists() else n.lower() for n in names]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:

@@ -55,13 +55,13 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
     except ImportError:
         raise InputError("molpred serve needs FastAPI: pip install 'molpred[web]'") from None
     from molpred import __version__
-    from molpred.panel import shipped_models
+    from molpred.panel import panel_models
     from molpred.panel.predict import predict_panel
     from molpred.predictor import load
     from molpred.web import pages
 
     served = {Path(m).name if Path(m).exists() else str(m).lower(): str(m)
-              for m in (models or shipped_models())}
+              for m in (models or panel_models())}
     predictors = {name: load(path) for name, path in served.items()}  # refuse bad ones now
 
     app = FastAPI(title="molpred", version=__version__,

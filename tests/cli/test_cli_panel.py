@@ -74,3 +74,39 @@ def test_evaluate_a_shipped_model_on_its_dataset_reproduces_its_card(cli, splits
     assert result.exit_code == 0, result.output
     line = next(li for li in result.stdout.splitlines() if li.startswith("test rmse: "))
     assert abs(float(line.split(": ")[1]) - reported) < 1e-4
+
+
+def test_a_model_you_trained_joins_your_panel_and_leaves_it(cli, trained, tmp_path,
+                                                            monkeypatch, one_line_error):
+    import pandas as pd
+
+    model_dir, _ = trained
+    monkeypatch.setenv("MOLPRED_PANEL_DIR", str(tmp_path / "panel"))
+    added = cli("models", "add", "herg", model_dir, "--title", "hERG block (in-house)",
+                "--area", "toxicity")
+    assert added.exit_code == 0, added.output
+    assert (tmp_path / "panel" / "herg" / "model.safetensors").is_file()
+    listed = cli("models", "list")
+    assert "herg (yours)" in listed.stdout and "hERG block (in-house)" in listed.stdout
+    assert "tox21" in listed.stdout
+    assert "p_np" in cli("models", "card", "herg").stdout
+    out = tmp_path / "panel.csv"
+    assert cli("predict", "CCO", "c1ccccc1O", "-o", out).exit_code == 0
+    table = pd.read_csv(out)
+    assert {"herg.p_np", "herg.p_np_set", "herg.in_domain", "tox21.SR-MMP"} <= set(table.columns)
+    by_name = cli("predict", "-m", "herg", "CCO", "-o", tmp_path / "one.csv")
+    assert by_name.exit_code == 0
+    assert pd.read_csv(tmp_path / "one.csv")["p_np"].iloc[0] == table["herg.p_np"].iloc[0]
+    one_line_error(cli("models", "add", "herg", model_dir), "already has 'herg'", "--replace")
+    one_line_error(cli("models", "add", "tox21", model_dir), "shipped model's name")
+    one_line_error(cli("models", "add", "other", tmp_path), "not a molpred model folder")
+    broken = tmp_path / "broken"
+    import shutil
+
+    shutil.copytree(model_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    one_line_error(cli("models", "add", "broken", broken))
+    assert not (tmp_path / "panel" / "broken").exists()  # a broken model never enters
+    assert cli("models", "remove", "herg").exit_code == 0
+    assert model_dir.is_dir() and not (tmp_path / "panel" / "herg").exists()
+    assert "herg" not in cli("models", "list").stdout
