@@ -11,6 +11,7 @@ ENCODER_MODULES: dict[str, str] = {
     "dmpnn": "molpred.models.encoders.dmpnn",
     "mlp": "molpred.models.encoders.mlp",
     "cnn": "molpred.models.encoders.cnn",
+    "rnn": "molpred.models.encoders.rnn",
     "transformer": "molpred.models.encoders.transformer",
     "gcn": "molpred.models.encoders.gcn",
     "gin": "molpred.models.encoders.gin",

@@ -1,4 +1,5 @@
-"""The SMILES CNN and the GPS graph transformer on real Tox21 molecules."""
+"""The SMILES CNN, the SMILES RNN (bidirectional GRU) and the GPS graph transformer on real
+Tox21 molecules."""
 
 import pytest
 import torch
@@ -10,10 +11,12 @@ from molpred.featurizers.tokens import PAD_ID, UNK_ID, VOCAB_SIZE
 from molpred.models import ModelConfig, MoleculeModel
 from molpred.models.checkpoint import load_model, save_model
 from molpred.models.encoders.cnn import CNNEncoder
+from molpred.models.encoders.rnn import RNNEncoder
 from molpred.models.encoders.transformer import GPSEncoder, random_walk_se
 
 SMALL = {
     "cnn": lambda: CNNEncoder(hidden_size=32, depth=3, kernel_size=5),
+    "rnn": lambda: RNNEncoder(hidden_size=32, depth=2),
     "transformer": lambda: GPSEncoder(hidden_size=32, depth=2, heads=4, walk_length=8),
 }
 TASKS = [f"t{i}" for i in range(12)]
@@ -84,7 +87,7 @@ def test_save_load_round_trip_predicts_identically(name, tox21_batch, tmp_path):
     torch.manual_seed(0)
     params = {"hidden_size": 32, "depth": 2}
     model = MoleculeModel(ModelConfig.build(name, TASKS, "classification", params)).eval()
-    assert model.config.featurizer_config.tokens is (name == "cnn")
+    assert model.config.featurizer_config.tokens is (name in ("cnn", "rnn"))
     expected = model(tox21_batch)
     loaded, config = load_model(save_model(model, tmp_path / name))
     assert config["model"]["encoder"] == name
@@ -92,9 +95,10 @@ def test_save_load_round_trip_predicts_identically(name, tox21_batch, tmp_path):
     assert torch.equal(loaded(tox21_batch), expected)
 
 
-def test_cnn_reads_ids_beyond_its_vocabulary_as_unknown(tox21_batch):
+@pytest.mark.parametrize("encoder", [CNNEncoder, RNNEncoder])
+def test_token_encoders_read_ids_beyond_their_vocabulary_as_unknown(encoder, tox21_batch):
     torch.manual_seed(0)
-    enc = CNNEncoder(hidden_size=16, depth=1, vocab_size=VOCAB_SIZE - 10).eval()
+    enc = encoder(hidden_size=16, depth=1, vocab_size=VOCAB_SIZE - 10).eval()
     batch = Batch.from_data_list(tox21_batch.to_data_list()[:2])
     newer = batch.clone()
     newer.tokens[:, 0] = VOCAB_SIZE - 1  # a token appended after this model was trained
@@ -110,6 +114,10 @@ def test_cnn_and_transformer_reject_bad_settings():
         GPSEncoder(hidden_size=30, heads=4)
     with pytest.raises(ValueError, match="depth"):
         GPSEncoder(depth=0)
+    with pytest.raises(ValueError, match="depth"):
+        RNNEncoder(depth=0)
+    with pytest.raises(ValueError, match="vocab_size"):
+        RNNEncoder(vocab_size=1)
 
 
 def test_random_walk_encoding_matches_pyg_per_graph(tox21_batch, single_atoms):
@@ -134,3 +142,14 @@ def test_transformer_uses_bonds_and_ring_structure(tox21_batch):
     no_bond_types.edge_attr = torch.zeros_like(g.edge_attr)
     base = enc(Batch.from_data_list([g]))
     assert not torch.allclose(base, enc(Batch.from_data_list([no_bond_types])))
+
+
+def test_the_rnn_reads_order_a_reversed_smiles_string_embeds_differently(tox21_batch):
+    """Unlike a bag of tokens, the GRU sees order: the same tokens reversed differ."""
+    enc = _seeded("rnn")
+    graph = tox21_batch.to_data_list()[0]
+    flipped = graph.clone()
+    n = int((graph.tokens != PAD_ID).sum())
+    flipped.tokens[0, :n] = graph.tokens[0, :n].flip(0)
+    a, b = enc(Batch.from_data_list([graph, flipped]))
+    assert not torch.allclose(a, b, atol=1e-4)
