@@ -205,6 +205,51 @@ class Predictor:
             extra[ALERTS_COLUMN] = ["" if bad else a for a, bad in zip(found, failed, strict=True)]
         return self.table(frame, values, spread, errors, extra)
 
+    def embed(
+        self, molecules: str | Sequence[str] | pd.Series | pd.DataFrame,
+        smiles_col: str | None = None, batch_size: int = 256, device: str = "auto",
+        workers: int | None = None, prefix: str = "emb_",
+    ) -> pd.DataFrame:
+        """The model's learned molecule embeddings, as features for your own models
+        (scikit-learn, the tree models, clustering, a UMAP of a library).
+
+        The embedding is what the encoder hands the prediction head: a network's molecule
+        vector (D-MPNN: the sum of its atom states after message passing, Yang et al. 2019),
+        the members' mean for an ensemble; it is also what the applicability domain measures
+        distances in.
+
+        Args:
+            molecules, smiles_col, batch_size, device, workers: As for :meth:`predict`.
+            prefix: Column prefix: ``emb_0``, ``emb_1``, ...
+
+        Returns:
+            A DataFrame, one row per input row in input order: the input columns (a
+            ``smiles`` column for list input), H ``float32`` columns ``emb_0..emb_{H-1}``
+            (NaN for a row that failed) and ``error``.
+
+        Raises:
+            InputError: as for :meth:`predict`; for a tree model or a blend (their inputs,
+                ECFP4 counts and RDKit descriptors, are features already:
+                :func:`~molpred.featurizers.featurize.featurize_smiles`).
+        """
+        if not isinstance(self.model, (MoleculeModel, Ensemble)):
+            raise InputError("embeddings come from a network; tree models and blends read "
+                             "ECFP4 counts and RDKit descriptors, features already")
+        frame, column = _as_frame(molecules, smiles_col)
+        data, errors = featurize_smiles(frame[column].tolist(),
+                                        self.model.config.featurizer_config, workers=workers,
+                                        arrays=True)
+        _, hidden = predict_with_embeddings(self.model, data, batch_size,
+                                            resolve_device(device), embeddings=True)
+        vectors = hidden.mean(axis=0)  # a failed row is NaN in every member
+        names = [f"{prefix}{i}" for i in range(vectors.shape[1])]
+        taken = {str(c) for c in frame.columns}
+        names = [_free(n, "", taken) for n in names]
+        out = pd.concat([frame, pd.DataFrame(vectors.astype(np.float32), columns=names)],
+                        axis=1)
+        out[error_column(frame.columns)] = _with_input_errors(frame, errors)
+        return out
+
     def explain(self, smiles: str, task: str | int | None = None, method: str = "ig"):
         """Atom attributions of one molecule for one task: ``method`` ``ig`` (Integrated
         Gradients), ``shap`` or ``lime``; see :func:`molpred.trust.explain.explain_smiles`.

@@ -19,6 +19,7 @@ from molpred_cli.commands import (
     benchmark,
     calibrate,
     datasets,
+    embed,
     evaluate,
     explain,
     models,
@@ -89,6 +90,7 @@ app.command(no_args_is_help=True)(explain.explain)
 app.command(no_args_is_help=True)(benchmark.benchmark)
 app.command(no_args_is_help=True)(tune.tune)
 app.command(no_args_is_help=True)(calibrate.calibrate)
+app.command(no_args_is_help=True)(embed.embed)
 app.command()(serve.serve)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")

@@ -101,7 +101,8 @@ def model_path(value: str | None) -> Path | None:
 
 
 MODEL_HELP = ("Folder of a trained model (`molpred train --out`), or the name of a shipped "
-              "model: tox21, clintox, hiv, bbbp, esol, lipo (`molpred models list`).")
+              "model: tox21, clintox, hiv, bbbp, esol, lipo, or of one you added "
+              "(`molpred models list`).")
 ModelDir = Annotated[Path, typer.Option(
     "--model", "-m", help=MODEL_HELP, show_default=False, parser=model_path,
     metavar="MODEL", rich_help_panel=MODEL)]
