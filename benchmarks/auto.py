@@ -10,6 +10,8 @@ Resumable: one result file per dataset, model and seed, ``OUT/runs/DATASET/MODEL
 finished runs are skipped. Test predictions go to
 ``benchmarks/results/predictions/DATASET/MODEL/seedK.csv`` (``score.py`` format) and are
 re-scored with the reference scorer by ``--summarize``, which writes ``OUT/table.md``.
+Rule v2 (``docs/auto.md``) adds step 0; ``benchmarks/auto_step0.py`` records it for every
+dataset and seed, and a v1 run stands for v2 where step 0 keeps standardization.
 
     OMP_NUM_THREADS=1 python benchmarks/auto.py --datasets freesolv,delaney,clintox,bbbp \
         --models auto,gbdt,rf --seeds 0,1,2 --shared ../shared --out benchmarks/results/auto
@@ -118,8 +120,9 @@ def summarize(shared: Path, out: Path) -> None:
                      + f" | {chemprop:.3f} | {'–' if rf is None else f'{rf:.3f}'} | {target} |")
     lines += ["", f"Largest |molpred - score.py| over {len(records)} prediction files: {worst:.1e}"]
     lines += ["", "What auto chose (per dataset and seed; CV = mean OOF score on train+val):", "",
-              "| dataset | seed | tree family | network share | CV dmpnn | CV gbdt | CV rf | "
-              "CV blend | D-MPNN epoch | wall s |", "|---|---|---|---|---|---|---|---|---|---|"]
+              "| dataset | seed | molecules (step 0) | tree family | network share | CV dmpnn | "
+              "CV gbdt | CV rf | CV blend | D-MPNN epoch | wall s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         if r["model"] != "auto":
             continue
@@ -131,11 +134,24 @@ def summarize(shared: Path, out: Path) -> None:
             return "–" if value is None else f"{value:.4f}"
 
         epoch = "–" if a["network_epoch"] is None else a["network_epoch"] + 1
-        lines.append(f"| {r['dataset']} | {r['seed']} | {a['tree_family']} | "
+        lines.append(f"| {r['dataset']} | {r['seed']} | {_step0(r, out)} | {a['tree_family']} | "
                      f"{a['dataset_weight']:g} | {fmt('dmpnn')} | {fmt('gbdt')} | {fmt('rf')} | "
                      f"{r['cv']:.4f} | {epoch} | {r['seconds']:.0f} |")
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _step0(record: dict, out: Path) -> str:
+    """What step 0 of rule v2 kept: from the run (v2) or from ``OUT/step0/`` (a v1 run,
+    which stands for v2 where step 0 keeps standardization); ``–`` when neither says."""
+    step0 = record["auto"].get("standardize")
+    tag = " (v2 run)"
+    if step0 is None:
+        path = out / "step0" / f"{record['dataset']}_seed{record['seed']}.json"
+        if not path.is_file():
+            return "–"
+        step0, tag = json.loads(path.read_text()), " (v1 run)"
+    return ("standardized" if step0["standardize"] else "**as given**") + tag
 
 
 def main() -> None:
