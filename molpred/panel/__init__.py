@@ -88,7 +88,7 @@ def resolve_model(model: str | Path) -> Path:
     as an empty ``tox21/`` left by a failed run, does not hide the shipped model of that name.
 
     Raises:
-        ModelFileError: if ``model`` is neither an existing path nor a shipped model.
+        ModelFileError: if ``model`` is neither an existing path nor a panel model (shipped or yours).
     """
     from molpred.panel.user import user_models
 

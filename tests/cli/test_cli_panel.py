@@ -41,7 +41,7 @@ def test_a_shipped_name_works_where_a_model_folder_does(cli, library, workdir):
 
 def test_unknown_model_name_is_one_clear_error(cli, one_line_error):
     result = cli("predict", "-m", "toxcast21", ASPIRIN)
-    one_line_error(result, "neither a model folder nor a shipped model")
+    one_line_error(result, "neither a model folder nor a panel model", "shipped: tox21")
 
 
 def test_models_list_and_card(cli):
