@@ -432,7 +432,7 @@ def _check_trust(path: Path, trust: TrustModel, model) -> None:
         problems.append(f"classes {trust.classes} vs the model's {model.config.classes}")
     if trust.platt.shape != (len(model.config.tasks), 2):
         problems.append(f"calibration for {trust.platt.shape[0] if trust.platt.ndim else 0} "
-                        f"task(s) vs the model's {tasks}")
+                        f"task(s) vs the model's {len(model.config.tasks)}")
     if not trust.embedding or len(trust.embedding) > len(members_of(model)):
         problems.append(f"{len(trust.embedding)} member embedding(s) for "
                         f"{len(members_of(model))} member(s)")

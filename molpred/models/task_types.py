@@ -42,5 +42,8 @@ def outputs_probabilities(task_type: str) -> bool:
 
 
 def class_name(value: float) -> str:
-    """How a numeric class label is written: ``2.0`` -> ``"2"``, ``0.5`` -> ``"0.5"``."""
-    return f"{value:g}"
+    """How a numeric class label is written: ``2.0`` -> ``"2"``, ``1000001.0`` ->
+    ``"1000001"``, ``0.5`` -> ``"0.5"`` (whole numbers in full, others as Python's shortest
+    round-trip repr, so distinct labels keep distinct names)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)

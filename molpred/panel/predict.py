@@ -47,7 +47,8 @@ def predict_panel(
         of the standardized parent compound; ``alerts_pred`` if the input has ``alerts``) and
         ``error`` (the first model's reason a row failed, ``""`` when fine). ``NAME`` is the
         shipped model's name or the model folder's name. ``table.attrs["panel"]`` records the
-        model names, the SMILES and alerts columns and the confidence.
+        model names, the SMILES and alerts columns, the confidence and each model's output
+        columns (``outputs``: name -> its endpoint columns, without the prefix).
 
     Raises:
         ModelFileError: for a name that is neither shipped nor a model folder, or a corrupt
@@ -68,8 +69,10 @@ def predict_panel(
     out = frame.copy()
     featurized: dict[str, tuple[list, list[str]]] = {}
     errors = [""] * len(frame)
+    outputs: dict[str, list[str]] = {}
     for name, label in zip(names, labels, strict=True):
         predictor = load(name)
+        outputs[label] = list(predictor.tasks)
         config = predictor.model.config.featurizer_config
         key = json.dumps(config.to_dict(), sort_keys=True)
         if key not in featurized:
@@ -88,7 +91,7 @@ def predict_panel(
     out[alerts] = ["" if error else a for a, error in zip(found, errors, strict=True)]
     out[error_column(frame.columns)] = errors
     out.attrs["panel"] = {"models": labels, "smiles": column, "alerts": alerts,
-                          "confidence": confidence}
+                          "confidence": confidence, "outputs": outputs}
     return out
 
 

@@ -44,7 +44,8 @@ def user_models() -> dict[str, Path]:
     if not root.is_dir():
         return {}
     return {p.name: p for p in sorted(root.iterdir())
-            if p.is_dir() and (p / "config.json").is_file() and (p / ENTRY_FILE).is_file()}
+            if NAME_PATTERN.match(p.name) and p.is_dir() and (p / "config.json").is_file()
+            and (p / ENTRY_FILE).is_file()}  # not a half-copied ".NAME.adding" folder
 
 
 def user_entry(name: str) -> dict:
@@ -84,7 +85,8 @@ def add_model(name: str, folder: str | Path, *, title: str | None = None,
 
     Raises:
         InputError: a bad or reserved name, a name in use without ``replace``.
-        ModelFileError: ``folder`` is not a loadable molpred model (nothing is copied).
+        ModelFileError: ``folder`` is not a loadable molpred model or holds a symbolic link
+            (nothing is copied).
     """
     from molpred.models.checkpoint import load_model  # checks schema and hashes
     from molpred.trust.model import TrustModel
@@ -97,6 +99,10 @@ def add_model(name: str, folder: str | Path, *, title: str | None = None,
     source = Path(folder)
     if not (source / "config.json").is_file():
         raise ModelFileError(f"{source} is not a molpred model folder (no config.json)")
+    linked = [p for p in source.rglob("*") if p.is_symlink()]
+    if linked:
+        raise ModelFileError(f"{source} holds a symbolic link ({linked[0]}); the panel copies "
+                             "files, not links: add a folder of plain files")
     model, _ = load_model(source)
     TrustModel.load(source)
     root = user_panel_dir()

@@ -232,8 +232,9 @@ def train(
             ``canonical_smiles`` or ``isomeric_smiles``, any case, else its first column).
         targets: Target columns of a file (required for files; a registry dataset uses all
             of its tasks).
-        task_type: ``classification`` or ``regression``; default from the dataset card or
-            inferred (0/1 labels -> classification).
+        task_type: ``classification``, ``regression`` or ``multiclass``; default from the
+            dataset card or inferred (0/1 labels -> classification; one target of 3-10
+            whole numbers -> multiclass, trained by ``auto`` as a D-MPNN ensemble).
         model: ``auto`` (candidate families chosen per task by K-fold cross-validation,
             :mod:`molpred.training.auto`), a tree model (``gbdt``, ``rf``) or an encoder:
             ``dmpnn``, ``gcn``, ``gin``, ``gat``, ``attentivefp``, ``transformer``, ``cnn`` or
@@ -251,7 +252,8 @@ def train(
         extra_features: Molecule-level features for the head: ``rdkit2d`` and/or ``ecfp``
             (``None``: the recommended ones, else none).
         standardize: Standardize molecules with RDKit before featurizing (``None``: as
-            recommended, else yes).
+            recommended, else yes; under ``auto``, chosen by cross-validation, step 0 of
+            ``docs/auto.md``).
         seed: Random seed (weights, shuffling, random split); ensemble member k uses
             ``seed + k``.
         ensemble_size: Members of a deep ensemble (1 = a single model; ``None``: as

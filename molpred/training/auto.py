@@ -95,6 +95,10 @@ def train_auto(
 ) -> Any:
     """Train ``auto`` on a dataset (see the module docstring for the rule).
 
+    A multiclass target never reaches this function: :func:`molpred.train` trains it as
+    an ensemble of ``folds`` D-MPNNs (the tree candidates and the blend take binary and
+    regression tasks) and says so.
+
     Args:
         data: A MoleculeNet name or a CSV/TSV/SMI/SDF/Parquet file.
         smiles_col, targets, task_type: As :func:`molpred.train`.
@@ -119,10 +123,6 @@ def train_auto(
 
     Raises:
         InputError: bad settings, too few scaffolds for ``folds``, or an unknown candidate.
-
-    A multiclass target never reaches this function: :func:`molpred.train` trains it as
-    an ensemble of ``folds`` D-MPNNs (the tree candidates and the blend take binary and
-    regression tasks) and says so.
         DatasetError: as :func:`molpred.train`.
         TrainingError: if the chosen model predicts NaN or infinity.
     """
@@ -145,7 +145,7 @@ def train_auto(
         raise InputError(f"split file not found: {splits}")
     flags = (True, False) if standardize is None else (bool(standardize),)
     if len(flags) == 2:
-        say("auto: featurizing train+val twice, standardized and as given (step 0)")
+        say("auto: featurizing the molecules twice, standardized and as given (step 0)")
     variants = {flag: prepare_dataset(data, FeaturizerConfig(graph=True, vector=VECTOR_FEATURES,
                                                              standardize=flag),
                                       smiles_col, targets, task_type, workers, featurize_progress)
@@ -160,6 +160,10 @@ def train_auto(
         standardization = choose_standardization(variants, every, smiles, folds, seed)
         prepared = variants[standardization["standardize"]]
         say(f"auto: {standardization['summary']}")
+        if not standardization["standardize"]:  # the split of the molecules as given
+            parts = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
+            every = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
+    variants.clear()  # the featurization not chosen is not kept
     pool = every[prepared.valid[every]]
     fold_rows = scaffold_folds(smiles, pool, folds, seed)
     say(f"auto: {len(pool):,} train+val molecules in {folds} scaffold folds "

@@ -109,6 +109,9 @@ def tune(
     featurizer = (FeaturizerConfig(graph=False, vector=VECTOR_FEATURES) if trees
                   else FeaturizerConfig(graph=True))
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers)
+    if prepared.task_type == "multiclass" and trees:
+        raise InputError(f"--model {model} trains binary and regression tasks; tune a "
+                         "multiclass target with --model dmpnn")
     parts = resolve_split(prepared, splits, split_key, split, seed=seed)
     pool = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
     pool = pool[prepared.valid[pool]]
@@ -134,7 +137,8 @@ def tune(
         config = ModelConfig.build(DEFAULT_MODEL, prepared.tasks, prepared.task_type,
                                    {"hidden_size": params["hidden_size"], "depth": params["depth"],
                                     "dropout": params["dropout"]},
-                                   standardize=prepared.featurizer.standardize)
+                                   standardize=prepared.featurizer.standardize,
+                                   classes=prepared.classes)
         settings = FitSettings(epochs=epochs, lr=params["lr"], seed=seed)
         scores = [fit_model(prepared, {"train": np.setdiff1d(pool, held), "val": held}, config,
                             replace(settings, seed=seed + k)).best_val_score

@@ -57,8 +57,9 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
         A :class:`Recalibration`.
 
     Raises:
-        InputError: ``output`` exists, the file lacks a task column, labels do not fit the
-            task type, or fewer than 20 labelled molecules per task on average.
+        InputError: ``output`` exists, the model is multiclass, the file lacks a task column,
+            labels do not fit the task type, or fewer than 20 labelled molecules per task on
+            average.
         ModelFileError: ``model`` does not load, or has no trust files to recalibrate.
     """
     from molpred.data import MoleculeTable, read_table
@@ -74,6 +75,9 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
     predictor = load(model)
     if predictor.trust is None or predictor.path is None:
         raise ModelFileError(f"{model} has no trust files to recalibrate")
+    if predictor.task_type == "multiclass":
+        raise InputError(f"{model} is a multiclass model; recalibration takes binary and "
+                         "regression models (retrain with your data added instead)")
     table = read_table(data, smiles_col=smiles_col)  # read once; the tasks picked below
     missing = [t for t in predictor.tasks if t not in table.frame.columns]
     if missing:

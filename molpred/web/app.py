@@ -82,7 +82,7 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
 
     def chosen(names: list[str] | None) -> list[str]:
         if not names:
-            return list(served)
+            return list(served.values())
         unknown = [n for n in names if n not in served]
         if unknown:
             raise HTTPException(422, f"unknown model(s) {unknown}; served: {sorted(served)}")

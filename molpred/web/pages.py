@@ -102,16 +102,15 @@ def results(table: pd.DataFrame, confidence: float) -> str:
             continue
         lines = []
         for model in models:
-            tasks = [c[len(model) + 1:] for c in table.columns if c.startswith(f"{model}.")
-                     and c.endswith("_std")]
-            for task in (t[:-4] for t in tasks):
+            for task in info.get("outputs", {}).get(model, []):
                 key = f"{model}.{task}"
                 band = _band(table.columns, row, key)
                 inside = bool(row.get(f"{model}.in_domain", True))
                 link = "/explain?" + urlencode({"smiles": smiles, "model": model, "task": task})
                 lines.append(
                     f"<tr><td>{html.escape(model)}</td><td>{html.escape(task)}</td>"
-                    f"<td class='pred'>{_number(row[key])}</td><td>± {_number(row[f'{key}_std'])}"
+                    f"<td class='pred'>{_number(row[key])}</td><td>"
+                    f"{'± ' + _number(row[f'{key}_std']) if f'{key}_std' in table.columns else ''}"
                     f"</td><td>{band}</td><td class='{'' if inside else 'out'}'>"
                     f"{'yes' if inside else 'no'}</td><td><a href='{html.escape(link)}'>atoms</a>"
                     "</td></tr>")

@@ -107,6 +107,14 @@ def test_a_model_you_trained_joins_your_panel_and_leaves_it(cli, trained, tmp_pa
     (broken / "model.safetensors").write_bytes(b"not weights")
     one_line_error(cli("models", "add", "broken", broken))
     assert not (tmp_path / "panel" / "broken").exists()  # a broken model never enters
+    linked = tmp_path / "linked"
+    shutil.copytree(model_dir, linked)
+    (linked / "extra").symlink_to(tmp_path)
+    one_line_error(cli("models", "add", "linked", linked), "symbolic link")
+    (tmp_path / "panel" / ".half.adding").mkdir()  # a copy cut short is not a panel model
+    (tmp_path / "panel" / ".half.adding" / "config.json").write_text("{}")
+    (tmp_path / "panel" / ".half.adding" / "panel.json").write_text("{}")
+    assert ".half" not in cli("models", "list").stdout
     assert cli("models", "remove", "herg").exit_code == 0
     assert model_dir.is_dir() and not (tmp_path / "panel" / "herg").exists()
     assert "herg" not in cli("models", "list").stdout

@@ -132,3 +132,37 @@ def test_the_default_command_trains_a_multiclass_file_and_says_how(three_classes
     table = pd.read_csv(written)
     assert table.columns[:3].tolist() == ["smiles", "solubility", "solubility_p0"]
     assert {"solubility_pred", "solubility_set", "solubility_p2_std"} <= set(table.columns)
+
+
+def test_recalibrate_and_tune_say_what_they_cannot_do(trained, three_classes, tmp_path):
+    from molpred.training.tune import tune
+    from molpred.trust.recalibrate import recalibrate
+
+    _, out, _ = trained
+    path, _ = three_classes
+    with pytest.raises(InputError, match="multiclass model; recalibration takes binary"):
+        recalibrate(out, path, tmp_path / "new")
+    with pytest.raises(InputError, match="tune a multiclass target with --model dmpnn"):
+        tune(path, model="gbdt", trials=1, workers=1)
+
+
+def test_the_web_page_shows_a_single_multiclass_model_class_by_class(three_classes, tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from molpred.web import create_app
+
+    path, _ = three_classes
+    single = molpred.train(path, model="mlp", epochs=2, workers=1, out=tmp_path / "mc")
+    client = TestClient(create_app([str(single.model_dir)]))
+    page = client.post("/predict", data={"smiles": "CCO\nc1ccc2ccccc2c1"}).text
+    for label in ("0", "1", "2"):
+        assert f"solubility_p{label}" in page
+    assert page.count("in the set") + page.count("ruled out") == 6  # 2 molecules x 3 classes
+
+
+def test_class_names_stay_distinct_for_large_and_fractional_labels():
+    from molpred.models.task_types import class_name
+
+    names = [class_name(v) for v in (1_000_000.0, 1_000_001.0, 1_234_567.0, 0.5, 2.0)]
+    assert names == ["1000000", "1000001", "1234567", "0.5", "2"]
