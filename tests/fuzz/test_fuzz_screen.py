@@ -11,6 +11,8 @@ The reference is the ``csv`` module for files written by ``csv.writer`` and a on
 
 from __future__ import annotations
 
+import csv
+
 import gzip
 import io
 import math
@@ -105,16 +107,20 @@ def test_screen_raw_bytes_cells_keep_every_row(fuzz_predictor, tmp_path, cells, 
 @fuzz(60)
 @given(cells=st.lists(st.binary(max_size=30), max_size=10), chunk_size=st.integers(1, 4))
 @example(cells=[b'"C\nC', b"C,C"], chunk_size=1)
+@example(cells=[b'"', b'"\x00'], chunk_size=1)  # a byte after a closing quote
 def test_screen_raw_bytes_with_structure_matches_the_parser(fuzz_predictor, tmp_path, cells,
                                                             chunk_size):
     """Any bytes: what pandas reads in one go, row for row; where pandas gives up on the whole
-    file (unterminated quote, too many fields), the screen goes on and the malformed lines
-    come out as rows with a "malformed input" error and no prediction."""
+    file (unterminated quote, too many fields), or where its C reader is laxer than RFC 4180
+    (a character after a closing quote, which pandas' strict Python reader refuses), the
+    screen goes on and the malformed lines come out as rows with a "malformed input" error
+    and no prediction."""
     data = _raw_csv(cells)
     src = _fresh(tmp_path, "library.csv", data)
     try:
+        pandas_rows(data, engine="python")  # strict RFC 4180: refuses what is malformed
         reference = pandas_rows(data)
-    except pd.errors.ParserError:
+    except (pd.errors.ParserError, csv.Error):
         hits = _run_screen(fuzz_predictor, src, chunk_size, smiles_col="smiles")
         malformed = hits["error"].astype(str).str.startswith("malformed input")
         assert malformed.any()
