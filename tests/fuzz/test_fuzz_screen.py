@@ -12,7 +12,6 @@ The reference is the ``csv`` module for files written by ``csv.writer`` and a on
 from __future__ import annotations
 
 import csv
-
 import gzip
 import io
 import math
