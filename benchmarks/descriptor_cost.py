@@ -32,13 +32,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/descriptor_cost"))
     parser.add_argument("--note", default="", help="What else ran on the machine.")
     args = parser.parse_args()
+    import pandas as pd
     from rdkit import Chem
     from rdkit.Chem import EState
 
     from molpred.chem.logs import quiet_rdkit
     from molpred.featurizers.vector import _FUNCTIONS, DESCRIPTOR_NAMES
-
-    import pandas as pd
 
     with gzip.open(args.shared / "benchmarks" / "library_1m.csv.gz", "rt") as handle:
         smiles = pd.read_csv(handle, nrows=args.molecules)["smiles"].tolist()
