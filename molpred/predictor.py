@@ -225,7 +225,8 @@ class Predictor:
         Returns:
             A DataFrame, one row per input row in input order: the input columns (a
             ``smiles`` column for list input), H ``float32`` columns ``emb_0..emb_{H-1}``
-            (NaN for a row that failed) and ``error``.
+            (NaN for a row that failed; their names in ``attrs["embedding_columns"]``) and
+            ``error``.
 
         Raises:
             InputError: as for :meth:`predict`; for a tree model or a blend (their inputs,
@@ -248,6 +249,7 @@ class Predictor:
         out = pd.concat([frame, pd.DataFrame(vectors.astype(np.float32), columns=names)],
                         axis=1)
         out[error_column(frame.columns)] = _with_input_errors(frame, errors)
+        out.attrs["embedding_columns"] = names
         return out
 
     def explain(self, smiles: str, task: str | int | None = None, method: str = "ig"):

@@ -48,24 +48,6 @@ def user_models() -> dict[str, Path]:
             and (p / ENTRY_FILE).is_file()}  # not a half-copied ".NAME.adding" folder
 
 
-def user_entry(name: str) -> dict:
-    """``panel.json`` of one of your models: ``title``, ``area``, ``source``, ``added``.
-
-    Raises:
-        ModelFileError: if ``name`` is not one of your models or its entry is unreadable.
-    """
-    folder = user_models().get(name)
-    if folder is None:
-        raise ModelFileError(f"no model {name!r} in your panel ({user_panel_dir()})")
-    try:
-        entry = json.loads((folder / ENTRY_FILE).read_text())
-        if not isinstance(entry, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"{folder / ENTRY_FILE} is unreadable: {exc}") from None
-    return entry
-
-
 def add_model(name: str, folder: str | Path, *, title: str | None = None,
               area: str = "in-house", replace: bool = False, reserved: tuple[str, ...] = ()
               ) -> Path:

@@ -221,14 +221,8 @@ def screen_ray(
             "batch_size": batch_size, "batch_format": "pandas",
             "num_cpus": 1, "num_gpus": 1 if gpus else 0,
         }
-        def chunk_done(rows: int) -> None:
-            if reaper is not None:  # the actors Ray has started by now are on the list
-                reaper.watch_children()
-            if progress is not None:
-                progress(rows)
-
         resumed = _run(ray, predictor, chunks, smiles_col, store, Path(output), batch_size,
-                       udf, chunk_done)
+                       udf, progress)
     finally:
         if started:
             ray.shutdown()

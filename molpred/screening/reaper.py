@@ -9,8 +9,8 @@ on this machine: both alive 80 s after the kill). Nothing in the driver can run 
 The reaper is that process, the pattern of Ray's own ``ray_process_reaper`` (a child that
 notices its parent's death by end-of-file on an inherited pipe): the screen starts it,
 writes it the processes of its Ray (pid and start time, so a recycled pid is never hit)
-after ``ray.init``, again every second (Ray starts agents and actors later) and after every
-chunk, and keeps the pipe open. When the pipe closes without the word ``done``
+after ``ray.init`` and again every second (Ray starts agents and actors later), and keeps
+the pipe open. When the pipe closes without the word ``done``
 (the screen died: any signal, crash or ``os._exit``), the reaper terminates those processes
 and their descendants (``SIGTERM``, then ``SIGKILL`` after 5 s); after ``done`` (a normal
 ``ray.shutdown``) it simply exits. It runs in its own session, so a Ctrl-C sent to the

@@ -86,7 +86,8 @@ class MulticlassConformal:
     at least as nonconforming (nonconformity ``1 - P(c)``), counting the molecule itself;
     so coverage holds within each class, the rare ones included, at the cost of larger sets
     when a class has few validation molecules. A class without validation molecules is
-    never excluded.
+    never excluded. Computed by crepes' Mondrian ``ConformalClassifier``, the bins being
+    the classes: class c's column of nonconformity scores is scored in bin c.
 
     Args:
         val_probabilities: ``float [n, C]`` calibrated class probabilities of validation
@@ -98,18 +99,22 @@ class MulticlassConformal:
         probabilities = np.asarray(val_probabilities, dtype=np.float64)
         labels = np.asarray(val_labels).astype(int)
         self.classes = probabilities.shape[1]
-        self.val_alphas = [np.sort(1 - probabilities[labels == c, c]) for c in range(self.classes)]
+        from crepes import ConformalClassifier  # imported on use: crepes imports scikit-learn
+
+        alphas = 1 - probabilities[np.arange(len(labels)), labels]
+        self._conformal = ConformalClassifier().fit(alphas, bins=labels) if len(labels) else None
 
     def p_values(self, probabilities: np.ndarray) -> np.ndarray:
-        """``float64 [N, C]`` p-values of each class (NaN rows give NaN)."""
+        """``float64 [N, C]`` p-values of each class (NaN rows give NaN; without validation
+        labels every p-value is 1)."""
         p = np.asarray(probabilities, dtype=np.float64)
         out = np.ones_like(p)
-        for c, alphas in enumerate(self.val_alphas):
-            if len(alphas):
-                # (#{validation alpha >= alpha} + 1) / (n + 1), non-smoothed
-                at_least = len(alphas) - np.searchsorted(alphas, 1 - p[:, c], side="left")
-                out[:, c] = (at_least + 1) / (len(alphas) + 1)
-        out[~np.isfinite(p).all(axis=1)] = np.nan
+        ok = np.isfinite(p).all(axis=1)
+        if self._conformal is not None and ok.any():
+            for c in range(self.classes):  # non-smoothed, so deterministic
+                out[ok, c] = self._conformal.predict_p(
+                    1 - p[ok][:, [c]], bins=np.full(int(ok.sum()), c), smoothing=False)[:, 0]
+        out[~ok] = np.nan
         return out
 
     def predict_set(self, probabilities: np.ndarray, confidence: float = DEFAULT_CONFIDENCE

@@ -48,7 +48,7 @@ def embed(
                                                   batch_size=batch_size, device=device.value,
                                                   workers=workers)
     write_table(frame, output, smiles_col=column)
-    width = len(frame.columns) - len(molecules.columns if hasattr(molecules, "columns") else [0]) - 1
+    width = len(frame.attrs["embedding_columns"])
     failed = int((frame[frame.columns[-1]] != "").sum())
     ui.plain(f"wrote {len(frame):,} rows x {width} embedding columns ({failed:,} with an "
              f"error) to {output}")
