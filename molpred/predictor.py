@@ -17,6 +17,13 @@ from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
 from molpred.models.task_types import CLASS_SUFFIX
+from molpred.pipeline.columns import (  # the report's names, re-exported
+    LOWER_SUFFIX,
+    SET_SUFFIX,
+    STD_SUFFIX,
+    UPPER_SUFFIX,
+)
+from molpred.pipeline.run import Predicted, RunOptions, concat_predicted, run_rows
 from molpred.trust.conformal import check_confidence
 from molpred.trust.model import TRUST_JSON, TrustModel
 
@@ -24,15 +31,6 @@ ERROR_COLUMN = "error"
 DEFAULT_SMILES_COLUMN = "smiles"
 NON_FINITE = "the model produced a non-finite value (a diverged model?)"
 """The error of a row that was featurized but predicted as NaN or infinity."""
-STD_SUFFIX = "_std"
-"""Suffix of the ensemble-spread column that follows each task column (``NR-AR_std``)."""
-SET_SUFFIX = "_set"
-"""Suffix of a classification task's conformal prediction-set column (``NR-AR_set``)."""
-LOWER_SUFFIX, UPPER_SUFFIX = "_lower", "_upper"
-"""Suffixes of a regression task's conformal interval columns."""
-DOMAIN_COLUMNS = ("max_similarity", "embedding_distance", "in_domain")
-"""Applicability-domain columns (see :mod:`molpred.trust.domain`)."""
-ALERTS_COLUMN = "alerts"
 
 
 def error_column(input_columns: Sequence[str]) -> str:
@@ -165,45 +163,33 @@ class Predictor:
                 ``MOLPRED_NUM_WORKERS`` is not a whole number. A SMILES RDKit cannot read is
                 not an error: its row says why in ``error``.
         """
-        frame, column = _as_frame(molecules, smiles_col)
-        smiles = frame[column].tolist()
-        data, errors = featurize_smiles(smiles, self.model.config.featurizer_config,
-                                        workers=workers, arrays=True)
-        return self.predict_with_trust(frame, smiles, data, errors, batch_size, device,
-                                       precision, confidence, domain, alerts)
-
-    def predict_with_trust(
-        self, frame: pd.DataFrame, smiles: Sequence[str], data: Sequence, errors: Sequence[str],
-        batch_size: int = 256, device: str = "auto", precision: str = "fp32",
-        confidence: float | None = None, domain: bool = True, alerts: bool = True,
-    ) -> pd.DataFrame:
-        """:meth:`predict` for rows already featurized with this model's featurizer
-        (``data``, ``errors`` as for :meth:`predict_featurized`; ``smiles`` one per row);
-        the panel featurizes once for all models that share a featurizer.
-
-        Raises:
-            InputError: for an unknown or unavailable ``device``, an unknown ``precision``, or
-                a ``confidence`` not between 0 and 1.
-        """
         if confidence is not None:
             check_confidence(confidence)
-        want_domain = domain and self.trust is not None
-        members, embeddings = predict_with_embeddings(self.model, data, batch_size,
-                                                      resolve_device(device), precision,
-                                                      embeddings=want_domain)
-        values, spread = self.summarize(members)
-        extra = self.trust_columns(values, spread, confidence)
-        failed = np.array([d is None for d in data], dtype=bool)
-        if want_domain:  # failed rows: no similarity, not in the domain (their error says why)
-            similarity, distance, inside = self.trust.domain(smiles, embeddings)
-            similarity[failed], distance[failed], inside[failed] = np.nan, np.nan, False
-            extra.update(zip(DOMAIN_COLUMNS, (similarity, distance, inside), strict=True))
-        if alerts:
-            from molpred.chem.alerts import alerts_column
+        frame, column = _as_frame(molecules, smiles_col)
+        options = RunOptions(batch_size, device, precision, confidence, domain, alerts)
+        return self.report(frame, self.run_rows(frame[column].tolist(), options, workers))
 
-            found = alerts_column(smiles, self.model.config.featurizer_config.standardize)
-            extra[ALERTS_COLUMN] = ["" if bad else a for a, bad in zip(found, failed, strict=True)]
-        return self.table(frame, values, spread, errors, extra)
+    def run_rows(self, smiles: Sequence[object], options: RunOptions,
+                 workers: int | None = None) -> Predicted:
+        """The pipeline's stages 1-3 for ``smiles`` (:func:`molpred.pipeline.run.run_rows`);
+        :meth:`report` makes the table. The screen engine and its pool workers call this (and
+        :meth:`concat`, :meth:`report`) on a model or a :class:`~molpred.panel.runner.Panel`
+        alike."""
+        return run_rows(self, smiles, options, workers)
+
+    def concat(self, parts: Sequence[Predicted]) -> Predicted:
+        """Join :meth:`run_rows` results of consecutive slices, in order."""
+        return concat_predicted(parts, len(self.tasks))
+
+    def report(self, frame: pd.DataFrame, predicted: Predicted) -> pd.DataFrame:
+        """The output table of ``frame`` (N input rows) and the pipeline's
+        :class:`~molpred.pipeline.run.Predicted` for them (N rows): :meth:`table` with the
+        trust columns, then the drug-likeness columns when there are any."""
+        out = self.table(frame, predicted.values, predicted.spread, predicted.errors,
+                         predicted.extra)
+        if predicted.druglike is not None:
+            out = pd.concat([out, predicted.druglike.set_axis(out.index)], axis=1)
+        return out
 
     def embed(
         self, molecules: str | Sequence[str] | pd.Series | pd.DataFrame,
@@ -356,15 +342,21 @@ class Predictor:
             while any(base + x in taken for x in suffixes):  # bounds keep one shared base
                 base += "_pred"
             for suffix in suffixes:
-                out[base + suffix] = extra.pop(task + suffix)
+                out[base + suffix] = _column(extra.pop(task + suffix), out.index)
                 taken.add(base + suffix)
         for key, values_ in extra.items():
             column = _free(key, "", taken)
-            out[column] = values_
+            out[column] = _column(values_, out.index)
             taken.add(column)
-        out[error_column(frame.columns)] = _with_input_errors(frame,
-                                                              with_non_finite(errors, values))
+        out[error_column(frame.columns)] = _column(
+            _with_input_errors(frame, with_non_finite(errors, values)), out.index)
         return out
+
+
+def _column(values: object, index: pd.Index) -> object:
+    """A column's values as given, except a list (text: sets, alerts, errors), which becomes
+    an ``object`` Series, so that an empty table's text columns are text, not float64."""
+    return pd.Series(values, index=index, dtype=object) if isinstance(values, list) else values
 
 
 def _most_probable(values: np.ndarray, classes: Sequence[str]) -> list[str]:

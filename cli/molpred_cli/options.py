@@ -164,3 +164,11 @@ def seed_list(value: str) -> list[int]:
         raise InputError(f"--seeds must be comma-separated whole numbers >= 0, e.g. 0,1,2; "
                          f"not {', '.join(repr(b) for b in bad)}")
     return [int(item) for item in items]
+
+
+Confidence = Annotated[float, typer.Option(
+    min=0.01, max=0.99, help="Confidence of the conformal prediction sets "
+    "(classification: TASK_set, the labels that cannot be ruled out) and intervals "
+    "(regression: TASK_lower, TASK_upper), fitted on the model's validation molecules.",
+    rich_help_panel=MODEL)]
+"""``--confidence`` of ``predict`` and ``screen`` (default 0.9 in both)."""

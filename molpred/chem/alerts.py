@@ -43,8 +43,10 @@ def structural_alerts(mol: Chem.Mol | None) -> list[str]:
     """
     if mol is None:
         return []
+    from molpred.chem.alert_screen import screened
+
     found = set()
-    for entry in _catalog().GetMatches(mol):
+    for entry in screened(_catalog()).matches(mol):  # what _catalog().GetMatches(mol) finds
         origin = entry.GetProp("FilterSet") if "FilterSet" in entry.GetPropList() else ""
         found.add(f"{_catalog_label(origin)}: {entry.GetDescription()}")
     return sorted(found)
@@ -63,8 +65,13 @@ def alerts_column(smiles: Sequence[str | None], standardize: bool = False) -> li
     from molpred.chem.standardize import Standardizer
 
     standardizer = Standardizer() if standardize else None
-    return [SEPARATOR.join(structural_alerts(parse_smiles(text, standardizer)[0]))
-            for text in smiles]
+    return alerts_of([parse_smiles(text, standardizer)[0] for text in smiles])
+
+
+def alerts_of(mols: Sequence[Chem.Mol | None]) -> list[str]:
+    """:func:`alerts_column` for molecules already parsed (and standardized, if wanted):
+    one ``"; "``-joined string per molecule, ``""`` for none or ``None``."""
+    return [SEPARATOR.join(structural_alerts(mol)) for mol in mols]
 
 
 def _catalog_label(origin: str) -> str:

@@ -93,10 +93,22 @@ def druglike_table(smiles: Sequence[object], standardize: bool = True) -> pd.Dat
         rows RDKit rejects.
     """
     standardizer = Standardizer() if standardize else None
+    return druglike_rows([parse_smiles(text, standardizer)[0] for text in smiles])
+
+
+def druglike_rows(mols: Sequence[Chem.Mol | None]) -> pd.DataFrame:
+    """:func:`druglike_table` for molecules already parsed (and standardized): the
+    screening pipeline parses each SMILES once (:mod:`molpred.pipeline.prepare`).
+
+    Args:
+        mols: One molecule per row, ``None`` for a row RDKit rejected.
+
+    Returns:
+        As :func:`druglike_table`: ``len(mols)`` rows, missing values for ``None``.
+    """
     rows: list[dict[str, float | int]] = []
     blocker = quiet_rdkit()  # noqa: F841 - QED's RemoveHs warns on bare H atoms
-    for text in smiles:
-        mol, _ = parse_smiles(text, standardizer)
+    for mol in mols:
         try:
             rows.append(druglike_properties(mol) if mol is not None else {})
         except Exception:  # RDKit C++ errors on exotic molecules: keep the row, leave it empty
@@ -117,4 +129,5 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["DRUGLIKE_COLUMNS", "druglike_properties", "druglike_table", "empty_druglike_table"]
+__all__ = ["DRUGLIKE_COLUMNS", "druglike_properties", "druglike_rows", "druglike_table",
+           "empty_druglike_table"]

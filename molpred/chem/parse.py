@@ -83,10 +83,18 @@ def parse_smiles(
     if mol.GetNumAtoms() == 0:
         return None, "molecule has no atoms"
     if standardizer is not None:
-        try:
-            mol = standardizer(mol)
-        except ValueError as exc:
-            return None, str(exc)
-        if mol.GetNumAtoms() == 0:
-            return None, "no atoms left after standardization"
+        return standardize_parsed(mol, standardizer)
     return mol, ""
+
+
+def standardize_parsed(mol: Chem.Mol, standardizer: Standardizer) -> tuple[Chem.Mol | None, str]:
+    """Standardize a molecule :func:`parse_smiles` made without a standardizer, exactly as
+    ``parse_smiles(text, standardizer)`` would have: ``(mol, "")`` or ``(None, reason)``.
+    ``mol`` itself is left unchanged (the standardizer works on a copy)."""
+    try:
+        out = standardizer(Chem.Mol(mol))
+    except ValueError as exc:
+        return None, str(exc)
+    if out.GetNumAtoms() == 0:
+        return None, "no atoms left after standardization"
+    return out, ""

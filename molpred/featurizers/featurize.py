@@ -164,9 +164,18 @@ def featurize_rows(
         for a row RDKit rejects or that cannot be featurized. Never raises for bad input.
     """
     standardizer = Standardizer() if config.standardize else None
+    parsed = [parse_smiles(s, standardizer) for s in smiles]
+    return featurize_mols([mol for mol, _ in parsed], [error for _, error in parsed], config)
+
+
+def featurize_mols(
+    mols: Sequence[Chem.Mol | None], errors: Sequence[str], config: FeaturizerConfig
+) -> list[tuple[dict[str, np.ndarray] | None, str]]:
+    """:func:`featurize_rows` for molecules already parsed and standardized as ``config``
+    says (:func:`molpred.pipeline.prepare.prepare`): ``errors`` holds the reason of each
+    ``None``. Never raises for bad input."""
     out: list[tuple[dict[str, np.ndarray] | None, str]] = []
-    for s in smiles:
-        mol, error = parse_smiles(s, standardizer)
+    for mol, error in zip(mols, errors, strict=True):
         if mol is None:
             out.append((None, error))
             continue

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from molpred.exceptions import InputError
-from molpred.featurizers.featurize import featurize_smiles
-from molpred.panel import panel_models
-from molpred.predictor import ALERTS_COLUMN, Predictor, _as_frame, _free, error_column, load
+from molpred.panel.runner import SEPARATOR, Panel
+from molpred.pipeline.run import RunOptions
+from molpred.predictor import _as_frame
 from molpred.trust.conformal import check_confidence
 
-SEPARATOR = "."
-"""Between a model's name and its column in the panel table (``tox21.NR-AR``)."""
+__all__ = ["SEPARATOR", "predict_panel"]
 
 
 def predict_panel(
@@ -56,46 +53,12 @@ def predict_panel(
         InputError: as for :meth:`~molpred.predictor.Predictor.predict`, or when two models
             would get the same column prefix.
     """
-    names = [str(m) for m in (models if models is not None else panel_models())]
-    labels = [Path(n).name if Path(n).exists() else n.lower() for n in names]
-    repeated = sorted({label for label in labels if labels.count(label) > 1})
-    if repeated:
-        raise InputError(f"two models would share the column prefix {repeated[0]!r}: give each "
-                         "model once, and model folders distinct names")
     if confidence is not None:
         check_confidence(confidence)  # before any model is loaded
+    panel = Panel(models)
     frame, column = _as_frame(molecules, smiles_col)
-    smiles = frame[column].tolist()
-    out = frame.copy()
-    featurized: dict[str, tuple[list, list[str]]] = {}
-    errors = [""] * len(frame)
-    outputs: dict[str, list[str]] = {}
-    for name, label in zip(names, labels, strict=True):
-        predictor = load(name)
-        outputs[label] = list(predictor.tasks)
-        config = predictor.model.config.featurizer_config
-        key = json.dumps(config.to_dict(), sort_keys=True)
-        if key not in featurized:
-            featurized[key] = featurize_smiles(smiles, config, workers=workers, arrays=True)
-        data, row_errors = featurized[key]
-        table = predictor.predict_with_trust(frame, smiles, data, row_errors, batch_size, device,
-                                             precision, confidence=confidence, alerts=False)
-        for col in _new_columns(predictor, frame, table):
-            out[f"{label}{SEPARATOR}{col}"] = table[col]
-        errors = [old or new for old, new in zip(errors, table[error_column(frame.columns)],
-                                                  strict=True)]
-    from molpred.chem.alerts import alerts_column
-
-    alerts = _free(ALERTS_COLUMN, "", {str(c) for c in out.columns})
-    found = alerts_column(smiles, standardize=True)  # the parent compound, as most models see it
-    out[alerts] = ["" if error else a for a, error in zip(found, errors, strict=True)]
-    out[error_column(frame.columns)] = errors
-    out.attrs["panel"] = {"models": labels, "smiles": column, "alerts": alerts,
-                          "confidence": confidence, "outputs": outputs}
+    options = RunOptions(batch_size, device, precision, confidence)
+    out = panel.report(frame, panel.run_rows(frame[column].tolist(), options, workers),
+                       confidence)
+    out.attrs["panel"]["smiles"] = column
     return out
-
-
-def _new_columns(predictor: Predictor, frame: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    """The columns ``predict`` added to ``frame``, without the error column."""
-    given = set(frame.columns) | {error_column(frame.columns)}
-    return [c for c in table.columns if c not in given]

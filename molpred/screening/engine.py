@@ -15,9 +15,10 @@ SDF) is written in the work folder as chunks finish and moved into place at the 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,21 +27,21 @@ import pandas as pd
 import torch
 
 from molpred import __version__
-from molpred.chem.druglike import DRUGLIKE_COLUMNS, druglike_table, empty_druglike_table
+from molpred.chem.druglike import DRUGLIKE_COLUMNS
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks, write_table
 from molpred.data.formats import WRITE_FORMATS, detect_format
 from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
     PARALLEL_THRESHOLD,
-    collect_featurized,
     default_workers,
-    featurize_smiles,
     slices,
-    start_featurization,
     usable_cores,
 )
 from molpred.inference import check_precision, default_batch_size, resolve_device
+from molpred.panel.runner import Panel
+from molpred.pipeline.features import concat_features, featurize
+from molpred.pipeline.run import RunOptions, predict_features
 from molpred.predictor import Predictor, error_column, load
 from molpred.screening.lock import OutputLock
 from molpred.screening.orphans import orphan_safe_pool
@@ -53,6 +54,12 @@ from molpred.screening.resume import (
 )
 from molpred.screening.selection import RowFilter, TopK
 from molpred.screening.workers import collect_predictions, predicting_pool, start_prediction
+from molpred.trust.conformal import check_confidence
+
+DEFAULT_CONFIDENCE = 0.9
+"""Confidence of the conformal sets and intervals a screen writes by default."""
+SCREEN_COLUMNS = ("full", "minimal")
+"""``screen --columns``: every trust column, or predictions and spread only."""
 
 
 @dataclass
@@ -89,7 +96,7 @@ class ScreenReport:
 
 
 def screen(
-    model: str | Path | Predictor,
+    model: str | Path | Predictor | Panel | None,
     input: str | Path,
     output: str | Path,
     *,
@@ -107,11 +114,17 @@ def screen(
     sort_by: str | None = None,
     ascending: bool = False,
     encoding: str | None = None,
+    confidence: float | None = DEFAULT_CONFIDENCE,
+    columns: str = "full",
 ) -> ScreenReport:
     """Predict every molecule of a (large) file and write the results.
 
     Args:
-        model: A model directory or a loaded :class:`~molpred.predictor.Predictor`.
+        model: A model directory or panel name, a loaded
+            :class:`~molpred.predictor.Predictor`, a :class:`~molpred.panel.runner.Panel`,
+            or ``None`` for the whole panel (shipped models and those added with ``molpred
+            models add``), whose columns are named ``MODEL.COLUMN`` as in the panel table
+            of ``molpred predict``; a panel screens on the CPU.
         input: CSV/TSV (plain or ``.gz``), ``.smi``, SDF or Parquet file.
         output: Output file; its suffix picks the format (``.csv``, ``.csv.gz``, ``.tsv``,
             ``.parquet``, ``.sdf``). Must differ from ``input``. Written at the end, in one
@@ -139,20 +152,27 @@ def screen(
         ascending: With ``top``: keep the lowest values instead of the highest.
         encoding: Text encoding of a CSV/TSV input (default UTF-8, or UTF-16 when the file
             starts with its byte-order mark), e.g. ``latin-1`` for ids with accents.
+        confidence: Conformal sets (``TASK_set``) or intervals (``TASK_lower``/``_upper``)
+            at this confidence; ``None`` for none (models with trust files only).
+        columns: ``full`` (default): the columns :meth:`~molpred.predictor.Predictor.predict`
+            writes: predictions, spread, conformal sets or intervals at ``confidence``, the
+            applicability domain (``max_similarity``, ``embedding_distance``, ``in_domain``)
+            and ``alerts``; ``minimal``: predictions and spread only (the fastest screen).
 
     Returns:
         A :class:`ScreenReport`. Without ``filter``/``top`` the output has every input row
         once, in input order, with all input columns, one float64 column per task (plus
-        ``TASK_std`` for ensembles), ``error``, and with ``druglike`` the drug-likeness
-        columns. With ``filter`` the matching rows, in input order; with ``top`` at most
-        ``top`` rows, best first.
+        ``TASK_std`` for ensembles), with ``columns="full"`` the trust columns, ``error``,
+        and with ``druglike`` the drug-likeness columns. With ``filter`` the matching rows,
+        in input order; with ``top`` at most ``top`` rows, best first.
 
     Raises:
         InputError: missing input, unknown column or format, output = input, a bad filter
             or sort column, ``top`` without ``sort_by`` (or the reverse), or ``resume`` with
             a work folder from a run with other arguments, an unknown or unavailable device,
-            an unknown precision, or an input that already has the drug-likeness columns
-            the screen adds. All are raised before the first chunk is predicted.
+            an unknown precision, an unknown ``columns``, a ``confidence`` not between 0 and
+            1, or an input that already has the drug-likeness columns the screen adds. All
+            are raised before the first chunk is predicted.
         ModelFileError: if ``model`` is neither a molpred model directory nor a readable
             model file.
     """
@@ -161,7 +181,16 @@ def screen(
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                    or batch_size < 1):
         raise InputError(f"batch size must be a whole number of at least 1, not {batch_size!r}")
-    predictor = model if isinstance(model, Predictor) else load(model)
+    if columns not in SCREEN_COLUMNS:
+        raise InputError(f"unknown --columns {columns!r}; use one of {', '.join(SCREEN_COLUMNS)}")
+    full = columns == "full"
+    if full and confidence is not None:
+        check_confidence(confidence)
+    if model is None:
+        model = Panel()
+    runner = model if isinstance(model, Predictor | Panel) else load(model)
+    if isinstance(runner, Panel):
+        device = "cpu"  # each pool worker runs every model of the panel
     input, output = Path(input), Path(output)
     check_output_path(input, output)
     if (top is None) != (sort_by is None):
@@ -176,7 +205,9 @@ def screen(
         from molpred.chem.sniff import check_guessed_smiles_column
 
         check_guessed_smiles_column(first, column, input)
-    template = _template(predictor, first, druglike)
+    options = RunOptions(batch_size or 1, device, precision, confidence if full else None,
+                         domain=full, alerts=full, druglike=druglike)
+    template = _template(runner, first, options)
     errors_col = error_column(in_columns)
     row_filter = RowFilter(filter, template, errors_col) if filter is not None else None
     if top is not None:  # check the column now; the ranking itself happens in _publish
@@ -184,9 +215,10 @@ def screen(
     lock = OutputLock(output)  # a second run on this output is refused here
     try:
         store = ChunkStore(work_folder(output), run_fingerprint(
-            input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
+            input, output, _fingerprint(runner), version=__version__,
             chunk_size=chunk_size, smiles_col=column, precision=precision, druglike=druglike,
-            filter=filter, top=top, sort_by=sort_by, ascending=ascending, encoding=encoding),
+            filter=filter, top=top, sort_by=sort_by, ascending=ascending, encoding=encoding,
+            columns=columns, confidence=confidence if full else None),
             resume=resume)
         resumed = sum(c.rows for c in store.counts)
 
@@ -198,12 +230,12 @@ def screen(
         batch_size = batch_size or default_batch_size(target)
         pool = None
         if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
-            pool = (predicting_pool(predictor.model, workers) if on_cpu
-                    else orphan_safe_pool(workers))
+            pool = predicting_pool(runner, workers) if on_cpu else orphan_safe_pool(workers)
         threads = torch.get_num_threads()
         if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
             torch.set_num_threads(max(1, usable_cores() - workers))
-        job = _Job(predictor, column, batch_size, device, precision, druglike, row_filter,
+        options = dataclasses.replace(options, batch_size=batch_size)
+        job = _Job(runner, column, options, row_filter,
                    TopK(top, sort_by, ascending, errors_col) if top is not None else None,
                    predict_in_pool=pool is not None and on_cpu)
         if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
@@ -249,80 +281,69 @@ def check_output_path(input: Path, output: Path) -> None:
         raise InputError(f"{output}: folder {output.parent} does not exist")
 
 
-def _template(predictor: Predictor, first: pd.DataFrame | None, druglike: bool) -> pd.DataFrame:
-    """A zero-row frame with the output columns and dtypes (to check filters up front)."""
+def _template(runner: Predictor | Panel, first: pd.DataFrame | None, options: RunOptions
+               ) -> pd.DataFrame:
+    """A zero-row frame with the output columns and dtypes (to check filters up front): the
+    pipeline run on no rows, under the first chunk's columns."""
     # the first chunk's own dtypes (input columns are text), so a filter is checked faithfully
     frame = (first.iloc[:0] if first is not None else pd.DataFrame()).reset_index(drop=True)
-    columns = list(frame.columns)
-    if druglike:
-        clash = [c for c in DRUGLIKE_COLUMNS if c in columns]
+    if options.druglike:
+        clash = [c for c in DRUGLIKE_COLUMNS if c in frame.columns]
         if clash:
             raise InputError(f"the input already has column(s) {clash}, which --druglike "
                              "adds; rename them first")
-    for name, spread in predictor.prediction_columns(columns):
-        frame[name] = pd.Series(dtype="float64")
-        if spread is not None:
-            frame[spread] = pd.Series(dtype="float64")
-    frame[error_column(columns)] = pd.Series(dtype=object)
-    if druglike:
-        frame = pd.concat([frame, empty_druglike_table()], axis=1)
-    return frame
+    empty = runner.run_rows([], options, workers=1)  # the columns, no model run
+    return runner.report(frame.iloc[:0], empty)
+
+
+def _fingerprint(runner: Predictor | Panel) -> str:
+    """What identifies the model(s) of a screen, for ``--resume``."""
+    if isinstance(runner, Panel):
+        return runner.fingerprint()
+    return model_fingerprint(runner.path, runner.model)
 
 
 @dataclass
 class _Job:
-    """What happens to each chunk: predict, describe, filter, rank, save."""
+    """What happens to each chunk: run the pipeline, filter, rank, save."""
 
-    predictor: Predictor
+    runner: Predictor | Panel
     column: str
-    batch_size: int
-    device: str
-    precision: str
-    druglike: bool
+    options: RunOptions
     row_filter: RowFilter | None
     ranker: TopK | None
     predict_in_pool: bool = False
-    """The pool's workers featurize and predict (CPU); otherwise they only featurize."""
+    """The pool's workers run the whole pipeline (CPU); otherwise they prepare and featurize
+    and this process predicts (GPU)."""
     sink: TableWriter | None = None
     """The output being written in the work folder, chunk by chunk (no top-K selection)."""
 
-    def start(self, smiles: Sequence[object], pool: Executor | None) -> tuple | None:
-        """Submit the chunk's work (featurization, or featurization and prediction, and the
-        descriptors) to the pool, if any."""
+    def start(self, smiles: Sequence[object], pool: Executor | None) -> Iterator | None:
+        """Submit the chunk's work to the pool, if any."""
         if pool is None:
             return None
-        config = self.predictor.model.config.featurizer_config
-        described = None
-        if self.druglike:
-            parts = slices(smiles)
-            described = pool.map(druglike_table, parts, [config.standardize] * len(parts))
         if self.predict_in_pool:
-            return start_prediction(smiles, config, self.batch_size, self.precision, pool), described
-        return start_featurization(smiles, config, pool), described
+            return start_prediction(smiles, dataclasses.replace(self.options, device="cpu"), pool)
+        parts = slices(smiles)
+        return pool.map(featurize, parts, [self.options.request(self.runner)] * len(parts))
 
-    def _predict(self, chunk: pd.DataFrame, smiles: list, started: tuple | None
+    def _predict(self, chunk: pd.DataFrame, smiles: list, started: Iterator | None
                  ) -> tuple[pd.DataFrame, list[str]]:
-        """The chunk's prediction table and its error column (featurization errors, and rows
-        the model predicted as NaN or infinity)."""
-        predictor = self.predictor
+        """The chunk's output table and its error column (featurization errors, and rows the
+        model predicted as NaN or infinity)."""
+        runner = self.runner
         if self.predict_in_pool:
-            members, row_errors = collect_predictions(started[0], predictor.ensemble_size,
-                                                      len(predictor.tasks))
-            result = predictor.table(chunk, *predictor.summarize(members), row_errors)
-            return result, result[error_column(chunk.columns)].tolist()
-        config = predictor.model.config.featurizer_config
-        if started is not None:
-            data, row_errors = collect_featurized(started[0], arrays=True)
+            predicted = collect_predictions(started, runner)
+        elif started is not None:  # a model on a GPU: the pool featurized
+            predicted = predict_features(runner, concat_features(list(started)), self.options)
         else:
-            data, row_errors = featurize_smiles(smiles, config, workers=1, arrays=True)
-        result = predictor.predict_featurized(chunk, data, row_errors, self.batch_size,
-                                              self.device, self.precision)
+            predicted = runner.run_rows(smiles, self.options, workers=1)
+        result = runner.report(chunk.reset_index(drop=True), predicted)
         return result, result[error_column(chunk.columns)].tolist()  # with non-finite rows
 
     def finish(self, store: ChunkStore, index: int, chunk: pd.DataFrame,
-               started: tuple | None, progress: Callable[[int], None] | None) -> None:
+               started: Iterator | None, progress: Callable[[int], None] | None) -> None:
         """Collect, predict, select and checkpoint chunk ``index``."""
-        config = self.predictor.model.config.featurizer_config
         smiles = readable_smiles(chunk, self.column)
         result, row_errors = self._predict(chunk, smiles, started)
         malformed = chunk.attrs.get(INPUT_ERRORS) or {}
@@ -331,11 +352,6 @@ class _Job:
             for row, reason in malformed.items():
                 result.iat[row, where] = reason
                 row_errors[row] = reason
-        if self.druglike:
-            parts = list(started[1]) if started is not None else [
-                druglike_table(smiles, config.standardize)]
-            described = pd.concat(parts, ignore_index=True) if parts else empty_druglike_table()
-            result = pd.concat([result, described], axis=1)
         unmatched = 0
         kept = result
         if self.row_filter is not None:

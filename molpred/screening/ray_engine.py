@@ -39,8 +39,15 @@ from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import default_workers
 from molpred.inference import check_precision
-from molpred.predictor import Predictor, load
-from molpred.screening.engine import ScreenReport, check_output_path, readable_smiles
+from molpred.pipeline.run import Predicted, RunOptions, run_rows
+from molpred.predictor import Predictor, error_column, load
+from molpred.screening.engine import (
+    DEFAULT_CONFIDENCE,
+    SCREEN_COLUMNS,
+    ScreenReport,
+    check_output_path,
+    readable_smiles,
+)
 from molpred.screening.lock import OutputLock
 from molpred.screening.reaper import Reaper
 from molpred.screening.resume import (
@@ -50,9 +57,12 @@ from molpred.screening.resume import (
     run_fingerprint,
     work_folder,
 )
+from molpred.trust.conformal import check_confidence
 
 RAY_MISSING = "--engine ray needs Ray: pip install 'molpred[distributed]'"
 _ROW, _SMILES = "row", "smiles"
+_EXTRA = "x:"
+"""Prefix of the trust columns in an actor's output batch."""
 
 
 def _import_ray() -> Any:
@@ -65,36 +75,34 @@ def _import_ray() -> Any:
 
 
 class _PredictActor:
-    """Ray Data actor: holds one :class:`Predictor` and maps SMILES batches to predictions.
+    """Ray Data actor: holds one :class:`Predictor` and runs the pipeline of
+    :mod:`molpred.pipeline` (parse once, features, inference, trust) on SMILES batches.
 
     Called with a pandas batch (columns ``row``, ``smiles``); returns NumPy columns ``row``,
-    ``values`` (``float64 [B, T]``), ``spread`` (ensembles only) and ``error`` (str).
+    ``values`` (``float64 [B, T]``), ``spread`` (ensembles only), ``error`` (str) and one
+    ``x:NAME`` column per trust column of :class:`~molpred.pipeline.run.Predicted`.
     """
 
-    def __init__(self, predictor: Any, batch_size: int, device: str, precision: str = "fp32") -> None:
+    def __init__(self, predictor: Any, options: RunOptions) -> None:
         import ray
 
         if isinstance(predictor, ray.ObjectRef):
             predictor = ray.get(predictor)
-        from molpred.featurizers.featurize import featurize_smiles
-        from molpred.inference import predict_members, resolve_device
+        from molpred.pipeline.run import run_rows
 
-        self._featurize, self._predict = featurize_smiles, predict_members
+        self._run = run_rows
         self.predictor: Predictor = predictor
-        self.batch_size = batch_size
-        self.device = resolve_device(device)
-        self.precision = precision
+        self.options = options
 
     def __call__(self, batch: pd.DataFrame) -> dict[str, np.ndarray]:
-        model = self.predictor.model
-        data, errors = self._featurize(batch[_SMILES].tolist(), model.config.featurizer_config,
-                                       workers=1)
-        members = self._predict(model, data, self.batch_size, self.device, self.precision)
-        values, spread = self.predictor.summarize(members)
-        out = {_ROW: batch[_ROW].to_numpy(np.int64), "values": values,
-               "error": np.asarray(errors, dtype=object)}
-        if spread is not None:
-            out["spread"] = spread
+        predicted = self._run(self.predictor, batch[_SMILES].tolist(), self.options, workers=1)
+        out = {_ROW: batch[_ROW].to_numpy(np.int64), "values": predicted.values,
+               "error": np.asarray(predicted.errors, dtype=object)}
+        if predicted.spread is not None:
+            out["spread"] = predicted.spread
+        for name, column in predicted.extra.items():
+            out[_EXTRA + name] = (column if isinstance(column, np.ndarray)
+                                  else np.asarray(column, dtype=object))
         return out
 
 
@@ -133,6 +141,8 @@ def screen_ray(
     progress: Callable[[int], None] | None = None,
     encoding: str | None = None,
     resume: bool = False,
+    confidence: float | None = DEFAULT_CONFIDENCE,
+    columns: str = "full",
 ) -> ScreenReport:
     """Predict every molecule of a (large) file on Ray and write the results incrementally.
 
@@ -170,12 +180,13 @@ def screen_ray(
             ray`` in the fingerprint, so a local run never resumes a Ray run's chunks) and
             the output is moved into place at the end, so a killed driver never leaves a
             partial file at ``output``.
+        confidence, columns: The trust columns, as for the local engine.
 
     Returns:
         A :class:`~molpred.screening.engine.ScreenReport`; the output has every input row
         once, in input order, with all input columns, one column per task (and ``TASK_std``
-        for ensembles) and ``error``: the same rows, columns and values as the local engine
-        writes, up to float32 rounding (< 1e-6).
+        for ensembles), the trust columns and ``error``: the same rows, columns and values as
+        the local engine writes, up to float32 rounding (< 1e-6).
 
     Raises:
         InputError: Ray is not installed (``pip install 'molpred[distributed]'``), missing
@@ -189,6 +200,11 @@ def screen_ray(
     check_output_path(Path(input), Path(output))  # the local engine's checks, before any work
     check_precision(precision)  # here, not first inside every actor
     ray = _import_ray()
+    if columns not in SCREEN_COLUMNS:
+        raise InputError(f"unknown --columns {columns!r}; use one of {', '.join(SCREEN_COLUMNS)}")
+    full = columns == "full"
+    if full and confidence is not None:
+        check_confidence(confidence)
     predictor = model if isinstance(model, Predictor) else load(model)
     if num_actors is not None and num_actors < 1:
         raise InputError(f"num_actors must be at least 1, not {num_actors}")
@@ -200,7 +216,8 @@ def screen_ray(
         store = ChunkStore(work_folder(output), run_fingerprint(
             input, output, model_fingerprint(predictor.path, predictor.model), version=__version__,
             engine="ray", chunk_size=chunk_size, smiles_col=smiles_col, precision=precision,
-            encoding=encoding), resume=resume)
+            encoding=encoding, columns=columns, confidence=confidence if full else None),
+            resume=resume)
         started, reaper = _start_ray(ray, address)
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0)) if device == "auto" or device.startswith("cuda") else 0
@@ -214,9 +231,9 @@ def screen_ray(
         context.print_on_execution_start = False
         predictor_ref = ray.put(predictor)
         udf = {
-            "fn_constructor_kwargs": {"predictor": predictor_ref, "batch_size": batch_size,
-                                      "device": "cuda" if gpus else "cpu",
-                                      "precision": precision},
+            "fn_constructor_kwargs": {"predictor": predictor_ref, "options": RunOptions(
+                batch_size, "cuda" if gpus else "cpu", precision, confidence if full else None,
+                domain=full, alerts=full)},
             "compute": ray.data.ActorPoolStrategy(size=actors),
             "batch_size": batch_size, "batch_format": "pandas",
             "num_cpus": 1, "num_gpus": 1 if gpus else 0,
@@ -256,10 +273,12 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
             blocks.append(ray.put(pd.DataFrame({_ROW: rows, _SMILES: part})))
         staged.append((ray.put(chunk), len(chunk)))
         start += len(chunk)
+    options = udf["fn_constructor_kwargs"]["options"]
+    trust_columns = list(run_rows(predictor, [], options, workers=1).extra)  # names, in order
     results = _Results(
         iter(ray.data.from_pandas_refs(blocks).map_batches(_PredictActor, **udf)
              .iter_batches(batch_size=None, batch_format="numpy")) if blocks else iter(()),
-        len(predictor.tasks), predictor.ensemble_size > 1)
+        len(predictor.tasks), predictor.ensemble_size > 1, trust_columns)
     del blocks
     # the output grows in the work folder and is moved into place at the end, so a killed
     # driver never leaves a well-formed but partial file at the output path
@@ -272,10 +291,12 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
             ref, n = staged.popleft()
             chunk = ray.get(ref)
             del ref
-            values, spread, row_errors = results.take(rows, n)
+            predicted = results.take(rows, n)
+            row_errors = predicted.errors
             for row, reason in (chunk.attrs.get(INPUT_ERRORS) or {}).items():
                 row_errors[row] = reason  # a malformed line: the reader's reason
-            table = predictor.table(chunk, values, spread, row_errors).reset_index(drop=True)
+            table = predictor.report(chunk.reset_index(drop=True), predicted)
+            row_errors = table[error_column(chunk.columns)].tolist()  # with non-finite rows
             errors = sum(1 for e in row_errors if e)
             store.save(store.done, table, ChunkCounts(rows=n, errors=errors, unmatched=0,
                                                       kept=n))
@@ -293,17 +314,21 @@ def _run(ray: Any, predictor: Predictor, chunks: Iterator[pd.DataFrame], smiles_
 class _Results:
     """The actors' output batches, handed out chunk by chunk in row order."""
 
-    def __init__(self, batches: Iterator[dict[str, np.ndarray]], tasks: int, spread: bool) -> None:
+    def __init__(self, batches: Iterator[dict[str, np.ndarray]], tasks: int, spread: bool,
+                 trust_columns: list[str]) -> None:
         self.batches, self.tasks, self.spread = batches, tasks, spread
+        self.trust_columns = trust_columns
         self.pending: list[dict[str, np.ndarray]] = []
         self.available = 0
 
-    def take(self, first_row: int, n: int) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    def take(self, first_row: int, n: int) -> Predicted:
+        """The next ``n`` rows, which must start at row ``first_row`` of the file."""
         while self.available < n:
             batch = next(self.batches)
             self.pending.append(batch)
             self.available += len(batch[_ROW])
-        keys = [_ROW, "values", "error"] + (["spread"] if self.spread else [])
+        keys = ([_ROW, "values", "error"] + (["spread"] if self.spread else [])
+                + [_EXTRA + name for name in self.trust_columns])
         merged = {k: np.concatenate([b[k] for b in self.pending]) if self.pending
                   else np.zeros((0, self.tasks) if k in ("values", "spread") else 0)
                   for k in keys}
@@ -312,5 +337,9 @@ class _Results:
         rest = {k: v[n:] for k, v in merged.items()}
         self.available -= n
         self.pending = [rest] if self.available else []
-        return (merged["values"][:n], merged["spread"][:n] if self.spread else None,
-                [str(e) for e in merged["error"][:n]])
+        extra = {}
+        for name in self.trust_columns:
+            column = merged[_EXTRA + name][:n]
+            extra[name] = column if column.dtype != object else [str(x) for x in column]
+        return Predicted(merged["values"][:n], merged["spread"][:n] if self.spread else None,
+                         extra, [str(e) for e in merged["error"][:n]])

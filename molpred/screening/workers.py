@@ -3,9 +3,10 @@
 On a CPU the D-MPNN forward pass costs about as much as parsing, standardizing and
 featurizing a molecule (about 1 ms each per core for a 34-atom library molecule). So when
 the model runs on the CPU, each pool process runs the whole per-molecule pipeline on its
-slice of rows, with one torch thread: parse -> standardize -> featurize -> batch -> forward.
-Only SMILES go to a worker and only numbers come back (``float64 [M, n, T]`` plus one error
-string per row): no graph is pickled, and the main process is left to read and write.
+slice of rows, with one torch thread: the whole pipeline of :mod:`molpred.pipeline` (parse
+and standardize once -> features -> forward -> trust columns). Only SMILES go to a worker and
+only numbers and short strings come back (a :class:`~molpred.pipeline.run.Predicted`): no
+graph is pickled, and the main process is left to read and write.
 Every core does useful work all the time, instead of the main process waiting for graphs and
 then running the forward pass while the pool idles.
 
@@ -22,78 +23,62 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
 from molpred import allocator
-from molpred.featurizers.featurize import FeaturizerConfig, featurize_rows, slices
-from molpred.inference import predict_members
-from molpred.models.ensemble import Ensemble
-from molpred.models.model import MoleculeModel
+from molpred.featurizers.featurize import slices
+from molpred.pipeline.run import RunOptions
 
-_MODEL: MoleculeModel | Ensemble | None = None
-"""The model of this worker process, set by :func:`_init_worker`."""
+_RUNNER = None
+"""The model (a :class:`~molpred.predictor.Predictor`, trust files included) or the
+:class:`~molpred.panel.runner.Panel` of this worker process, set by :func:`_init_worker`."""
 
 
-def predicting_pool(model: MoleculeModel | Ensemble, workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers hold ``model`` (eval mode, one torch thread each) and end
-    when this process dies (:mod:`molpred.screening.orphans`)."""
+def predicting_pool(runner, workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers hold ``runner`` (a loaded model or a panel; eval mode,
+    one torch thread each) and end when this process dies (:mod:`molpred.screening.orphans`)."""
     from molpred.screening.orphans import orphan_safe_pool
 
-    return orphan_safe_pool(workers, _init_worker, (model,))
+    return orphan_safe_pool(workers, _init_worker, (runner,))
 
 
-def _init_worker(model: MoleculeModel | Ensemble) -> None:
-    global _MODEL
+def _init_worker(runner) -> None:
+    global _RUNNER
     torch.set_num_threads(1)  # the pool has one process per core
     os.environ["MOLPRED_TREE_THREADS"] = "1"  # LightGBM too (tree models, blends)
     threadpool_limits(1)  # NumPy's BLAS too (molpred.models.cpu_gemm)
     allocator.reuse_freed_memory()  # no page faults for each batch's buffers
-    _MODEL = model.eval()
+    for predictor in getattr(runner, "predictors", [runner]):
+        predictor.model.eval()
+    _RUNNER = runner
 
 
-def predict_rows(
-    smiles: Sequence[object], config: FeaturizerConfig, batch_size: int, precision: str
-) -> tuple[np.ndarray, list[str]]:
-    """Featurize and predict ``smiles`` in this worker (see the module docstring).
+def predict_rows(smiles: Sequence[object], options: RunOptions):
+    """Run the pipeline's stages 1-3 on ``smiles`` in this worker (see the module docstring):
+    parse once, featurize, predict, add the trust columns ``options`` asks for.
 
     Returns:
-        ``(members, errors)``: ``float64 [M, len(smiles), T]`` member predictions (NaN for
-        rejected rows) as :func:`molpred.inference.predict_members` gives them, and one
-        error string per row (``""`` when predicted).
+        What the runner's ``run_rows`` gives for ``len(smiles)`` rows: a
+        :class:`~molpred.pipeline.run.Predicted` (or the panel's
+        :class:`~molpred.panel.runner.PanelPredicted`).
 
     Raises:
         RuntimeError: if called outside a pool made by :func:`predicting_pool`.
     """
-    if _MODEL is None:
+    if _RUNNER is None:
         raise RuntimeError("predict_rows runs in a worker of predicting_pool()")
-    rows = featurize_rows(smiles, config)
-    members = predict_members(_MODEL, [arrays for arrays, _ in rows], batch_size, "cpu", precision)
-    return members, [error for _, error in rows]
+    return _RUNNER.run_rows(smiles, options, workers=1)
 
 
-PredictedSlices = Iterator[tuple[np.ndarray, list[str]]]
-
-
-def start_prediction(smiles: Sequence[object], config: FeaturizerConfig, batch_size: int,
-                     precision: str, pool: Executor) -> PredictedSlices:
+def start_prediction(smiles: Sequence[object], options: RunOptions, pool: Executor) -> Iterator:
     """Submit ``smiles`` to a :func:`predicting_pool` now, in slices of
     :data:`~molpred.featurizers.featurize.SLICE_ROWS`; collect later with
     :func:`collect_predictions`."""
     parts = slices(smiles)
-    n = len(parts)
-    return pool.map(predict_rows, parts, [config] * n, [batch_size] * n, [precision] * n)
+    return pool.map(predict_rows, parts, [options] * len(parts))
 
 
-def collect_predictions(results: PredictedSlices, members: int, tasks: int
-                        ) -> tuple[np.ndarray, list[str]]:
-    """Gather the slices of :func:`start_prediction` in input order:
-    ``(float64 [members, N, tasks], errors)``."""
-    parts, errors = [], []
-    for values, slice_errors in results:
-        parts.append(values)
-        errors.extend(slice_errors)
-    if not parts:
-        return np.empty((members, 0, tasks)), errors
-    return np.concatenate(parts, axis=1), errors
+def collect_predictions(results: Iterator, runner):
+    """Gather the slices of :func:`start_prediction` in input order (``runner.concat``)."""
+    return runner.concat(list(results))

@@ -53,10 +53,16 @@ def ecfp4_bits(smiles: Sequence[str | None], standardize: bool = False
     Returns:
         Per SMILES, a sorted ``uint16 [n_on]`` array, or ``None`` when it cannot be parsed.
     """
+    return ecfp4_bits_of(parse_for_model(smiles, standardize))
+
+
+def ecfp4_bits_of(mols: Sequence[Chem.Mol | None]) -> list[np.ndarray | None]:
+    """:func:`ecfp4_bits` for molecules already parsed (and standardized as the model
+    standardizes): a sorted ``uint16 [n_on]`` array per molecule, ``None`` for ``None``."""
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=ECFP_RADIUS, fpSize=ECFP_BITS)
     return [None if mol is None else
             np.asarray(list(generator.GetFingerprint(mol).GetOnBits()), dtype=np.uint16)
-            for mol in parse_for_model(smiles, standardize)]
+            for mol in mols]
 
 
 def _bitvect(bits: np.ndarray) -> DataStructs.ExplicitBitVect:

@@ -185,7 +185,13 @@ class TrustModel:
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(max_similarity float64 [N], embedding_distance float64 [N], in_domain bool [N])``
         for N molecules given as SMILES with member embeddings ``float [M, N, H]``."""
-        similarity = self.fingerprints.max_similarity(ecfp4_bits(smiles, self.standardize))
+        return self.domain_of(ecfp4_bits(smiles, self.standardize), embeddings)
+
+    def domain_of(self, bits: Sequence[np.ndarray | None], embeddings: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`domain` from ECFP4 on-bits already computed on the molecules the model sees
+        (:func:`~molpred.trust.domain.ecfp4_bits_of`; ``None`` for a failed row)."""
+        similarity = self.fingerprints.max_similarity(bits)
         distance = _mean_distance(self.embedding, embeddings)
         return similarity, distance, in_domain(similarity, distance, self.min_similarity,
                                                self.max_distance)

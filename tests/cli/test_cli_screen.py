@@ -77,3 +77,28 @@ def test_an_unreadable_sdf_record_says_why_in_the_error_column(cli, model_dir, t
     assert out["error"].tolist()[0] == ""
     assert "valence" in out["error"].tolist()[1].lower()  # not "empty SMILES"
     assert out["error"].tolist()[1] == out["input_error"].tolist()[1]
+
+
+def test_screen_without_a_model_screens_the_whole_panel(cli, library, tmp_path, monkeypatch):
+    monkeypatch.setenv("MOLPRED_PANEL_DIR", str(tmp_path / "no-user-models"))
+    src, dst = tmp_path / "library.csv", tmp_path / "panel.csv"
+    library.head(12).to_csv(src, index=False)
+    result = cli("screen", "-i", src, "-o", dst, "--columns", "minimal", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(dst)
+    assert len(table) == 12
+    assert {"tox21.NR-AR", "tox21.NR-AR_std", "clintox.CT_TOX", "esol.logS",
+            "hiv.HIV_active"} <= set(table.columns)
+    assert not any(c.endswith(("_set", "in_domain")) or c == "alerts" for c in table.columns)
+
+
+def test_screen_writes_trust_columns_at_the_confidence_asked(cli, model_dir, library, tmp_path):
+    src, dst = tmp_path / "library.csv", tmp_path / "hits.csv"
+    library.to_csv(src, index=False)
+    result = cli("screen", "-m", model_dir, "-i", src, "-o", dst, "--confidence", "0.8",
+                 "--workers", "1")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(dst, keep_default_na=False)
+    assert {"p_np_set", "max_similarity", "in_domain", "alerts"} <= set(table.columns)
+    ok = table["error"] == ""
+    assert table.loc[ok, "p_np_set"].isin(["0", "1", "0,1", "empty"]).all()

@@ -180,10 +180,16 @@ def test_ensemble_spread_columns_never_overwrite_input_columns(ensemble, tox21, 
 
     source, screened = tmp_path / "in.csv", tmp_path / "out.csv"
     frame.to_csv(source, index=False)
-    molpred.screen(out, source, screened, workers=1, filter="SR-MMP_pred_std >= 0")
+    molpred.screen(out, source, screened, workers=1, filter="SR-MMP_pred_std >= 0",
+                   columns="minimal")
     written = pd.read_csv(screened, dtype=str, keep_default_na=False)
-    screen_columns = [c for c in expected if c not in DOMAIN_AND_ALERTS]  # screen: predictions only
+    screen_columns = [c for c in expected if c not in DOMAIN_AND_ALERTS]  # predictions only
     assert list(written.columns) == screen_columns and len(written) == 6
+    molpred.screen(out, source, screened, workers=1, confidence=0.9)  # what predict writes
+    written = pd.read_csv(screened, dtype=str, keep_default_na=False)
+    assert list(written.columns) == list(molpred.load(out).predict(
+        frame, workers=1, confidence=0.9).columns)
+    assert (written["NR-AR_std"] == "mine").all() and (written["SR-MMP_std"] == "keep").all()
     assert (written["NR-AR_std"] == "mine").all() and (written["SR-MMP_std"] == "keep").all()
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import molpred
-from molpred.featurizers.featurize import FeaturizerConfig
+from molpred.chem.druglike import DRUGLIKE_COLUMNS
+from molpred.pipeline.run import RunOptions
 from molpred.screening.workers import predict_rows
 
 ROWS = 2600  # over PARALLEL_THRESHOLD (2,000), so the screen uses a pool
@@ -39,15 +40,17 @@ def test_pool_workers_predict_what_the_main_process_predicts(model, library, tmp
     assert report.rows == ROWS
     got = pd.read_csv(out, keep_default_na=False, dtype={"id": str})
     frame = pd.read_csv(library, keep_default_na=False, dtype=str)
-    expected = molpred.load(model).predict(frame, workers=1, device="cpu")
+    expected = molpred.load(model).predict(frame, workers=1, device="cpu", confidence=0.9)
     assert got["id"].tolist() == frame["id"].tolist()
     assert got["smiles"].tolist() == frame["smiles"].tolist()
     assert got["error"].tolist() == expected["error"].tolist()
     assert (got["error"] != "").sum() == report.errors >= 4  # the messy file's bad rows
     members = molpred.load(model).ensemble_size
-    value_columns = ["NR-AR", "SR-MMP"] + (["NR-AR_std", "SR-MMP_std"] if members > 1 else [])
-    assert [c for c in got.columns if c.startswith(("NR-AR", "SR-MMP"))] == [
-        c for c in expected.columns if c.startswith(("NR-AR", "SR-MMP"))]
+    value_columns = (["NR-AR", "SR-MMP", "max_similarity", "embedding_distance"]
+                     + (["NR-AR_std", "SR-MMP_std"] if members > 1 else []))
+    assert list(got.columns) == list(expected.columns) + list(DRUGLIKE_COLUMNS)
+    for c in ("NR-AR_set", "SR-MMP_set", "in_domain", "alerts"):  # the same trust columns
+        assert got[c].astype(str).tolist() == expected[c].astype(str).tolist(), c
     for c in value_columns:
         a = pd.to_numeric(got[c], errors="coerce").to_numpy()
         b = expected[c].to_numpy(dtype=float)
@@ -58,4 +61,4 @@ def test_pool_workers_predict_what_the_main_process_predicts(model, library, tmp
 
 def test_predict_rows_refuses_outside_a_worker():
     with pytest.raises(RuntimeError, match="predicting_pool"):
-        predict_rows(["CCO"], FeaturizerConfig(), 256, "fp32")
+        predict_rows(["CCO"], RunOptions())

@@ -27,11 +27,7 @@ def predict(
         "--output", "-o", help="Save the predictions here; the suffix picks the format: .csv, "
         ".csv.gz, .tsv, .parquet or .sdf. Default: print a table.", dir_okay=False,
         rich_help_panel=opt.DATA, show_default=False)] = None,
-    confidence: Annotated[float, typer.Option(
-        min=0.01, max=0.99, help="Confidence of the conformal prediction sets "
-        "(classification: TASK_set, the labels that cannot be ruled out) and intervals "
-        "(regression: TASK_lower, TASK_upper), fitted on the model's validation molecules.",
-        rich_help_panel=opt.MODEL)] = 0.9,
+    confidence: opt.Confidence = 0.9,
     device: opt.DeviceOpt = opt.Device.auto,
     batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
     precision: opt.InferencePrecisionOpt = opt.InferencePrecision["fp32"],

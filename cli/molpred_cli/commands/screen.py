@@ -20,6 +20,13 @@ _COUNT_LIMIT = 64 << 20
 an end; larger or compressed libraries are not read twice."""
 
 
+class Columns(str, Enum):
+    """What a screen writes beside the predictions."""
+
+    full = "full"
+    minimal = "minimal"
+
+
 class Engine(str, Enum):
     """Where the screen runs."""
 
@@ -37,13 +44,17 @@ def _count_rows(path: Path) -> int | None:
 
 
 def screen(
-    model: opt.ModelDir,
     input: opt.InputFile,
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="Results file; the suffix picks the format: .csv, .csv.gz, "
         ".tsv, .parquet or .sdf. Must not be the input file. Written when the screen ends; "
         "meanwhile finished chunks are kept in the folder OUTPUT.partial/ (see --resume).",
         dir_okay=False, rich_help_panel=opt.DATA, show_default=False)],
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help=opt.MODEL_HELP + " Default: the whole panel (the shipped models "
+        "and those added with `molpred models add`), columns named MODEL.COLUMN as in "
+        "`molpred predict`; it screens on the CPU.", show_default=False,
+        parser=opt.model_path, metavar="MODEL", rich_help_panel=opt.MODEL)] = None,
     smiles_col: opt.SmilesCol = None,
     chunk_size: Annotated[int, typer.Option(
         help="Molecules read, featurized and saved at a time (bounds the memory used; "
@@ -86,6 +97,13 @@ def screen(
         "(0-1), mol_weight (Da), clogp (Crippen), tpsa (Å²), hbd, hba (Lipinski N-H/O-H and "
         "N+O counts), rotatable_bonds, lipinski_violations (rule of five, 0-4). Usable in "
         "--filter and --sort-by; empty for rows that failed.", SELECT)] = False,
+    confidence: opt.Confidence = 0.9,
+    columns: Annotated[Columns, opt.option(
+        "full: the columns molpred predict writes: predictions, ensemble spread (TASK_std), "
+        "conformal sets or intervals at --confidence (TASK_set, TASK_lower/TASK_upper), the "
+        "applicability domain (max_similarity, embedding_distance, in_domain) and structural "
+        "alerts; minimal: predictions and spread only, the fastest screen.",
+        SELECT)] = Columns.full,
     engine: Annotated[Engine, opt.option(
         "Where to run: local (this machine, all options) or ray (a Ray cluster; --workers, "
         "--filter, --top and --druglike are local-only for now).", opt.SCALE)] = Engine.local,
@@ -93,8 +111,9 @@ def screen(
     """Predict every molecule of a (large) library file and write the results.
 
     The output has every input row once, in input order, with all input columns, one column
-    per task and an `error` column (empty when the row was predicted), unless --filter or
-    --top choose rows. The summary says how many rows were screened, failed and written.
+    per task, the trust columns (see --columns) and an `error` column (empty when the row
+    was predicted), unless --filter or --top choose rows. The summary says how many rows
+    were screened, failed and written.
 
     Example: molpred screen -m runs/tox21 -i library.csv.gz -o hits.parquet --druglike
     --filter "SR-MMP < 0.3" --top 1000 --sort-by qed
@@ -102,10 +121,12 @@ def screen(
     from molpred.exceptions import InputError
 
     settings = dict(smiles_col=smiles_col, chunk_size=chunk_size, batch_size=batch_size,
-                    device=device.value, precision=precision.value, encoding=encoding)
+                    device=device.value, precision=precision.value, encoding=encoding,
+                    confidence=confidence, columns=columns.value)
     with ui.rows_progress("Screening", _count_rows(input)) as advance:
         if engine is Engine.ray:
             local_only = [name for name, used in (
+                ("no --model (the whole panel)", model is None),
                 ("--workers", workers is not None),
                 ("--filter", filter is not None),
                 ("--top", top is not None), ("--sort-by", sort_by is not None),
@@ -125,7 +146,8 @@ def screen(
                                 resume=resume, druglike=druglike, filter=filter, top=top,
                                 sort_by=sort_by, ascending=ascending, **settings)
     ui.plain(_summary(report, top, sort_by, ascending))
-    _descriptor_hint(model, report.rows)
+    if model is not None:
+        _descriptor_hint(model, report.rows)
 
 
 DESCRIPTOR_HINT_ROWS = 10_000
