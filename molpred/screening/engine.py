@@ -15,13 +15,12 @@ SDF) is written in the work folder as chunks finish and moved into place at the 
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import torch
@@ -35,16 +34,14 @@ from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
     PARALLEL_THRESHOLD,
     default_workers,
-    slices,
     usable_cores,
 )
 from molpred.inference import check_precision, default_batch_size, resolve_device
 from molpred.panel.runner import Panel
-from molpred.pipeline.features import concat_features, featurize
-from molpred.pipeline.run import RunOptions, predict_features
+from molpred.pipeline.run import RunOptions
 from molpred.predictor import Predictor, error_column, load
+from molpred.screening.executors import Executor, InProcess, LocalPool, RayActors, import_ray
 from molpred.screening.lock import OutputLock
-from molpred.screening.orphans import orphan_safe_pool
 from molpred.screening.resume import (
     ChunkCounts,
     ChunkStore,
@@ -53,13 +50,16 @@ from molpred.screening.resume import (
     work_folder,
 )
 from molpred.screening.selection import RowFilter, TopK
-from molpred.screening.workers import collect_predictions, predicting_pool, start_prediction
 from molpred.trust.conformal import check_confidence
 
 DEFAULT_CONFIDENCE = 0.9
 """Confidence of the conformal sets and intervals a screen writes by default."""
 SCREEN_COLUMNS = ("full", "minimal")
 """``screen --columns``: every trust column, or predictions and spread only."""
+ENGINES = ("local", "ray")
+"""``screen --engine``: this machine, or a Ray cluster."""
+RAY_BATCH_SIZE = 256
+"""Rows per batch sent to a Ray actor (and per forward pass there) by default."""
 
 
 @dataclass
@@ -116,6 +116,9 @@ def screen(
     encoding: str | None = None,
     confidence: float | None = DEFAULT_CONFIDENCE,
     columns: str = "full",
+    engine: str = "local",
+    address: str | None = None,
+    num_actors: int | None = None,
 ) -> ScreenReport:
     """Predict every molecule of a (large) file and write the results.
 
@@ -158,6 +161,16 @@ def screen(
             writes: predictions, spread, conformal sets or intervals at ``confidence``, the
             applicability domain (``max_similarity``, ``embedding_distance``, ``in_domain``)
             and ``alerts``; ``minimal``: predictions and spread only (the fastest screen).
+        engine: Where the chunks run (:mod:`molpred.screening.executors`): ``local`` (this
+            process, or a pool of ``workers`` processes) or ``ray`` (actors of a Ray cluster,
+            one model copy each, fed batches of ``batch_size`` rows; ``workers`` unused).
+            Everything else (reading, filters, ranking, checkpoints, resume, the output) is
+            the same on both.
+        address: Ray cluster (``ray://host:10001``, ``host:6379`` or ``auto``); default
+            ``RAY_ADDRESS``, else a private local Ray on ``MOLPRED_NUM_WORKERS`` (or all)
+            cores, shut down at the end. An initialized Ray is used as is.
+        num_actors: Ray actors (model copies); default one per GPU of the cluster, else one
+            per CPU.
 
     Returns:
         A :class:`ScreenReport`. Without ``filter``/``top`` the output has every input row
@@ -189,7 +202,11 @@ def screen(
     if model is None:
         model = Panel()
     runner = model if isinstance(model, Predictor | Panel) else load(model)
-    if isinstance(runner, Panel):
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "ray":
+        import_ray()  # says how to install it, before any work
+    if isinstance(runner, Panel) and engine == "local":
         device = "cpu"  # each pool worker runs every model of the panel
     input, output = Path(input), Path(output)
     check_output_path(input, output)
@@ -205,7 +222,10 @@ def screen(
         from molpred.chem.sniff import check_guessed_smiles_column
 
         check_guessed_smiles_column(first, column, input)
-    options = RunOptions(batch_size or 1, device, precision, confidence if full else None,
+    if batch_size is None:
+        batch_size = (RAY_BATCH_SIZE if engine == "ray"
+                      else default_batch_size(resolve_device(device)))
+    options = RunOptions(batch_size, device, precision, confidence if full else None,
                          domain=full, alerts=full, druglike=druglike)
     template = _template(runner, first, options)
     errors_col = error_column(in_columns)
@@ -218,30 +238,19 @@ def screen(
             input, output, _fingerprint(runner), version=__version__,
             chunk_size=chunk_size, smiles_col=column, precision=precision, druglike=druglike,
             filter=filter, top=top, sort_by=sort_by, ascending=ascending, encoding=encoding,
-            columns=columns, confidence=confidence if full else None),
-            resume=resume)
+            columns=columns, confidence=confidence if full else None,
+            **({"engine": "ray"} if engine == "ray" else {})), resume=resume)
         resumed = sum(c.rows for c in store.counts)
 
-        workers = default_workers() if workers is None else max(1, workers)
-        # On the CPU the workers predict too (molpred.screening.workers); with a GPU they only
-        # featurize and the main process runs the forward pass.
-        target = resolve_device(device)
-        on_cpu = target.type == "cpu"
-        batch_size = batch_size or default_batch_size(target)
-        pool = None
-        if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
-            pool = predicting_pool(runner, workers) if on_cpu else orphan_safe_pool(workers)
         threads = torch.get_num_threads()
-        if pool is not None:  # the pool keeps the cores busy: extra OpenMP threads here only spin
-            torch.set_num_threads(max(1, usable_cores() - workers))
-        options = dataclasses.replace(options, batch_size=batch_size)
-        job = _Job(runner, column, options, row_filter,
-                   TopK(top, sort_by, ascending, errors_col) if top is not None else None,
-                   predict_in_pool=pool is not None and on_cpu)
+        executor = _executor(engine, runner, options, batch_size, device, workers, chunk_size,
+                             address, num_actors)
+        job = _Job(runner, column, row_filter,
+                   TopK(top, sort_by, ascending, errors_col) if top is not None else None)
         if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
             job.sink = _open_sink(store, output, column)
         try:
-            pending = None  # (index, chunk, started work): the chunk featurizing in the pool
+            pending = None  # (index, chunk, started work): the chunk the executor is running
             source = itertools.chain([first] if first is not None else [], chunks)
             for index, chunk in enumerate(source):
                 if index < store.done:  # finished by the interrupted run
@@ -249,19 +258,18 @@ def screen(
                         progress(len(chunk))
                     continue
                 chunk = with_local_rows(chunk)
-                started = job.start(readable_smiles(chunk, column), pool)
-                if pending is not None:  # predict chunk k while the pool featurizes chunk k+1
-                    job.finish(store, *pending, progress)
+                started = executor.start(readable_smiles(chunk, column))
+                if pending is not None:  # finish chunk k while the executor runs chunk k+1
+                    job.finish(store, *pending, executor, progress)
                 pending = (index, chunk, started)
             if pending is not None:
-                job.finish(store, *pending, progress)
+                job.finish(store, *pending, executor, progress)
         except BaseException:
             if job.sink is not None:
                 job.sink.close()
             raise
         finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+            executor.close()
             torch.set_num_threads(threads)
         written = _publish(store, output, column, job.ranker, job.sink)
         return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
@@ -305,53 +313,23 @@ def _fingerprint(runner: Predictor | Panel) -> str:
 
 @dataclass
 class _Job:
-    """What happens to each chunk: run the pipeline, filter, rank, save."""
+    """What happens to each chunk after the executor ran it: report, filter, rank, save."""
 
     runner: Predictor | Panel
     column: str
-    options: RunOptions
     row_filter: RowFilter | None
     ranker: TopK | None
-    predict_in_pool: bool = False
-    """The pool's workers run the whole pipeline (CPU); otherwise they prepare and featurize
-    and this process predicts (GPU)."""
     sink: TableWriter | None = None
     """The output being written in the work folder, chunk by chunk (no top-K selection)."""
 
-    def start(self, smiles: Sequence[object], pool: Executor | None) -> Iterator | None:
-        """Submit the chunk's work to the pool, if any."""
-        if pool is None:
-            return None
-        if self.predict_in_pool:
-            return start_prediction(smiles, dataclasses.replace(self.options, device="cpu"), pool)
-        parts = slices(smiles)
-        return pool.map(featurize, parts, [self.options.request(self.runner)] * len(parts))
-
-    def _predict(self, chunk: pd.DataFrame, smiles: list, started: Iterator | None
-                 ) -> tuple[pd.DataFrame, list[str]]:
-        """The chunk's output table and its error column (featurization errors, and rows the
-        model predicted as NaN or infinity)."""
-        runner = self.runner
-        if self.predict_in_pool:
-            predicted = collect_predictions(started, runner)
-        elif started is not None:  # a model on a GPU: the pool featurized
-            predicted = predict_features(runner, concat_features(list(started)), self.options)
-        else:
-            predicted = runner.run_rows(smiles, self.options, workers=1)
-        result = runner.report(chunk.reset_index(drop=True), predicted)
-        return result, result[error_column(chunk.columns)].tolist()  # with non-finite rows
-
-    def finish(self, store: ChunkStore, index: int, chunk: pd.DataFrame,
-               started: Iterator | None, progress: Callable[[int], None] | None) -> None:
-        """Collect, predict, select and checkpoint chunk ``index``."""
-        smiles = readable_smiles(chunk, self.column)
-        result, row_errors = self._predict(chunk, smiles, started)
-        malformed = chunk.attrs.get(INPUT_ERRORS) or {}
-        if malformed:  # the reader's reason, not "empty SMILES"
-            where = result.columns.get_loc(error_column(chunk.columns))
-            for row, reason in malformed.items():
-                result.iat[row, where] = reason
-                row_errors[row] = reason
+    def finish(self, store: ChunkStore, index: int, chunk: pd.DataFrame, started: Any,
+               executor: Executor, progress: Callable[[int], None] | None) -> None:
+        """Collect chunk ``index`` from the executor; report, select and checkpoint it."""
+        result = self.runner.report(chunk.reset_index(drop=True), executor.collect(started))
+        where = result.columns.get_loc(error_column(chunk.columns))
+        for row, reason in (chunk.attrs.get(INPUT_ERRORS) or {}).items():
+            result.iat[row, where] = reason  # a malformed line: the reader's reason
+        row_errors = result.iloc[:, where].tolist()  # with rows predicted as NaN or infinity
         unmatched = 0
         kept = result
         if self.row_filter is not None:
@@ -366,6 +344,22 @@ class _Job:
             self.sink.write(kept)
         if progress is not None:
             progress(len(result))
+
+
+def _executor(engine: str, runner: Predictor | Panel, options: RunOptions, batch_size: int,
+              device: str, workers: int | None, chunk_size: int, address: str | None,
+              num_actors: int | None) -> Executor:
+    """The executor of :mod:`molpred.screening.executors` the arguments ask for. A local pool
+    is used from :data:`~molpred.names.PARALLEL_THRESHOLD` rows per chunk and 2 workers on;
+    while it runs, this process keeps the cores left over (extra OpenMP threads only spin)."""
+    if engine == "ray":
+        return RayActors(runner, options, batch_size, device, address, num_actors)
+    workers = default_workers() if workers is None else max(1, workers)
+    if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
+        on_cpu = resolve_device(device).type == "cpu"
+        torch.set_num_threads(max(1, usable_cores() - workers))
+        return LocalPool(runner, options, workers, on_cpu)
+    return InProcess(runner, options)
 
 
 def readable_smiles(chunk: pd.DataFrame, column: str) -> list:

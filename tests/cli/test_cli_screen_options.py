@@ -52,9 +52,6 @@ def test_resume_flag_after_a_finished_run_starts_afresh(cli, model_dir, src, tmp
     (["--filter", "logS < 1"], ["logS", "known columns"]),
     (["--top", "5"], ["--sort-by"]),
     (["--top", "5", "--sort-by", "qed"], ["qed", "not an output column"]),
-    (["--engine", "ray", "--top", "5", "--sort-by", "p_np"], ["--top, --sort-by",
-                                                              "local-engine"]),
-    (["--engine", "ray", "--druglike"], ["--druglike", "local-engine"]),
     (["--engine", "ray", "--workers", "2"], ["--workers", "local-engine"]),
 ])
 def test_unusable_options_are_one_line_errors(cli, model_dir, src, tmp_path, one_line_error,

@@ -120,6 +120,23 @@ def test_ray_screen_parquet_on_a_running_ray(model_dir, tmp_path):
     assert not list(tmp_path.glob("*.partial"))  # the work folder is gone, its output moved
 
 
+def test_filter_top_and_druglike_give_the_local_engines_rows_on_ray(model_dir, library,
+                                                                    tmp_path):
+    """One engine, two executors: selection and drug-likeness happen after the executor, so
+    Ray writes the local engine's rows, in the same order."""
+    selection = dict(druglike=True, filter="in_domain and qed > 0.3", top=40,
+                     sort_by="SR-MMP", ascending=True)
+    local, distributed = tmp_path / "local.csv", tmp_path / "ray.csv"
+    screen(model_dir, library, local, chunk_size=300, workers=1, **selection)
+    report = screen_ray(model_dir, library, distributed, chunk_size=300, batch_size=64,
+                        device="cpu", num_actors=2, **selection)
+    out = _same(local, distributed, ["NR-AR_pred", "SR-MMP", *DOMAIN, "qed", "mol_weight",
+                                     "clogp", "tpsa"])
+    assert report.written == len(out) == 40
+    assert (out["in_domain"] == "True").all() and (out["qed"].astype(float) > 0.3).all()
+    assert out["SR-MMP"].astype(float).is_monotonic_increasing
+
+
 def test_without_ray_the_error_says_how_to_install_it(model_dir, library, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(InputError, match=r"molpred\[distributed\]"):
@@ -217,8 +234,9 @@ def _killed_work_folder_of_another_run(model_dir, library, tmp_path):
 
     out = tmp_path / "other.csv"
     predictor = molpred.load(model_dir)
-    fingerprint = dict(version=__version__, engine="ray", chunk_size=100, smiles_col=None,
-                       precision="fp32", encoding=None, columns="full", confidence=0.9)
+    fingerprint = dict(version=__version__, engine="ray", chunk_size=100, smiles_col="smiles",
+                       precision="fp32", druglike=False, filter=None, top=None, sort_by=None,
+                       ascending=False, encoding=None, columns="full", confidence=0.9)
     ChunkStore(work_folder(out), run_fingerprint(
         library, out, model_fingerprint(predictor.path, predictor.model), **fingerprint))
     screen_ray(model_dir, library, out, chunk_size=50, device="cpu", resume=True)

@@ -105,8 +105,10 @@ def screen(
         "alerts; minimal: predictions and spread only, the fastest screen.",
         SELECT)] = Columns.full,
     engine: Annotated[Engine, opt.option(
-        "Where to run: local (this machine, all options) or ray (a Ray cluster; --workers, "
-        "--filter, --top and --druglike are local-only for now).", opt.SCALE)] = Engine.local,
+        "Where the molecules are predicted: local (this machine: this process or --workers "
+        "processes) or ray (actors of a Ray cluster, one model copy each: RAY_ADDRESS, else "
+        "a private Ray on the local cores). Every other option works on both.",
+        opt.SCALE)] = Engine.local,
 ) -> None:
     """Predict every molecule of a (large) library file and write the results.
 
@@ -124,27 +126,15 @@ def screen(
                     device=device.value, precision=precision.value, encoding=encoding,
                     confidence=confidence, columns=columns.value)
     with ui.rows_progress("Screening", _count_rows(input)) as advance:
-        if engine is Engine.ray:
-            local_only = [name for name, used in (
-                ("no --model (the whole panel)", model is None),
-                ("--workers", workers is not None),
-                ("--filter", filter is not None),
-                ("--top", top is not None), ("--sort-by", sort_by is not None),
-                ("--druglike", druglike)) if used]
-            if local_only:
-                raise InputError(f"{', '.join(local_only)}: local-engine options for now; "
-                                 "drop them or use --engine local")
-            from molpred.screening.ray_engine import screen_ray  # says itself if Ray is missing
+        if engine is Engine.ray and workers is not None:
+            raise InputError("--workers is a local-engine option; on Ray the actors are the "
+                             "cluster's CPUs (or GPUs)")
+        from molpred.screening.engine import screen as run_screen
 
-            settings["batch_size"] = batch_size or 256  # also Ray Data's block size
-            report = screen_ray(model, input, output, progress=advance, resume=resume,
-                                **settings)
-        else:
-            from molpred.screening.engine import screen as run_screen
-
-            report = run_screen(model, input, output, workers=workers, progress=advance,
-                                resume=resume, druglike=druglike, filter=filter, top=top,
-                                sort_by=sort_by, ascending=ascending, **settings)
+        report = run_screen(model, input, output, workers=workers, progress=advance,
+                            resume=resume, druglike=druglike, filter=filter, top=top,
+                            sort_by=sort_by, ascending=ascending, engine=engine.value,
+                            **settings)
     ui.plain(_summary(report, top, sort_by, ascending))
     if model is not None:
         _descriptor_hint(model, report.rows)
