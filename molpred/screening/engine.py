@@ -54,8 +54,10 @@ from molpred.trust.conformal import check_confidence
 
 DEFAULT_CONFIDENCE = 0.9
 """Confidence of the conformal sets and intervals a screen writes by default."""
-SCREEN_COLUMNS = ("full", "minimal")
-"""``screen --columns``: every trust column, or predictions and spread only."""
+SCREEN_COLUMNS = ("full", "trust", "minimal")
+"""``screen --columns``: what ``predict`` writes; the same without structural alerts (which
+cost about as much as all the rest: ``benchmarks/results/pipeline_stages/``); predictions
+and spread only."""
 ENGINES = ("local", "ray")
 """``screen --engine``: this machine, or a Ray cluster."""
 RAY_BATCH_SIZE = 256
@@ -160,7 +162,9 @@ def screen(
         columns: ``full`` (default): the columns :meth:`~molpred.predictor.Predictor.predict`
             writes: predictions, spread, conformal sets or intervals at ``confidence``, the
             applicability domain (``max_similarity``, ``embedding_distance``, ``in_domain``)
-            and ``alerts``; ``minimal``: predictions and spread only (the fastest screen).
+            and ``alerts``; ``trust``: the same without ``alerts`` (structural alerts cost
+            about 3.9 ms per molecule and core, as much as everything else together);
+            ``minimal``: predictions and spread only (the fastest screen).
         engine: Where the chunks run (:mod:`molpred.screening.executors`): ``local`` (this
             process, or a pool of ``workers`` processes) or ``ray`` (actors of a Ray cluster,
             one model copy each, fed batches of ``batch_size`` rows; ``workers`` unused).
@@ -196,7 +200,7 @@ def screen(
         raise InputError(f"batch size must be a whole number of at least 1, not {batch_size!r}")
     if columns not in SCREEN_COLUMNS:
         raise InputError(f"unknown --columns {columns!r}; use one of {', '.join(SCREEN_COLUMNS)}")
-    full = columns == "full"
+    full = columns != "minimal"  # the trust columns: conformal, domain (and alerts)
     if full and confidence is not None:
         check_confidence(confidence)
     if model is None:
@@ -226,7 +230,7 @@ def screen(
         batch_size = (RAY_BATCH_SIZE if engine == "ray"
                       else default_batch_size(resolve_device(device)))
     options = RunOptions(batch_size, device, precision, confidence if full else None,
-                         domain=full, alerts=full, druglike=druglike)
+                         domain=full, alerts=columns == "full", druglike=druglike)
     template = _template(runner, first, options)
     errors_col = error_column(in_columns)
     row_filter = RowFilter(filter, template, errors_col) if filter is not None else None

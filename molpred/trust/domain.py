@@ -24,6 +24,9 @@ from rdkit.Chem import rdFingerprintGenerator
 
 ECFP_RADIUS = 2
 ECFP_BITS = 2048
+SIMILARITY_BLOCK = 4_000_000
+"""Most (query, training molecule) similarities held at once by
+:meth:`FingerprintIndex.max_similarity` (32 MB of float64)."""
 EMBEDDING_COMPONENTS = 16
 """Principal components of the training embeddings the distance is measured in."""
 VAL_IN_DOMAIN = 0.9
@@ -87,6 +90,8 @@ class FingerprintIndex:
                         else np.zeros(0, dtype=np.uint16))
         self.offsets = np.cumsum([0] + [len(b) for b in kept]).astype(np.int64)
         self._vects = [_bitvect(b) for b in kept]
+        self._by_bit = None  # built on first use by max_similarity
+        self._counts = None
 
     def __len__(self) -> int:
         return len(self._vects)
@@ -103,9 +108,47 @@ class FingerprintIndex:
     def max_similarity(self, bits: Sequence[np.ndarray | None]) -> np.ndarray:
         """Highest Tanimoto similarity of each query to the indexed molecules.
 
+        Computed for blocks of queries at once as a sparse product (SciPy CSR): the common
+        on-bits ``c`` of every (query, training molecule) pair, then ``c / (a + b - c)``
+        (Tanimoto on bit vectors, as RDKit's ``BulkTanimotoSimilarity``, which
+        :meth:`max_similarity_rdkit` uses and the tests compare with), without a Python
+        list of N similarities per query.
+
         Returns:
             ``float64 [len(bits)]`` in [0, 1]; NaN for ``None`` queries or an empty index.
         """
+        out = np.full(len(bits), np.nan)
+        rows = [i for i, b in enumerate(bits) if b is not None]
+        if not self._vects or not rows:
+            return out
+        from scipy import sparse
+
+        if self._by_bit is None:  # [2048, N] on-bits, and the on-bit count of each molecule
+            ones = np.ones(len(self.indices), dtype=np.float32)
+            train = sparse.csr_matrix((ones, self.indices.astype(np.int32), self.offsets),
+                                      shape=(len(self), ECFP_BITS))
+            self._by_bit = train.T.tocsr()
+            self._counts = np.diff(self.offsets).astype(np.float64)
+        block = max(16, min(512, SIMILARITY_BLOCK // len(self)))  # bounded memory
+        for start in range(0, len(rows), block):
+            part = rows[start:start + block]
+            queries = [bits[i] for i in part]
+            offsets = np.cumsum([0] + [len(q) for q in queries])
+            matrix = sparse.csr_matrix(
+                (np.ones(offsets[-1], dtype=np.float32),
+                 np.concatenate(queries).astype(np.int32), offsets),
+                shape=(len(queries), ECFP_BITS))
+            common = (matrix @ self._by_bit).toarray().astype(np.float64)  # whole numbers
+            sizes = np.diff(offsets).astype(np.float64)
+            union = sizes[:, None] + self._counts[None, :] - common
+            with np.errstate(invalid="ignore", divide="ignore"):
+                similarity = np.where(union > 0, common / union, 0.0)
+            out[part] = similarity.max(axis=1)
+        return out
+
+    def max_similarity_rdkit(self, bits: Sequence[np.ndarray | None]) -> np.ndarray:
+        """:meth:`max_similarity` by RDKit's ``BulkTanimotoSimilarity``, one query at a
+        time (the reference; about 4x slower)."""
         out = np.full(len(bits), np.nan)
         if not self._vects:
             return out

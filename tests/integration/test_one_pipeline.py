@@ -143,3 +143,15 @@ def test_screen_without_a_model_runs_the_panel_as_predict_does(tmp_path, tox21, 
     for column in ("tox21.NR-AR", "esol.logS", "esol.logS_upper", "hiv.max_similarity"):
         np.testing.assert_allclose(screened[column], kept[column], rtol=1e-5, atol=1e-7)
     assert screened["alerts"].tolist() == kept["alerts"].tolist()
+
+
+def test_screen_trust_columns_are_full_without_alerts(tmp_path, tox21):
+    source = tmp_path / "lib.csv"
+    tox21[["smiles"]].iloc[:30].to_csv(source, index=False)
+    full, trust = tmp_path / "full.csv", tmp_path / "trust.csv"
+    screen("bbbp", source, full, workers=1)
+    screen("bbbp", source, trust, workers=1, columns="trust")
+    a, b = pd.read_csv(full), pd.read_csv(trust)
+    assert "alerts" in a.columns and "alerts" not in b.columns
+    assert list(b.columns) == [c for c in a.columns if c != "alerts"]
+    np.testing.assert_allclose(a["max_similarity"], b["max_similarity"])

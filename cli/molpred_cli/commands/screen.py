@@ -24,6 +24,7 @@ class Columns(str, Enum):
     """What a screen writes beside the predictions."""
 
     full = "full"
+    trust = "trust"
     minimal = "minimal"
 
 
@@ -102,7 +103,9 @@ def screen(
         "full: the columns molpred predict writes: predictions, ensemble spread (TASK_std), "
         "conformal sets or intervals at --confidence (TASK_set, TASK_lower/TASK_upper), the "
         "applicability domain (max_similarity, embedding_distance, in_domain) and structural "
-        "alerts; minimal: predictions and spread only, the fastest screen.",
+        "alerts; trust: the same without alerts (alerts cost about as much per molecule as "
+        "everything else together); minimal: predictions and spread only, the fastest "
+        "screen.",
         SELECT)] = Columns.full,
     engine: Annotated[Engine, opt.option(
         "Where the molecules are predicted: local (this machine: this process or --workers "

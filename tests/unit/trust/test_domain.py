@@ -57,3 +57,18 @@ def test_a_salt_is_compared_as_its_parent_when_the_model_standardizes():
     with_std = index.max_similarity(ecfp4_bits([salt, parent], standardize=True))
     assert with_std[0] == with_std[1] == 1.0
     assert index.max_similarity(ecfp4_bits([salt]))[0] < 1.0  # as written, the salt differs
+
+
+def test_the_sparse_similarity_is_rdkits_tanimoto_on_real_molecules(tox21, monkeypatch):
+    """Training: 1,500 Tox21 molecules; queries: 700 others (and a failed row), in blocks
+    small enough that several are used."""
+    import molpred.trust.domain as domain
+
+    monkeypatch.setattr(domain, "SIMILARITY_BLOCK", 1_500 * 40)  # blocks of 40 queries
+    smiles = tox21["smiles"].tolist()
+    index = FingerprintIndex(ecfp4_bits(smiles[:1500]))
+    queries = ecfp4_bits(smiles[3000:3700] + ["not smiles"])
+    fast, reference = index.max_similarity(queries), index.max_similarity_rdkit(queries)
+    assert np.isnan(fast[-1]) and np.isnan(reference[-1])
+    np.testing.assert_allclose(fast[:-1], reference[:-1], rtol=0, atol=1e-12)
+    assert 0.05 < np.nanmin(fast) and np.nanmedian(fast) < 0.6  # a real spread
