@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from molpred.featurizers.featurize import default_workers, slices
 from molpred.names import PARALLEL_THRESHOLD
 from molpred.pipeline.columns import ALERTS_COLUMN
 from molpred.pipeline.features import RowFeatures, compute_features
-from molpred.pipeline.prepare import Prepared, prepare, standardized
+from molpred.pipeline.prepare import prepare, standardized
 from molpred.pipeline.run import Predicted, RunOptions, concat_predicted, predict_features
 from molpred.predictor import Predictor, _free, error_column, load
 
@@ -89,13 +88,31 @@ class Panel:
 
     def run_rows(self, smiles: Sequence[object], options: RunOptions,
                  workers: int | None = None) -> PanelPredicted:
-        """Stages 1-3 of every model for ``smiles`` (prepared by a process pool of ``workers``
-        for inputs of :data:`~molpred.names.PARALLEL_THRESHOLD` rows or more).
+        """Stages 1-3 of every model for ``smiles``, slice by slice (so only one slice's
+        molecules are alive at a time); inputs of :data:`~molpred.names.PARALLEL_THRESHOLD`
+        rows or more go to a pool of ``workers`` processes that each hold the panel
+        (:mod:`molpred.screening.workers`), as a screen's chunks do.
 
         Raises:
-            InputError: as :func:`~molpred.pipeline.run.predict_features`.
+            InputError: as :func:`~molpred.pipeline.run.predict_features`, or for
+                ``MOLPRED_NUM_WORKERS`` that is not a whole number.
         """
-        given = _prepare(smiles, workers)
+        workers = default_workers() if workers is None else max(1, workers)
+        if workers > 1 and len(smiles) >= PARALLEL_THRESHOLD:
+            from molpred.screening.workers import predicting_pool, start_prediction
+
+            pool = predicting_pool(self, workers)
+            try:
+                return self.concat(list(start_prediction(
+                    smiles, replace(options, device="cpu"), pool)))
+            finally:
+                pool.shutdown(cancel_futures=True)
+        return self.concat([self._run_slice(part, options) for part in slices(smiles)]
+                           or [self._run_slice([], options)])  # no rows: the columns
+
+    def _run_slice(self, smiles: Sequence[object], options: RunOptions) -> PanelPredicted:
+        """Stages 1-3 of every model for one slice, in this process."""
+        given = prepare(smiles, standardize=False)
         parents = None
         if options.alerts or options.druglike or any(
                 p.model.config.featurizer_config.standardize for p in self.predictors):
@@ -162,14 +179,3 @@ class Panel:
         out.attrs["panel"] = {"models": list(self.labels), "alerts": alerts,
                               "confidence": confidence, "outputs": outputs}
         return out
-
-
-def _prepare(smiles: Sequence[object], workers: int | None) -> Prepared:
-    """Stage 1 on the molecules as given, by a process pool for large inputs."""
-    workers = default_workers() if workers is None else max(1, workers)
-    if workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
-        return prepare(smiles, standardize=False)
-    parts = slices(smiles)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(prepare, parts, [False] * len(parts)))
-    return Prepared([m for p in done for m in p.mols], [e for p in done for e in p.errors], False)

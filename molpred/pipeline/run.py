@@ -146,8 +146,10 @@ def run_rows(predictor: Predictor, smiles: Sequence[object], options: RunOptions
     """
     request = options.request(predictor)
     workers = default_workers() if workers is None else max(1, workers)
-    if workers == 1 or len(smiles) < PARALLEL_THRESHOLD:
-        features = featurize(smiles, request)
+    if workers == 1 or len(smiles) < PARALLEL_THRESHOLD:  # slice by slice: the molecules of
+        # one slice at a time are alive, not those of the whole input
+        features = concat_features([featurize(part, request) for part in slices(smiles)]
+                                   or [featurize([], request)])  # no rows: the columns
     else:
         parts = slices(smiles)
         with ProcessPoolExecutor(max_workers=workers) as pool:

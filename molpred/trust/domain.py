@@ -24,9 +24,9 @@ from rdkit.Chem import rdFingerprintGenerator
 
 ECFP_RADIUS = 2
 ECFP_BITS = 2048
-SIMILARITY_BLOCK = 4_000_000
+SIMILARITY_BLOCK = 1_000_000
 """Most (query, training molecule) similarities held at once by
-:meth:`FingerprintIndex.max_similarity` (32 MB of float64)."""
+:meth:`FingerprintIndex.max_similarity` (8 MB of float64)."""
 EMBEDDING_COMPONENTS = 16
 """Principal components of the training embeddings the distance is measured in."""
 VAL_IN_DOMAIN = 0.9
