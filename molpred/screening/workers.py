@@ -11,7 +11,7 @@ Every core does useful work all the time, instead of the main process waiting fo
 then running the forward pass while the pool idles.
 
 With a GPU the forward pass stays in the main process (one CUDA context), and the pool only
-featurizes (:func:`molpred.featurizers.featurize.start_featurization`).
+runs stages 1-2 (:func:`molpred.pipeline.features.featurize`; :mod:`molpred.screening.executors`).
 
 The model reaches each worker once, through the pool initializer (inherited by ``fork`` on
 Linux, pickled in-process by ``spawn``/``forkserver``; never read from an untrusted file).
