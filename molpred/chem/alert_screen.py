@@ -3,9 +3,11 @@ what a screen can afford.
 
 Checking every PAINS, Brenk and NIH entry (765) against a molecule takes RDKit about 7 ms
 per library molecule, more than everything else a screen does. Most entries cannot match:
-their query needs a bond path or ring the molecule lacks. As in RDKit's own
-``SubstructLibrary`` (Landrum, "Substructure screening", RDKit blog 2019), each entry's query
-gets a pattern fingerprint (``Chem.PatternFingerprint``, 2048 bits); a molecule can only
+their query needs a bond path or ring the molecule lacks. As RDKit's own
+``rdSubstructLibrary.SubstructLibrary`` screens queries (G. Landrum, "Fingerprint-based
+substructure screening", RDKit blog: ``FP(query) & FP(mol) == FP(query)`` whenever the query
+is a substructure of the molecule), each entry's query gets a pattern fingerprint
+(``Chem.PatternFingerprint``, 2048 bits); a molecule can only
 match an entry whose query bits are all set in the molecule's own pattern fingerprint, so
 only those entries (about 170 of 765 for library molecules) are run through RDKit's matcher.
 The answers are RDKit's: the screen only skips entries that cannot match
