@@ -89,12 +89,12 @@ class FingerprintIndex:
         self.indices = (np.concatenate(kept).astype(np.uint16) if kept
                         else np.zeros(0, dtype=np.uint16))
         self.offsets = np.cumsum([0] + [len(b) for b in kept]).astype(np.int64)
-        self._vects = [_bitvect(b) for b in kept]
+        self._vects = None  # RDKit bit vectors, only for max_similarity_rdkit
         self._by_bit = None  # built on first use by max_similarity
         self._counts = None
 
     def __len__(self) -> int:
-        return len(self._vects)
+        return len(self.offsets) - 1
 
     def arrays(self) -> dict[str, np.ndarray]:
         """``{"fp_indices": uint16 [total], "fp_offsets": int64 [n + 1]}`` for saving."""
@@ -102,8 +102,11 @@ class FingerprintIndex:
 
     @classmethod
     def from_arrays(cls, indices: np.ndarray, offsets: np.ndarray) -> FingerprintIndex:
-        """Rebuild from :meth:`arrays`."""
-        return cls([indices[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)])
+        """Rebuild from :meth:`arrays` (the arrays are taken as they are)."""
+        index = cls([])
+        index.indices = np.asarray(indices, dtype=np.uint16)
+        index.offsets = np.asarray(offsets, dtype=np.int64)
+        return index
 
     def max_similarity(self, bits: Sequence[np.ndarray | None]) -> np.ndarray:
         """Highest Tanimoto similarity of each query to the indexed molecules.
@@ -119,7 +122,7 @@ class FingerprintIndex:
         """
         out = np.full(len(bits), np.nan)
         rows = [i for i, b in enumerate(bits) if b is not None]
-        if not self._vects or not rows:
+        if not len(self) or not rows:
             return out
         from scipy import sparse
 
@@ -150,8 +153,11 @@ class FingerprintIndex:
         """:meth:`max_similarity` by RDKit's ``BulkTanimotoSimilarity``, one query at a
         time (the reference; about 4x slower)."""
         out = np.full(len(bits), np.nan)
-        if not self._vects:
+        if not len(self):
             return out
+        if self._vects is None:
+            self._vects = [_bitvect(self.indices[self.offsets[i]:self.offsets[i + 1]])
+                           for i in range(len(self))]
         for i, query in enumerate(bits):
             if query is not None:
                 out[i] = max(DataStructs.BulkTanimotoSimilarity(_bitvect(query), self._vects))
