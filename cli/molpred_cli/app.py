@@ -24,6 +24,7 @@ from molpred_cli.commands import (
     explain,
     models,
     predict,
+    pretrain,
     screen,
     serve,
     train,
@@ -91,6 +92,7 @@ app.command(no_args_is_help=True)(benchmark.benchmark)
 app.command(no_args_is_help=True)(tune.tune)
 app.command(no_args_is_help=True)(calibrate.calibrate)
 app.command(no_args_is_help=True)(embed.embed)
+app.command(no_args_is_help=True)(pretrain.pretrain)
 app.command()(serve.serve)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")

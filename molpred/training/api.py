@@ -51,6 +51,24 @@ def default_model(data: str | Path) -> str:
     return DEFAULT_MODEL
 
 
+def _pretrained_params(model: str, pretrained: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Encoder settings for fine-tuning ``pretrained`` as ``model`` (see
+    :func:`molpred.pretraining.backbone.fine_tune_params`).
+
+    Raises:
+        ModelFileError: if the backbone is missing or corrupt.
+        InputError: if ``model`` is another encoder than the backbone's, or ``overrides``
+            change its architecture.
+    """
+    from molpred.pretraining.backbone import fine_tune_params, load_backbone
+
+    backbone = load_backbone(pretrained)
+    if model.lower() != backbone.encoder:
+        raise InputError(f"the pretrained backbone {pretrained} is a {backbone.encoder} encoder; "
+                         f"train it with --model {backbone.encoder}, not {model}")
+    return fine_tune_params(backbone, overrides)
+
+
 def train_prepared(
     prepared: PreparedDataset,
     split: dict,
@@ -120,6 +138,8 @@ def train_prepared(
                           tree_params)]
         trained = fits[0].model
     else:
+        if settings.pretrained is not None:
+            encoder_params = _pretrained_params(model, settings.pretrained, encoder_params)
         config = ModelConfig.build(
             model, prepared.tasks, prepared.task_type, encoder_params, head_params,
             extra_features=prepared.featurizer.extra_features,
@@ -216,6 +236,9 @@ def train(
     time_budget: float | None = None,
     folds: int = 3,
     progress_message: Callable[[str], None] | None = None,
+    pretrained: str | None = None,
+    encoder_lr_ratio: float = 1.0,
+    freeze_encoder: bool = False,
 ) -> TrainResult:
     """Train a model on a dataset and score it on validation and test rows.
 
@@ -278,6 +301,11 @@ def train(
             type (and whether it was given, from the card or inferred from the labels), then
             for a network every epoch (:meth:`~molpred.training.progress.EpochReport.line`),
             for ``auto`` every finished candidate and fold.
+        pretrained: Fine-tune a pretrained backbone (``molpred-base``, shipped; or a folder
+            written by ``molpred pretrain``) instead of starting the encoder from random
+            weights; ``model`` defaults to the backbone's encoder (``dmpnn``).
+        encoder_lr_ratio: The encoder's learning rate as a multiple of ``lr``.
+        freeze_encoder: Train the head only (the pretrained encoder as a fixed featurizer).
 
     Returns:
         A :class:`TrainResult`.
@@ -292,8 +320,11 @@ def train(
         TrainingError: if training diverged (the model predicts NaN or infinity). All are
             :class:`~molpred.exceptions.MolpredError`.
     """
-    model = model or default_model(data)
+    model = model or (DEFAULT_MODEL if pretrained is not None else default_model(data))
     kind = model.lower()
+    if pretrained is not None and kind in (AUTO_MODEL, *TREE_MODELS):
+        raise InputError(f"--from-pretrained fine-tunes a network; --model {kind} does not take "
+                         f"it (use --model {DEFAULT_MODEL})")
     if kind not in MODEL_FAMILIES:
         from molpred.exceptions import UnknownNameError
 
@@ -328,8 +359,11 @@ def train(
     settings = FitSettings(epochs=chosen["epochs"], patience=patience, batch_size=batch_size, lr=lr,
                            seed=seed, device=device, progress=progress, precision=precision,
                            class_weight=class_weight, devices=devices, num_nodes=num_nodes,
-                           strategy=strategy, min_epochs=min_epochs)
+                           strategy=strategy, min_epochs=min_epochs, pretrained=pretrained,
+                           encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder)
     check_settings(settings)  # before the slow featurization
+    if pretrained is not None:  # a missing or corrupt backbone fails before featurization
+        chosen["encoder_params"] = _pretrained_params(model, pretrained, chosen["encoder_params"])
     if kind in TREE_MODELS:
         if ensemble_size is None:
             chosen["ensemble_size"] = TREE_MEMBERS

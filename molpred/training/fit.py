@@ -53,6 +53,12 @@ class FitSettings:
             1.5 MB per epoch for the default D-MPNN).
         max_seconds: Stop after this much training time (Lightning ``max_time``); the best
             epoch so far is kept. ``None``: no limit.
+        pretrained: Start the encoder from this pretrained backbone (a shipped name such as
+            ``molpred-base``, or a folder; :mod:`molpred.pretraining.backbone`) instead of
+            random weights; the head starts random.
+        encoder_lr_ratio: The encoder's learning rate as a multiple of ``lr`` (e.g. 0.1 to
+            move pretrained weights less than the new head).
+        freeze_encoder: Train the head only; the encoder keeps its starting weights.
     """
 
     epochs: int = 50
@@ -71,6 +77,9 @@ class FitSettings:
     min_epochs: int = 0
     keep_every_epoch: bool = False
     max_seconds: float | None = None
+    pretrained: str | None = None
+    encoder_lr_ratio: float = 1.0
+    freeze_encoder: bool = False
 
 
 MAX_POS_WEIGHT = 50.0
@@ -94,7 +103,8 @@ def positive_weights(y: np.ndarray) -> torch.Tensor:
 
 
 def check_settings(settings: FitSettings) -> None:
-    """Raise :class:`InputError` for an unknown precision, class weighting or strategy."""
+    """Raise :class:`InputError` for an unknown precision, class weighting or strategy, or
+    an encoder learning-rate ratio that is not positive."""
     if settings.precision not in TRAIN_PRECISIONS:
         raise InputError(f"unknown precision {settings.precision!r}; use one of "
                          f"{', '.join(TRAIN_PRECISIONS)}")
@@ -102,6 +112,9 @@ def check_settings(settings: FitSettings) -> None:
         raise InputError(f"unknown class weighting {settings.class_weight!r}; use none or balanced")
     if settings.strategy not in STRATEGIES:
         raise InputError(f"unknown strategy {settings.strategy!r}; use auto or ddp")
+    if not settings.encoder_lr_ratio > 0:
+        raise InputError(f"the encoder's learning-rate ratio must be positive, not "
+                         f"{settings.encoder_lr_ratio}")
 
 
 @dataclass
@@ -179,6 +192,12 @@ def fit_model(
     if not train_data or not val_data:
         raise InputError("the train and val parts of the split need at least one valid molecule each")
     model = MoleculeModel(config)
+    if settings.pretrained is not None:
+        from molpred.pretraining.backbone import load_backbone
+
+        model.encoder.load_state_dict(load_backbone(settings.pretrained).state)
+    if settings.freeze_encoder:
+        model.encoder.requires_grad_(False)
     model.set_scalers(
         torch.cat([d.mol_features for d in train_data]) if config.extra_features else None,
         torch.cat([d.y for d in train_data]),
@@ -190,7 +209,7 @@ def fit_model(
     val_loader = DataLoader(with_val_index(val_data), batch_size=max(256, settings.batch_size))
     module = MoleculeLightningModule(
         model, lr=settings.lr, max_epochs=settings.epochs, steps_per_epoch=len(train_loader),
-        weight_decay=settings.weight_decay,
+        weight_decay=settings.weight_decay, encoder_lr_ratio=settings.encoder_lr_ratio,
         pos_weight=(positive_weights(prepared.y[_valid_rows(prepared, split["train"])])
                     if settings.class_weight == "balanced" and config.task_type == "classification"
                     else None),

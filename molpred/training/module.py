@@ -44,12 +44,14 @@ class MoleculeLightningModule(L.LightningModule):
         steps_per_epoch: Optimizer steps per epoch (batches of one rank).
         weight_decay: Adam L2 penalty.
         pos_weight: See above.
+        encoder_lr_ratio: The encoder's learning rate as a multiple of ``lr`` (fine-tuning a
+            pretrained encoder); frozen parameters (``requires_grad=False``) are left out.
     """
 
     def __init__(
         self, model: MoleculeModel, lr: float = 1e-3, warmup_epochs: float = 2.0,
         max_epochs: int = 50, steps_per_epoch: int = 1, weight_decay: float = 0.0,
-        pos_weight: torch.Tensor | None = None,
+        pos_weight: torch.Tensor | None = None, encoder_lr_ratio: float = 1.0,
     ) -> None:
         super().__init__()
         self.model = model
@@ -57,6 +59,7 @@ class MoleculeLightningModule(L.LightningModule):
         self.steps_per_epoch = max(1, steps_per_epoch)
         self.weight_decay = weight_decay
         self.pos_weight = pos_weight
+        self.encoder_lr_ratio = encoder_lr_ratio
         self._val_pred: list[torch.Tensor] = []
         self._val_true: list[torch.Tensor] = []
         self._val_idx: list[torch.Tensor] = []
@@ -121,7 +124,13 @@ class MoleculeLightningModule(L.LightningModule):
         """Adam (Kingma & Ba 2015) with the per-step Noam-like schedule of the module
         docstring (after Vaswani et al. 2017, as Chemprop uses it): factor 0.1 -> 1 over the
         warm-up steps, then ``exp``-decay to 0.1 at the last step."""
-        opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        encoder = [p for p in self.model.encoder.parameters() if p.requires_grad]
+        others = [p for name, p in self.model.named_parameters()
+                  if p.requires_grad and not name.startswith("encoder.")]
+        groups = [{"params": others}]
+        if encoder:
+            groups.append({"params": encoder, "lr": self.lr * self.encoder_lr_ratio})
+        opt = torch.optim.Adam(groups, lr=self.lr, weight_decay=self.weight_decay)
         steps_per_epoch = self.steps_per_epoch
         if self._trainer is not None and self.trainer.max_epochs:  # per rank under DDP
             estimated = self.trainer.estimated_stepping_batches

@@ -15,7 +15,10 @@ from molpred_cli import output as ui
 def embed(
     smiles: Annotated[list[str] | None, typer.Argument(
         help="SMILES to embed, each quoted.", metavar="SMILES", show_default=False)] = None,
-    model: opt.ModelDir = ...,
+    model: Annotated[str, typer.Option(
+        "--model", "-m", help=opt.MODEL_HELP + " Or a pretrained backbone: molpred-base "
+        "(shipped), or a folder written by molpred pretrain.", show_default=False,
+        metavar="MODEL", rich_help_panel=opt.MODEL)] = ...,
     input: opt.InputFile = None,
     smiles_col: opt.SmilesCol = None,
     encoding: opt.Encoding = None,
@@ -27,24 +30,26 @@ def embed(
     workers: opt.Workers = None,
 ) -> None:
     """Write a network's learned molecule embeddings (what its encoder hands the prediction
-    head; the members' mean for an ensemble) as columns emb_0, emb_1, ..., one row per input
-    row with its input columns and an error column: features for your own scikit-learn
-    models, clustering or maps of a library.
+    head; the members' mean for an ensemble), or a pretrained backbone's, as columns emb_0,
+    emb_1, ..., one row per input row with its input columns and an error column: features
+    for your own scikit-learn models, clustering or maps of a library.
 
-    Example: molpred embed -m tox21 -i library.csv -o library_emb.parquet
+    Example: molpred embed -m molpred-base -i library.csv -o library_emb.parquet
     """
     if bool(smiles) == (input is not None):
         raise InputError("give SMILES as arguments or a file with --input/-i, not both"
                          if smiles else "no molecules: give SMILES as arguments or --input FILE")
     from molpred.data import read_text_table, write_table
     from molpred.predictor import load
+    from molpred.pretraining.embed import backbone_predictor, is_backbone
 
     if input is not None:
         molecules, column = read_text_table(input, smiles_col, encoding=encoding)
     else:
         molecules, column = list(smiles), "smiles"
     with ui.err_console.status("Embedding..."):
-        frame = load(model).embed(molecules, smiles_col=column,
+        predictor = backbone_predictor(model) if is_backbone(model) else load(opt.model_path(model))
+        frame = predictor.embed(molecules, smiles_col=column,
                                                   batch_size=batch_size, device=device.value,
                                                   workers=workers)
     write_table(frame, output, smiles_col=column)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from molpred.names import EXTRA_FEATURES
+from molpred.names import DEFAULT_MODEL, EXTRA_FEATURES
 from molpred_cli import options as opt
 from molpred_cli import output as ui
 from molpred_cli.options import DATA, MODEL, TRAINING, option
@@ -44,6 +44,18 @@ def train(
     tree_params: Annotated[str | None, option("gbdt/rf: LightGBM settings as JSON, e.g. "
                            "'{\"learning_rate\": 0.03, \"num_leaves\": 63}' (what molpred tune "
                            "prints).", MODEL, show_default=False)] = None,
+    from_pretrained: Annotated[str | None, option("Fine-tune a pretrained backbone instead of "
+                               "starting the encoder from random weights: molpred-base (shipped "
+                               "in the package, works offline: a D-MPNN pretrained to predict "
+                               "RDKit descriptors of 200,000 ZINC molecules) or a folder written "
+                               "by molpred pretrain. Trains --model dmpnn.", MODEL,
+                               metavar="NAME|DIR", show_default=False)] = None,
+    encoder_lr_ratio: Annotated[float, option("With --from-pretrained: the encoder's learning "
+                                "rate as a multiple of --lr (e.g. 0.1 moves the pretrained "
+                                "weights less than the new output layers).", TRAINING,
+                                min=0.0)] = 1.0,
+    freeze_encoder: Annotated[bool, option("With --from-pretrained: train the output layers "
+                              "only; the pretrained encoder stays as it is.", TRAINING)] = False,
     min_epochs: Annotated[int, option("Networks: never stop early before this many epochs.",
                           TRAINING, min=0)] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to save the model "
@@ -114,7 +126,10 @@ def train(
     """
     from molpred.training.api import default_model
 
-    model_name = (model or default_model(dataset)).lower()
+    if (encoder_lr_ratio != 1.0 or freeze_encoder) and from_pretrained is None:
+        raise typer.BadParameter("--encoder-lr-ratio and --freeze-encoder go with "
+                                 "--from-pretrained", param_hint="--from-pretrained")
+    model_name = (model or (DEFAULT_MODEL if from_pretrained else default_model(dataset))).lower()
     out = out or Path("runs") / f"{Path(dataset).name.split('.')[0]}-{model_name}"
     ui.quiet_training_logs()
     with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; "
@@ -134,6 +149,8 @@ def train(
             min_epochs=min_epochs, time_budget=time_budget, folds=folds,
             tree_params=_json_object(tree_params),
             progress_message=None if quiet else ui.progress_line,
+            pretrained=from_pretrained, encoder_lr_ratio=encoder_lr_ratio,
+            freeze_encoder=freeze_encoder,
         )
     if result.model_dir is None:  # a non-zero rank of a data-parallel run: rank 0 reports
         return

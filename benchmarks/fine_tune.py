@@ -1,0 +1,105 @@
+#!/usr/bin/env python
+"""Fine-tuned vs from scratch: the plain D-MPNN with its encoder started from a pretrained
+backbone (``--from-pretrained``) or from random weights, same settings, splits and seeds.
+
+Resumable: one JSON per dataset, variant and seed under OUT/runs/DATASET/VARIANT/seedK.json
+(validation and test scores, best epoch, training seconds), plus the test predictions in
+score.py's format under OUT/predictions/. Re-running skips finished runs and rewrites
+OUT/table.md. The decision rule (docs/pretraining.md) reads validation scores only.
+
+    MOLPRED_DATA_DIR=../shared/datasets python benchmarks/fine_tune.py \
+        --datasets clintox,bbbp,delaney,tox21,freesolv,lipo --seeds 0,1,2 \
+        --variants scratch,molpred-base --shared ../shared --out benchmarks/results/fine_tune
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from molpred.models.encoders import ENCODERS
+from molpred.training.api import train_prepared
+from molpred.training.fit import FitSettings
+from molpred.training.prepare import prepare_dataset
+from molpred.training.splitting import resolve_split
+
+VARIANTS = {"scratch": {}, "molpred-base": {"pretrained": "molpred-base"},
+            "molpred-base-lr0.1": {"pretrained": "molpred-base", "encoder_lr_ratio": 0.1}}
+
+
+def run_one(prepared, split, variant: str, seed: int, out: Path, dataset: str) -> dict:
+    settings = FitSettings(seed=seed, device="cpu", **VARIANTS[variant])
+    start = time.perf_counter()
+    result = train_prepared(prepared, split, "dmpnn", settings)
+    frame = result.predictions["test"]
+    pred_dir = out / "predictions" / dataset / variant
+    pred_dir.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(pred_dir / f"seed{seed}.csv", index=False)
+    return {"dataset": dataset, "variant": variant, "seed": seed,
+            "metric": result.metrics["test"]["metric"],
+            "val": result.metrics["val"]["score"], "test": result.metrics["test"]["score"],
+            "best_epoch": result.metrics["best_epoch"], "epochs_run": result.metrics["epochs_run"],
+            "train_seconds": result.metrics["train_seconds"],
+            "wall_seconds": round(time.perf_counter() - start, 1)}
+
+
+def table(out: Path, datasets: list[str], variants: list[str]) -> str:
+    lines = ["| dataset | metric | " + " | ".join(f"{v} val | {v} test" for v in variants) + " |",
+             "|---|---|" + "---|---|" * len(variants)]
+    seeds_lines = ["", "| dataset | variant | seed | val | test | best epoch | train s |",
+                   "|---|---|---|---|---|---|---|"]
+    for dataset in datasets:
+        cells, metric = [], ""
+        for variant in variants:
+            runs = [json.loads(p.read_text()) for p in
+                    sorted((out / "runs" / dataset / variant).glob("seed*.json"))]
+            if not runs:
+                cells += ["–", "–"]
+                continue
+            metric = runs[0]["metric"]
+            for part in ("val", "test"):
+                values = np.array([r[part] for r in runs])
+                cells.append(f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0:.3f}"
+                             + (f" (n={len(values)})" if len(values) < 3 else ""))
+            for r in runs:
+                seeds_lines.append(f"| {dataset} | {variant} | {r['seed']} | {r['val']:.4f} | "
+                                   f"{r['test']:.4f} | {r['best_epoch']} | {r['train_seconds']:.0f} |")
+        lines.append(f"| {dataset} | {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + seeds_lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", default="clintox,bbbp,delaney,tox21,freesolv,lipo")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--variants", default="scratch,molpred-base")
+    parser.add_argument("--shared", type=Path, default=Path("../shared"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/fine_tune"))
+    args = parser.parse_args()
+    datasets, variants = args.datasets.split(","), args.variants.split(",")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    featurizer = ENCODERS.get("dmpnn").featurizer_config((), True)
+    for dataset in datasets:
+        todo = [(v, s) for s in seeds for v in variants
+                if not (args.out / "runs" / dataset / v / f"seed{s}.json").exists()]
+        if not todo:
+            continue
+        prepared = prepare_dataset(dataset, featurizer)
+        for variant, seed in todo:
+            split = resolve_split(prepared, args.shared / "benchmarks" / "splits" /
+                                  f"{dataset}.json", f"seed{seed}")
+            record = run_one(prepared, split, variant, seed, args.out, dataset)
+            path = args.out / "runs" / dataset / variant / f"seed{seed}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(record, indent=1))
+            print(time.strftime("%X"), json.dumps(record), flush=True)
+        (args.out / "table.md").write_text(table(args.out, datasets, variants))
+    (args.out / "table.md").write_text(table(args.out, datasets, variants))
+
+
+if __name__ == "__main__":
+    main()

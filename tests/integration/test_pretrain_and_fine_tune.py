@@ -1,0 +1,123 @@
+"""Pretraining runs, resumes where it was cut off and exports a backbone; the shipped backbone
+fine-tunes on 500 molecules with no network."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import socket
+
+import pandas as pd
+import pytest
+import torch
+from tests_support import DATA_DIR
+
+import molpred.pretraining.fit as fit
+from molpred.exceptions import InputError
+from molpred.predictor import load
+from molpred.pretraining.backbone import load_backbone
+from molpred.pretraining.embed import backbone_predictor
+from molpred.pretraining.fit import PretrainSettings, pretrain
+from molpred.training.api import train
+
+CORPUS = DATA_DIR.parent / "corpora" / "moses_train.csv.gz"
+
+
+@pytest.fixture
+def tiny_benchmark(tmp_path):
+    """A corpus of 260 real molecules (MOSES, else BBBP) whose 5th is a benchmark test
+    molecule as a salt, and a one-dataset benchmark holding it in its test part."""
+    source = CORPUS if CORPUS.exists() else DATA_DIR / "bbbp.csv"
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rt") as handle:
+        rows = [line.split(",")[0] for line, _ in zip(handle, range(262))][1:]
+    test_molecule = "OC(=O)c1ccccc1O"  # salicylic acid
+    corpus = rows[:4] + [f"[Na+].[O-]C(=O)c1ccccc1O"] + rows[4:]
+    (tmp_path / "corpus.csv").write_text("SMILES\n" + "\n".join(corpus) + "\n")
+    datasets, splits = tmp_path / "datasets", tmp_path / "splits"
+    datasets.mkdir()
+    splits.mkdir()
+    (datasets / "mini.csv").write_text(f"smiles,y\nCCO,1\nCCCO,0\n{test_molecule},1\n")
+    (splits / "mini.json").write_text(json.dumps({"dataset": "mini.csv", "splits": {
+        "seed0": {"train": [0], "val": [1], "test": [2]}}}))
+    return PretrainSettings(corpus=str(tmp_path / "corpus.csv"), size=240,
+                            datasets_dir=str(datasets), splits_dir=str(splits), epochs=2,
+                            batch_size=32, hidden_size=32, depth=2, checkpoint_steps=2)
+
+
+def test_pretraining_cut_off_resumes_and_exports_a_backbone(tiny_benchmark, tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    original = fit.DescriptorPretrainer.training_step
+
+    def cut_off(self, batch, batch_idx):
+        if self.global_step == 9:  # the second epoch (7 steps each), after a checkpoint
+            raise RuntimeError("session cut off")
+        return original(self, batch, batch_idx)
+
+    monkeypatch.setattr(fit.DescriptorPretrainer, "training_step", cut_off)
+    with pytest.raises(RuntimeError, match="cut off"):
+        pretrain(tiny_benchmark, run)
+    assert (run / "checkpoints" / "last.ckpt").exists() and not (run / "backbone").exists()
+    monkeypatch.setattr(fit.DescriptorPretrainer, "training_step", original)
+    with pytest.raises(InputError, match="other settings"):
+        pretrain(PretrainSettings(**{**tiny_benchmark.__dict__, "epochs": 3}), run)
+    lines = []
+    pretrain(tiny_benchmark, run, report=lines.append)
+    assert any("resuming" in line for line in lines)
+    history = list(csv.DictReader((run / "history.csv").open()))
+    assert [row["epoch"] for row in history] == ["1", "2"]  # each epoch once
+    corpus = json.loads((run / "corpus.json").read_text())
+    assert corpus["held_out_test_molecules"] == 1 and corpus["size"] == 240
+    backbone = load_backbone(run / "backbone")
+    assert backbone.encoder_params["hidden_size"] == 32
+    assert backbone.card["corpus"]["digest"] == corpus["digest"]
+    frame = backbone_predictor(run / "backbone").embed(["CCO", "c1ccccc1", "nope"])
+    assert frame.filter(like="emb_").shape == (3, 32)
+    assert frame["error"].tolist()[:2] == ["", ""] and frame["error"][2]
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def bbbp_500(tmp_path):
+    path = tmp_path / "bbbp_500.csv"
+    pd.read_csv(DATA_DIR / "bbbp.csv").head(500).to_csv(path, index=False)
+    return path
+
+
+def test_the_shipped_backbone_fine_tunes_on_500_molecules_offline(no_network, bbbp_500, tmp_path):
+    with pytest.raises(OSError):
+        socket.create_connection(("pypi.org", 443))
+    backbone = load_backbone("molpred-base")
+    frozen = train(bbbp_500, targets=["p_np"], model="dmpnn", pretrained="molpred-base",
+                   freeze_encoder=True, epochs=2, workers=1, out=tmp_path / "frozen")
+    for name, value in frozen.model.encoder.state_dict().items():
+        assert torch.equal(value, backbone.state[name]), name  # started from it, kept it
+    tuned = train(bbbp_500, targets=["p_np"], pretrained="molpred-base", epochs=2, workers=1,
+                  out=tmp_path / "tuned", encoder_lr_ratio=0.5)
+    moved = [not torch.equal(v, backbone.state[k])
+             for k, v in tuned.model.encoder.state_dict().items()]
+    assert all(moved)
+    saved = load(tmp_path / "tuned").predict(["CCN(CC)CC(=O)Nc1c(C)cccc1C", "C1CC1"])
+    assert saved["p_np"].between(0, 1).all() and (saved["error"] == "").all()
+    config = json.loads((tmp_path / "tuned" / "config.json").read_text())
+    assert config["training"]["pretrained"] == "molpred-base"
+    assert config["training"]["encoder_lr_ratio"] == 0.5
+
+
+def test_fine_tuning_refuses_other_families_and_architectures(bbbp_500):
+    with pytest.raises(InputError, match="--from-pretrained fine-tunes a network"):
+        train(bbbp_500, targets=["p_np"], model="gbdt", pretrained="molpred-base")
+    with pytest.raises(InputError, match="is a dmpnn encoder"):
+        train(bbbp_500, targets=["p_np"], model="gin", pretrained="molpred-base")
+    with pytest.raises(InputError, match="drop --hidden-size"):
+        train(bbbp_500, targets=["p_np"], pretrained="molpred-base", hidden_size=64)
