@@ -143,6 +143,22 @@ def fine_tune_params(backbone: Backbone, overrides: dict[str, Any] | None) -> di
             **(overrides or {})}
 
 
+def fine_tune_encoder_params(model: str, name_or_path: str | Path,
+                             overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Encoder settings for fine-tuning a backbone as ``model`` (:func:`fine_tune_params`).
+
+    Raises:
+        ModelFileError: if the backbone is missing or corrupt.
+        InputError: if ``model`` is another encoder than the backbone's, or ``overrides``
+            change its architecture.
+    """
+    backbone = load_backbone(name_or_path)
+    if model.lower() != backbone.encoder:
+        raise InputError(f"the pretrained backbone {name_or_path} is a {backbone.encoder} "
+                         f"encoder; train it with --model {backbone.encoder}, not {model}")
+    return fine_tune_params(backbone, overrides)
+
+
 def export_backbone(run: Path, encoder: torch.nn.Module, encoder_params: dict[str, Any],
                     settings: dict[str, Any], descriptors: list[str],
                     out: Path | None = None) -> Path:

@@ -15,6 +15,7 @@ from molpred.models.model import ModelConfig
 from molpred.models.task_types import MULTICLASS
 from molpred.names import AUTO_MODEL, DEFAULT_MODEL, MODEL_FAMILIES, TREE_MODELS, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
+from molpred.pretraining.backbone import fine_tune_encoder_params
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_predictions
@@ -49,24 +50,6 @@ def default_model(data: str | Path) -> str:
     except UnknownNameError:
         return AUTO_MODEL
     return DEFAULT_MODEL
-
-
-def _pretrained_params(model: str, pretrained: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
-    """Encoder settings for fine-tuning ``pretrained`` as ``model`` (see
-    :func:`molpred.pretraining.backbone.fine_tune_params`).
-
-    Raises:
-        ModelFileError: if the backbone is missing or corrupt.
-        InputError: if ``model`` is another encoder than the backbone's, or ``overrides``
-            change its architecture.
-    """
-    from molpred.pretraining.backbone import fine_tune_params, load_backbone
-
-    backbone = load_backbone(pretrained)
-    if model.lower() != backbone.encoder:
-        raise InputError(f"the pretrained backbone {pretrained} is a {backbone.encoder} encoder; "
-                         f"train it with --model {backbone.encoder}, not {model}")
-    return fine_tune_params(backbone, overrides)
 
 
 def train_prepared(
@@ -139,7 +122,7 @@ def train_prepared(
         trained = fits[0].model
     else:
         if settings.pretrained is not None:
-            encoder_params = _pretrained_params(model, settings.pretrained, encoder_params)
+            encoder_params = fine_tune_encoder_params(model, settings.pretrained, encoder_params)
         config = ModelConfig.build(
             model, prepared.tasks, prepared.task_type, encoder_params, head_params,
             extra_features=prepared.featurizer.extra_features,
@@ -303,7 +286,8 @@ def train(
             for ``auto`` every finished candidate and fold.
         pretrained: Fine-tune a pretrained backbone (``molpred-base``, shipped; or a folder
             written by ``molpred pretrain``) instead of starting the encoder from random
-            weights; ``model`` defaults to the backbone's encoder (``dmpnn``).
+            weights; ``model`` defaults to the backbone's encoder (``dmpnn``); under ``auto``
+            the D-MPNN candidate starts from it.
         encoder_lr_ratio: The encoder's learning rate as a multiple of ``lr``.
         freeze_encoder: Train the head only (the pretrained encoder as a fixed featurizer).
 
@@ -322,9 +306,9 @@ def train(
     """
     model = model or (DEFAULT_MODEL if pretrained is not None else default_model(data))
     kind = model.lower()
-    if pretrained is not None and kind in (AUTO_MODEL, *TREE_MODELS):
+    if pretrained is not None and kind in TREE_MODELS:
         raise InputError(f"--from-pretrained fine-tunes a network; --model {kind} does not take "
-                         f"it (use --model {DEFAULT_MODEL})")
+                         f"it (use --model {DEFAULT_MODEL} or auto)")
     if kind not in MODEL_FAMILIES:
         from molpred.exceptions import UnknownNameError
 
@@ -347,7 +331,7 @@ def train(
                           split_sizes=split_sizes, seed=seed, epochs=epochs, batch_size=batch_size,
                           lr=lr, device=device, workers=workers, featurize_progress=featurize_progress,
                           time_budget=time_budget, folds=folds, progress_message=progress_message,
-                          standardize=standardize)
+                          standardize=standardize, pretrained=pretrained)
     if splits is not None and not Path(splits).is_file():  # fail before the slow featurization
         raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),
@@ -363,7 +347,7 @@ def train(
                            encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder)
     check_settings(settings)  # before the slow featurization
     if pretrained is not None:  # a missing or corrupt backbone fails before featurization
-        chosen["encoder_params"] = _pretrained_params(model, pretrained, chosen["encoder_params"])
+        chosen["encoder_params"] = fine_tune_encoder_params(model, pretrained, chosen["encoder_params"])
     if kind in TREE_MODELS:
         if ensemble_size is None:
             chosen["ensemble_size"] = TREE_MEMBERS

@@ -92,6 +92,7 @@ def train_auto(
     progress_message: Callable[[str], None] | None = None,
     candidates: Sequence[str] = (DEFAULT_MODEL, *TREE_FAMILIES),
     standardize: bool | None = None,
+    pretrained: str | None = None,
 ) -> Any:
     """Train ``auto`` on a dataset (see the module docstring for the rule).
 
@@ -116,6 +117,8 @@ def train_auto(
         candidates: Families to compare (default: dmpnn, gbdt, rf).
         standardize: Standardize molecules (``True``) or take them as given (``False``);
             ``None`` (default) chooses by cross-validation (:func:`choose_standardization`).
+        pretrained: Start the D-MPNN candidate's encoder from this pretrained backbone
+            (``molpred-base``, or a folder; :mod:`molpred.pretraining.backbone`).
 
     Returns:
         A :class:`~molpred.training.api.TrainResult`; ``metrics["auto"]`` holds the OOF score
@@ -139,8 +142,13 @@ def train_auto(
     if budget <= 0:
         raise InputError(f"the time budget must be positive, not {budget:g} s")
     settings = FitSettings(epochs=epochs or 50, batch_size=batch_size, lr=lr, seed=seed,
-                           device=device, keep_every_epoch=True)
+                           device=device, keep_every_epoch=True, pretrained=pretrained)
     check_settings(settings)
+    network_params = None
+    if pretrained is not None:  # a missing or corrupt backbone fails before featurization
+        from molpred.pretraining.backbone import fine_tune_encoder_params
+
+        network_params = fine_tune_encoder_params(DEFAULT_MODEL, pretrained, None)
     if splits is not None and not Path(splits).is_file():
         raise InputError(f"split file not found: {splits}")
     flags = (True, False) if standardize is None else (bool(standardize),)
@@ -188,7 +196,7 @@ def train_auto(
         if left / folds >= MIN_NETWORK_SECONDS:
             t0 = time.perf_counter()
             oof[DEFAULT_MODEL], fold_models[DEFAULT_MODEL], network_epoch, curve = \
-                _cross_fit_network(prepared, pool, fold_rows, settings, left, say)
+                _cross_fit_network(prepared, pool, fold_rows, settings, left, say, network_params)
             seconds[DEFAULT_MODEL] = round(time.perf_counter() - t0, 1)
             say(f"auto: {DEFAULT_MODEL} cross-validated in {seconds[DEFAULT_MODEL]:.0f} s, epoch "
                 f"{network_epoch + 1} chosen, OOF {_mean_score(prepared, pool, oof[DEFAULT_MODEL]):.4f}")
@@ -231,7 +239,8 @@ def train_auto(
         training = {"model": "auto", "dataset": prepared.source, "seed": seed, "folds": folds,
                     "splits": str(splits) if splits else split,
                     "split_key": split_key if splits else None, "epochs": settings.epochs,
-                    "batch_size": batch_size, "lr": lr, "time_budget": budget}
+                    "batch_size": batch_size, "lr": lr, "time_budget": budget,
+                    "pretrained": pretrained}
         model_dir = save_model(model, out, training=training, metrics=metrics)
         trust.save(model_dir)
         (Path(model_dir) / "card.md").write_text(auto_card(prepared, metrics))
@@ -307,16 +316,18 @@ def _tree_featurizer(prepared: PreparedDataset) -> FeaturizerConfig:
 
 
 def _cross_fit_network(prepared: PreparedDataset, pool: np.ndarray, fold_rows: list[np.ndarray],
-                       settings: FitSettings, seconds_left: float, say: Callable[[str], None]
+                       settings: FitSettings, seconds_left: float, say: Callable[[str], None],
+                       encoder_params: dict[str, Any] | None = None,
                        ) -> tuple[np.ndarray, list[Any], int, list[float]]:
-    """The D-MPNN on each fold; the epoch count chosen on the fold-averaged curve.
+    """The D-MPNN on each fold; the epoch count chosen on the fold-averaged curve
+    (``encoder_params``: overrides of its defaults, e.g. a pretrained backbone's).
 
     Returns:
         ``(oof [len(pool), T], fold models at epoch E*, E*, fold-averaged curve)``.
     """
     from dataclasses import replace
 
-    config = ModelConfig.build(DEFAULT_MODEL, prepared.tasks, prepared.task_type,
+    config = ModelConfig.build(DEFAULT_MODEL, prepared.tasks, prepared.task_type, encoder_params,
                                standardize=prepared.featurizer.standardize, units=prepared.units)
     fits = []
     start = time.perf_counter()

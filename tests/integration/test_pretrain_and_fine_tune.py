@@ -33,7 +33,7 @@ def tiny_benchmark(tmp_path):
     with opener(source, "rt") as handle:
         rows = [line.split(",")[0] for line, _ in zip(handle, range(262))][1:]
     test_molecule = "OC(=O)c1ccccc1O"  # salicylic acid
-    corpus = rows[:4] + [f"[Na+].[O-]C(=O)c1ccccc1O"] + rows[4:]
+    corpus = rows[:4] + ["[Na+].[O-]C(=O)c1ccccc1O"] + rows[4:]
     (tmp_path / "corpus.csv").write_text("SMILES\n" + "\n".join(corpus) + "\n")
     datasets, splits = tmp_path / "datasets", tmp_path / "splits"
     datasets.mkdir()
@@ -121,3 +121,22 @@ def test_fine_tuning_refuses_other_families_and_architectures(bbbp_500):
         train(bbbp_500, targets=["p_np"], model="gin", pretrained="molpred-base")
     with pytest.raises(InputError, match="drop --hidden-size"):
         train(bbbp_500, targets=["p_np"], pretrained="molpred-base", hidden_size=64)
+
+
+def test_auto_starts_its_dmpnn_candidate_from_the_backbone(bbbp_500, tmp_path, monkeypatch):
+    import molpred.pretraining.backbone as backbone_module
+
+    loaded = []
+    original = backbone_module.load_backbone
+
+    def counting(name):
+        loaded.append(str(name))
+        return original(name)
+
+    monkeypatch.setattr(backbone_module, "load_backbone", counting)
+    result = train(bbbp_500, targets=["p_np"], model="auto", pretrained="molpred-base",
+                   standardize=True, folds=2, epochs=2, workers=1, out=tmp_path / "auto")
+    assert loaded.count("molpred-base") >= 3  # the settings check, then each of the 2 folds
+    assert result.metrics["auto"]["network_epoch"] is not None
+    config = json.loads((tmp_path / "auto" / "config.json").read_text())
+    assert config["training"]["pretrained"] == "molpred-base"

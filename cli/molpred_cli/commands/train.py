@@ -48,7 +48,8 @@ def train(
                                "starting the encoder from random weights: molpred-base (shipped "
                                "in the package, works offline: a D-MPNN pretrained to predict "
                                "RDKit descriptors of 200,000 ZINC molecules) or a folder written "
-                               "by molpred pretrain. Trains --model dmpnn.", MODEL,
+                               "by molpred pretrain. Trains --model dmpnn, or under --model auto starts "
+                               "its D-MPNN candidate from it.", MODEL,
                                metavar="NAME|DIR", show_default=False)] = None,
     encoder_lr_ratio: Annotated[float, option("With --from-pretrained: the encoder's learning "
                                 "rate as a multiple of --lr (e.g. 0.1 moves the pretrained "

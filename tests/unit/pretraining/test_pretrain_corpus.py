@@ -12,7 +12,7 @@ from tests_support import DATA_DIR
 
 from molpred.chem import Standardizer
 from molpred.pretraining.backbone import load_backbone
-from molpred.pretraining.corpus import connectivity_keys, select_corpus, benchmark_test_keys
+from molpred.pretraining.corpus import benchmark_test_keys, connectivity_keys, select_corpus
 
 CORPUS = DATA_DIR.parent / "corpora" / "moses_train.csv.gz"
 
