@@ -193,10 +193,47 @@ def export_backbone(run: Path, encoder: torch.nn.Module, encoder_params: dict[st
         "parameters": sum(v.numel() for v in state.values()),
     }
     for key in ("corpus", "datasets_dir", "splits_dir"):  # file names only, no local paths
-        card["settings"][key] = Path(card["settings"][key]).name
+        card["settings"][key] = Path(card["settings"][key]).name if card["settings"][key] else ""
     (out / CARD_FILE).write_text(json.dumps(card, indent=1))
+    (out / "CARD.md").write_text(card_markdown(card, out.name))
     _plot_history(history, out / "loss.png")
     return out
+
+
+def card_markdown(card: dict[str, Any], name: str) -> str:
+    """The backbone's card as Markdown: corpus, held-out test molecules, descriptors, RDKit
+    version, the loss per epoch and the wall time."""
+    corpus, settings, history = card["corpus"], card["settings"], card["history"]
+    params = card["encoder_params"]
+    lines = [
+        f"# Backbone `{name}`", "",
+        f"A {card['encoder']} encoder (width {params.get('hidden_size')}, depth "
+        f"{params.get('depth')}, {card.get('parameters', 0):,} weights) pretrained without labels "
+        f"to predict {len(card['descriptors'])} scaled RDKit 2D descriptors from the molecular "
+        "graph (after CheMeleon, Burns et al. 2025). Fine-tune it with "
+        f"`molpred train DATA --from-pretrained {name}`; embed with `molpred embed -m {name}`.", "",
+        "| | |", "|---|---|",
+        f"| corpus | {corpus['size']:,} molecules: the first of `{corpus['file']}` (MOSES "
+        "training set, MIT licence) that are no benchmark test molecule |",
+        f"| held out | {corpus['held_out_test_molecules']:,} corpus molecules sharing an InChIKey "
+        f"connectivity block with one of {corpus['held_out_structures']:,} structures of the "
+        "test parts (every dataset, every seed; as given and standardized) |",
+        f"| corpus digest | SHA-256 `{corpus['digest']}` of the chosen SMILES |",
+        f"| validation | {settings['val_fraction']:.0%} of the corpus, drawn with seed "
+        f"{settings['seed']} |",
+        f"| training | {len(history)} epochs, batch {settings['batch_size']}, peak learning rate "
+        f"{settings['lr']:g}, {history[-1]['seconds'] / 60:.0f} min on the machine that made it |",
+        f"| final loss | train {history[-1]['train_loss']:.4f}, validation "
+        f"{history[-1]['val_loss']:.4f} (mean squared error of standardized descriptors; "
+        "predicting the mean scores 1.0) |",
+        f"| RDKit | {card['rdkit_version']} |", "",
+        "![loss per epoch](loss.png)", "",
+        "| epoch | train loss | validation loss | minutes |", "|---|---|---|---|",
+        *(f"| {int(r['epoch'])} | {r['train_loss']:.4f} | {r['val_loss']:.4f} | "
+          f"{r['seconds'] / 60:.1f} |" for r in history), "",
+        "Descriptors: " + ", ".join(card["descriptors"]) + ".", "",
+    ]
+    return "\n".join(lines)
 
 
 def _plot_history(history: list[dict[str, float]], path: Path) -> None:

@@ -50,7 +50,8 @@ class PretrainSettings:
         corpus: CSV of SMILES (first column), e.g. ``shared/corpora/moses_train.csv.gz``.
         size: Molecules taken from it (the first that are no benchmark test molecule).
         datasets_dir, splits_dir: Benchmark datasets and split files whose test molecules
-            are held out (:func:`~molpred.pretraining.corpus.benchmark_test_keys`).
+            are held out (:func:`~molpred.pretraining.corpus.benchmark_test_keys`); empty:
+            nothing is held out.
         epochs: Passes over the training molecules.
         batch_size: Molecules per optimizer step.
         lr: Peak learning rate (Adam).
@@ -217,8 +218,10 @@ def prepare_corpus(
     say = report or (lambda _: None)
     features, corpus_file = run / "features.npz", run / "corpus.json"
     if not features.exists():
-        say("holding out the benchmark test molecules...")
-        held = benchmark_test_keys(settings.datasets_dir, settings.splits_dir)
+        held: set[str] = set()
+        if settings.splits_dir:
+            say("holding out the benchmark test molecules...")
+            held = benchmark_test_keys(settings.datasets_dir, settings.splits_dir)
         say(f"{len(held):,} test-part structures held out; choosing {settings.size:,} molecules...")
         chosen = select_corpus(settings.corpus, settings.size, held)
         say(f"featurizing {settings.size:,} molecules (graphs and RDKit 2D descriptors)...")
@@ -237,6 +240,30 @@ def prepare_corpus(
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     scaler = DescriptorScaler.fit(packed.descriptors[train])
     return packed, scaler, val
+
+
+def export_from_checkpoint(run: str | Path, out: str | Path | None = None) -> Path:
+    """Export the backbone of a finished run from its last checkpoint (e.g. into the package,
+    ``out=molpred/pretraining/backbones/NAME``); reads the checkpoint's tensors only
+    (``weights_only``). ``out`` defaults to ``run/backbone``.
+
+    Raises:
+        InputError: if the run has no checkpoint or settings.
+    """
+    run = Path(run)
+    last = run / "checkpoints" / "last.ckpt"
+    if not last.exists() or not (run / "settings.json").exists():
+        raise InputError(f"{run} holds no finished pretraining run")
+    settings = PretrainSettings(**json.loads((run / "settings.json").read_text()))
+    names = json.loads((run / "targets.json").read_text())["names"]
+    state = torch.load(last, map_location="cpu", weights_only=True)["state_dict"]
+    encoder = ENCODERS.get(ENCODER)(**{**settings.encoder_params, "dropout": 0.0})
+    encoder.load_state_dict({k.removeprefix("encoder."): v for k, v in state.items()
+                             if k.startswith("encoder.")})
+    from molpred.pretraining.backbone import export_backbone
+
+    return export_backbone(run, encoder, settings.encoder_params, asdict(settings), names,
+                           None if out is None else Path(out))
 
 
 def pretrain(settings: PretrainSettings, run: str | Path,

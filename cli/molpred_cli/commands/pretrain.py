@@ -16,14 +16,15 @@ def pretrain(
         "--corpus", help="CSV of SMILES (first column, a header line; .csv or .csv.gz), e.g. "
         "the MOSES training set, shared/corpora/moses_train.csv.gz.", rich_help_panel=DATA,
         exists=True, dir_okay=False, show_default=False)] = ...,
-    datasets_dir: Annotated[Path, typer.Option(
+    datasets_dir: Annotated[Path | None, typer.Option(
         "--datasets", help="Folder of the benchmark datasets whose test molecules are held "
-        "out of the corpus.", rich_help_panel=DATA, exists=True, file_okay=False,
-        show_default=False)] = ...,
-    splits_dir: Annotated[Path, typer.Option(
+        "out of the corpus (with --splits).", rich_help_panel=DATA, exists=True,
+        file_okay=False, show_default=False)] = None,
+    splits_dir: Annotated[Path | None, typer.Option(
         "--splits", help="Folder of their split files (NAME.json); every test part of every "
-        "seed is held out, stereoisomers and salts included.", rich_help_panel=DATA,
-        exists=True, file_okay=False, show_default=False)] = ...,
+        "seed is held out, stereoisomers and salts included. Without it nothing is held out: "
+        "give it whenever you will benchmark fine-tuned models.", rich_help_panel=DATA,
+        exists=True, file_okay=False, show_default=False)] = None,
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Run folder: features, checkpoints, history.csv, and at the end "
         "the backbone (OUT/backbone). Run the same command again to resume.",
@@ -49,13 +50,17 @@ def pretrain(
     Example: molpred pretrain --corpus moses_train.csv.gz --datasets shared/datasets
     --splits shared/benchmarks/splits --size 200000 --epochs 12 -o runs/pretrain
     """
+    if (datasets_dir is None) != (splits_dir is None):
+        raise typer.BadParameter("give --datasets and --splits together (or neither)",
+                                 param_hint="--splits")
     from molpred.pretraining.fit import PretrainSettings
     from molpred.pretraining.fit import pretrain as run_pretraining
 
     settings = PretrainSettings(
-        corpus=str(corpus.resolve()), size=size, datasets_dir=str(datasets_dir.resolve()),
-        splits_dir=str(splits_dir.resolve()), epochs=epochs, batch_size=batch_size, lr=lr,
-        hidden_size=hidden_size, depth=depth, seed=seed)
+        corpus=str(corpus.resolve()), size=size,
+        datasets_dir=str(datasets_dir.resolve()) if datasets_dir else "",
+        splits_dir=str(splits_dir.resolve()) if splits_dir else "", epochs=epochs,
+        batch_size=batch_size, lr=lr, hidden_size=hidden_size, depth=depth, seed=seed)
     ui.quiet_training_logs()
     run = run_pretraining(settings, out, report=ui.progress_line,
                           max_seconds=None if max_minutes is None else max_minutes * 60)

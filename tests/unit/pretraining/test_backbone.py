@@ -41,6 +41,9 @@ def test_the_shipped_backbone_loads_into_a_dmpnn_and_is_small():
     assert [row["epoch"] for row in card["history"]] == list(range(1, len(card["history"]) + 1))
     assert card["history"][-1]["val_loss"] < card["history"][0]["val_loss"]
     assert card["rdkit_version"]
+    markdown = (backbone.path / "CARD.md").read_text()
+    assert f"{card['corpus']['size']:,} molecules" in markdown and card["corpus"]["digest"] in markdown
+    assert (backbone.path / "loss.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_flipped_byte_in_the_weights_is_refused(copy):
