@@ -1,6 +1,8 @@
 #!/usr/bin/env python
 """Fine-tuned vs from scratch: the plain D-MPNN with its encoder started from a pretrained
 backbone (``--from-pretrained``) or from random weights, same settings, splits and seeds.
+Molecules are standardized or kept as given as each dataset card says (ClinTox: as given);
+no other recommended setting is used (``--plain``: no descriptors, one model, 50 epochs).
 
 Resumable: one JSON per dataset, variant and seed under OUT/runs/DATASET/VARIANT/seedK.json
 (validation and test scores, best epoch, training seconds), plus the test predictions in
@@ -25,6 +27,7 @@ from molpred.models.encoders import ENCODERS
 from molpred.training.api import train_prepared
 from molpred.training.fit import FitSettings
 from molpred.training.prepare import prepare_dataset
+from molpred.training.recommended import recommended_configs
 from molpred.training.splitting import resolve_split
 
 VARIANTS = {"scratch": {}, "molpred-base": {"pretrained": "molpred-base"},
@@ -82,8 +85,12 @@ def main() -> None:
     args = parser.parse_args()
     datasets, variants = args.datasets.split(","), args.variants.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
-    featurizer = ENCODERS.get("dmpnn").featurizer_config((), True)
+    cards = recommended_configs()
     for dataset in datasets:
+        # molecules as the card says (ClinTox as given, chosen on validation data); nothing
+        # else of the card's recommended settings (descriptors, ensembles, epochs) is used
+        standardize = bool(cards.get(dataset, {}).get("standardize", True))
+        featurizer = ENCODERS.get("dmpnn").featurizer_config((), standardize)
         todo = [(v, s) for s in seeds for v in variants
                 if not (args.out / "runs" / dataset / v / f"seed{s}.json").exists()]
         if not todo:
