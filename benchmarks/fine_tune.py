@@ -75,6 +75,43 @@ def table(out: Path, datasets: list[str], variants: list[str]) -> str:
     return "\n".join(lines + seeds_lines) + "\n"
 
 
+DECISION_DATASETS = ("clintox", "bbbp", "delaney", "tox21")
+"""The datasets whose validation scores decide (docs/pretraining.md); freesolv and lipo never do."""
+MAX_LOSS_ROC_AUC, MAX_LOSS_RMSE = 0.01, 0.03
+
+
+def decide(out: Path, candidate: str = "molpred-base", baseline: str = "scratch") -> str:
+    """The committed rule, applied to mean validation scores only: ``candidate`` becomes the
+    default if it is better on at least 3 of the 4 decision datasets and worse on none by
+    more than 0.01 ROC-AUC or 3 % RMSE. Returns the verdict as Markdown."""
+    lines = [f"Decision ({candidate} vs {baseline}; mean validation score over the seeds; "
+             "docs/pretraining.md):", "", "| dataset | metric | " + baseline + " val | "
+             + candidate + " val | better | beyond the allowed loss |", "|---|---|---|---|---|---|"]
+    wins, bad = 0, 0
+    for dataset in DECISION_DATASETS:
+        runs = {v: [json.loads(p.read_text()) for p in
+                    sorted((out / "runs" / dataset / v).glob("seed*.json"))]
+                for v in (baseline, candidate)}
+        if any(len(r) < 3 for r in runs.values()):
+            return "\n".join(lines + [f"| {dataset} | – | incomplete | | | |", "",
+                                       "Verdict: not decided (runs missing)."]) + "\n"
+        metric = runs[baseline][0]["metric"]
+        base = float(np.mean([r["val"] for r in runs[baseline]]))
+        cand = float(np.mean([r["val"] for r in runs[candidate]]))
+        higher = metric == "roc_auc"
+        better = cand > base if higher else cand < base
+        loss = (base - cand > MAX_LOSS_ROC_AUC) if higher else (cand > base * (1 + MAX_LOSS_RMSE))
+        wins += better
+        bad += loss
+        lines.append(f"| {dataset} | {metric} | {base:.4f} | {cand:.4f} | {'yes' if better else 'no'}"
+                     f" | {'yes' if loss else 'no'} |")
+    adopted = wins >= 3 and bad == 0
+    verdict = "adopted as the default" if adopted else "kept as an option"
+    lines += ["", f"Verdict: {candidate} is better on {wins} of {len(DECISION_DATASETS)} and beyond "
+              f"the allowed loss on {bad}: **{verdict}**."]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default="clintox,bbbp,delaney,tox21,freesolv,lipo")
@@ -105,7 +142,7 @@ def main() -> None:
             path.write_text(json.dumps(record, indent=1))
             print(time.strftime("%X"), json.dumps(record), flush=True)
         (args.out / "table.md").write_text(table(args.out, datasets, variants))
-    (args.out / "table.md").write_text(table(args.out, datasets, variants))
+    (args.out / "table.md").write_text(table(args.out, datasets, variants) + "\n" + decide(args.out))
 
 
 if __name__ == "__main__":
