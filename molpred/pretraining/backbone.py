@@ -180,6 +180,7 @@ def export_backbone(run: Path, encoder: torch.nn.Module, encoder_params: dict[st
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().float().contiguous() for k, v in encoder.state_dict().items()}
     save_file(state, str(out / WEIGHTS_FILE), metadata={"format": FORMAT})
+    (out / WEIGHTS_FILE).chmod(0o644)  # readable by every user of an installed package
     with (run / "history.csv").open() as handle:
         history = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
     corpus = json.loads((run / "corpus.json").read_text())
