@@ -128,9 +128,29 @@ def iter_smiles(path: str | Path) -> Iterator[str]:
             yield line.split(",", 1)[0].strip()
 
 
+CHUNK_ROWS = 5_000
+
+
+def _keys_of_chunk(smiles: list[str]) -> list[set[str]]:
+    """:func:`connectivity_keys` (as given and standardized) of each SMILES of a chunk."""
+    standardizer = Standardizer()
+    return [connectivity_keys(s, standardizer) for s in smiles]
+
+
+def _chunks(path: str | Path) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for smiles in iter_smiles(path):
+        chunk.append(smiles)
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def select_corpus(
     path: str | Path, size: int, held_out: set[str],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, workers: int | None = None,
 ) -> CorpusSelection:
     """The first ``size`` readable molecules of ``path`` none of whose keys (as given and
     standardized, :func:`connectivity_keys`) is in ``held_out``.
@@ -140,28 +160,49 @@ def select_corpus(
         size: How many molecules to choose.
         held_out: Connectivity keys to leave out (:func:`benchmark_test_keys`).
         progress: Called with the number of molecules chosen so far, every 10,000.
+        workers: Processes computing the keys, chunk by chunk in file order (default: all
+            usable cores); the selection does not depend on it.
 
     Raises:
         InputError: if ``size`` < 1, or the file holds fewer usable molecules.
     """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from molpred.featurizers.featurize import usable_cores
+
     if size < 1:
         raise InputError(f"the corpus needs at least one molecule, not {size}")
     chosen: list[str] = []
     rows = skipped = unreadable = 0
-    standardizer = Standardizer()  # pretraining reads molecules standardized: compare both
-    for smiles in iter_smiles(path):
-        rows += 1
-        keys = connectivity_keys(smiles, standardizer)
-        if not keys:
-            unreadable += 1
-        elif keys & held_out:
-            skipped += 1
-        else:
-            chosen.append(smiles)
-            if progress is not None and len(chosen) % 10_000 == 0:
-                progress(len(chosen))
-            if len(chosen) == size:
+    workers = workers or usable_cores()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: list = []
+        chunks = _chunks(path)
+        done = False
+        while not done:
+            while len(pending) < 2 * workers:  # a few chunks ahead, never the whole file
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                pending.append((chunk, pool.submit(_keys_of_chunk, chunk)))
+            if not pending:
                 break
+            chunk, future = pending.pop(0)
+            for smiles, keys in zip(chunk, future.result(), strict=True):
+                rows += 1
+                if not keys:
+                    unreadable += 1
+                elif keys & held_out:
+                    skipped += 1
+                else:
+                    chosen.append(smiles)
+                    if progress is not None and len(chosen) % 10_000 == 0:
+                        progress(len(chosen))
+                    if len(chosen) == size:
+                        done = True
+                        break
+        for _, future in pending:
+            future.cancel()
     if len(chosen) < size:
         raise InputError(f"{path}: only {len(chosen):,} usable molecules, {size:,} asked for")
     return CorpusSelection(chosen, rows, skipped, unreadable)
