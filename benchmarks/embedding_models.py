@@ -65,7 +65,7 @@ def fit_task(kind: str, X: np.ndarray, y: np.ndarray, split: dict, task_type: st
                 best, best_score = pred, score
         return best
     params = {"n_estimators": 500, "learning_rate": 0.05, "random_state": seed, "verbose": -1,
-              "n_jobs": 2}
+              "n_jobs": 1}
     model = lgb.LGBMClassifier(**params) if classify else lgb.LGBMRegressor(**params)
     callbacks = [lgb.early_stopping(50, verbose=False)]
     evaluable = len(val) and (not classify or len(np.unique(y[val])) == 2)
