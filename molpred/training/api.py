@@ -347,7 +347,10 @@ def train(
                            encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder)
     check_settings(settings)  # before the slow featurization
     if pretrained is not None:  # a missing or corrupt backbone fails before featurization
-        chosen["encoder_params"] = fine_tune_encoder_params(model, pretrained, chosen["encoder_params"])
+        # the backbone fixes the architecture: a card's recommended width or depth gives way
+        # (only what the caller asked for can clash with it)
+        chosen["encoder_params"] = fine_tune_encoder_params(model, pretrained, overrides)
+        applied.pop("encoder_params", None)
     if kind in TREE_MODELS:
         if ensemble_size is None:
             chosen["ensemble_size"] = TREE_MEMBERS

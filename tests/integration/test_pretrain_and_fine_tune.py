@@ -140,3 +140,28 @@ def test_auto_starts_its_dmpnn_candidate_from_the_backbone(bbbp_500, tmp_path, m
     assert result.metrics["auto"]["network_epoch"] is not None
     config = json.loads((tmp_path / "auto" / "config.json").read_text())
     assert config["training"]["pretrained"] == "molpred-base"
+
+
+def test_a_cards_recommended_depth_gives_way_to_the_backbone(monkeypatch):
+    """BBBP's card recommends depth 5; fine-tuning the depth-3 backbone takes depth 3 (only a
+    depth the caller asks for is refused)."""
+    import molpred.training.api as api
+
+    seen = {}
+
+    def stop(prepared_source, featurizer, *args, **kwargs):
+        raise RuntimeError("stop before featurizing")
+
+    monkeypatch.setattr(api, "prepare_dataset", stop)
+    original = api.fine_tune_encoder_params
+
+    def spy(model, name, overrides):
+        seen["overrides"] = overrides
+        return original(model, name, overrides)
+
+    monkeypatch.setattr(api, "fine_tune_encoder_params", spy)
+    with pytest.raises(RuntimeError, match="stop before"):
+        train("bbbp", pretrained="molpred-base")
+    assert seen["overrides"] == {}
+    with pytest.raises(InputError, match="drop --depth"):
+        train("bbbp", pretrained="molpred-base", depth=5)
