@@ -35,6 +35,8 @@ CARD_FILE = "backbone.json"
 WEIGHTS_FILE = "backbone.safetensors"
 SHIPPED_DIR = Path(__file__).parent / "backbones"
 MAX_CARD_BYTES = 1_000_000
+MAX_SIZE = 4096
+"""Largest encoder width or depth a card may state."""
 
 
 @dataclass
@@ -105,15 +107,25 @@ def load_backbone(name_or_path: str | Path) -> Backbone:
         raise ModelFileError(f"{path} was pretrained on {card.get('atom_dim')}/"
                              f"{card.get('bond_dim')} atom/bond features; this molpred computes "
                              f"{ATOM_FEATURE_DIM}/{BOND_FEATURE_DIM}")
+    params, files = card["encoder_params"], card.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(params.get(k), int) and not isinstance(params.get(k), bool)
+            and 1 <= params[k] <= MAX_SIZE for k in ("hidden_size", "depth")):
+        raise ModelFileError(f"{card_path}: malformed card (files, or encoder width and depth "
+                             f"as whole numbers from 1 to {MAX_SIZE})")
     weights = path / WEIGHTS_FILE
-    check_sha256(weights, (card.get("files") or {}).get(WEIGHTS_FILE), CARD_FILE)
+    check_sha256(weights, files.get(WEIGHTS_FILE), CARD_FILE)
     try:
         state = {k: v.float() for k, v in load_file(str(weights)).items()}
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelFileError(f"{weights} is not a readable safetensors file ({exc})") from None
+    width = tuple(state["W_h.weight"].shape) if "W_h.weight" in state else ()
+    if width != (params["hidden_size"], params["hidden_size"]):  # before building the encoder
+        raise ModelFileError(f"{weights} does not fit {card['encoder']}: tensor 'W_h.weight' is "
+                             f"{width} in the file, width {params['hidden_size']} in the card")
     try:
         encoder = ENCODERS.get(card["encoder"])(**card["encoder_params"])
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{card_path}: encoder settings do not build ({exc})") from None
     expected = {k: tuple(v.shape) for k, v in encoder.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in state.items()}

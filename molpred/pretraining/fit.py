@@ -5,10 +5,11 @@ A run folder holds everything, so a run cut off at any point goes on where it st
 
 * ``corpus.json`` — the selection (file, size, digest, rows held out as test molecules);
 * ``features.npz`` / ``targets.json`` — the featurized corpus and the descriptor scaler;
-* ``checkpoints/last.ckpt`` — Lightning's checkpoint, written every ``checkpoint_steps``
-  optimizer steps (resumed with ``ckpt_path``; a cut-off epoch starts again);
-* ``history.csv`` — one line per epoch: train and validation loss (MSE of the scaled
-  descriptors), wall-clock seconds so far;
+* ``checkpoints/last.ckpt`` — Lightning's checkpoint, written at the end of every epoch
+  (resumed with ``ckpt_path``): a run cut off mid-epoch starts that epoch again, with the
+  same molecule order, so a resumed run trains exactly what an uninterrupted one does;
+* ``history.csv`` — one line per epoch (written again, not twice, if an epoch is redone):
+  train and validation loss (MSE of the scaled descriptors), wall-clock seconds so far;
 * after the last epoch, the exported backbone (:mod:`molpred.pretraining.backbone`).
 
 The learning rate follows the fine-tuning schedule (:mod:`molpred.training.module`): linear
@@ -30,7 +31,6 @@ from pathlib import Path
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import ModelCheckpoint
 from torch import nn
 
 from molpred.exceptions import InputError
@@ -59,7 +59,6 @@ class PretrainSettings:
         hidden_size, depth: D-MPNN width and message-passing steps (the fine-tuned model's
             encoder has the same).
         seed: Seeds the validation draw, weights and shuffling.
-        checkpoint_steps: Optimizer steps between checkpoints.
     """
 
     corpus: str
@@ -73,7 +72,6 @@ class PretrainSettings:
     hidden_size: int = 300
     depth: int = 3
     seed: int = 0
-    checkpoint_steps: int = 500
 
     @property
     def encoder_params(self) -> dict:
@@ -196,15 +194,57 @@ class _History(L.Callback):
                "train_loss": round(float(metrics.get("train_loss", float("nan"))), 5),
                "val_loss": round(float(metrics.get("val_loss", float("nan"))), 5),
                "seconds": round(module.elapsed(), 1)}
-        new = not self.path.exists()
-        with self.path.open("a", newline="") as handle:
+        rows = []
+        if self.path.exists():  # an epoch redone after a cut-off replaces its line
+            with self.path.open(newline="") as handle:
+                rows = [r for r in csv.DictReader(handle) if int(r["epoch"]) < row["epoch"]]
+        with self.path.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(row))
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+            writer.writeheader()
+            writer.writerows([*rows, row])
         if self.report is not None:
             self.report(f"epoch {row['epoch']}: train loss {row['train_loss']:.4f}, "
                         f"val loss {row['val_loss']:.4f}, {row['seconds'] / 60:.1f} min")
+
+
+class _EpochCheckpoint(L.Callback):
+    """Writes Lightning's checkpoint to ``path`` at the end of every training epoch (after
+    the history line), through a temporary file, so a cut-off leaves the previous one whole."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".tmp")
+        trainer.save_checkpoint(partial)
+        partial.replace(self.path)
+
+
+class _OutOfTime(Exception):
+    """This session's time is up (the last finished epoch's checkpoint stands)."""
+
+
+class _SessionTimer(L.Callback):
+    """Ends the session once it has trained ``seconds`` (counted from this session's start,
+    not the run's), after the batch in progress."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.start = seconds, time.perf_counter()
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        if time.perf_counter() - self.start > self.seconds:
+            raise _OutOfTime
+
+
+LEGACY_SETTINGS = ("checkpoint_steps",)
+"""Settings of earlier runs that no longer mean anything (step checkpoints)."""
+
+
+def read_settings(run: Path) -> dict:
+    """A run's ``settings.json`` without :data:`LEGACY_SETTINGS`."""
+    saved = json.loads((run / "settings.json").read_text())
+    return {k: v for k, v in saved.items() if k not in LEGACY_SETTINGS}
 
 
 def prepare_corpus(
@@ -248,13 +288,18 @@ def export_from_checkpoint(run: str | Path, out: str | Path | None = None) -> Pa
     (``weights_only``). ``out`` defaults to ``run/backbone``.
 
     Raises:
-        InputError: if the run has no checkpoint or settings.
+        InputError: if the run has no checkpoint or settings, or has not finished.
     """
     run = Path(run)
     last = run / "checkpoints" / "last.ckpt"
     if not last.exists() or not (run / "settings.json").exists():
         raise InputError(f"{run} holds no finished pretraining run")
-    settings = PretrainSettings(**json.loads((run / "settings.json").read_text()))
+    settings = PretrainSettings(**read_settings(run))
+    with (run / "history.csv").open(newline="") as handle:
+        finished = len(list(csv.DictReader(handle)))
+    if finished < settings.epochs:
+        raise InputError(f"{run} has finished {finished} of its {settings.epochs} epochs; "
+                         "resume it before exporting")
     names = json.loads((run / "targets.json").read_text())["names"]
     state = torch.load(last, map_location="cpu", weights_only=True)["state_dict"]
     encoder = ENCODERS.get(ENCODER)(**{**settings.encoder_params, "dropout": 0.0})
@@ -274,8 +319,8 @@ def pretrain(settings: PretrainSettings, run: str | Path,
         settings: The run's settings (saved as ``settings.json``; a resumed run must match).
         run: The run folder (created if needed).
         report: Called with one progress line at a time.
-        max_seconds: Stop this session after this long (a checkpoint is written); run the
-            same command again to go on.
+        max_seconds: End this session after this long; the last finished epoch's checkpoint
+            stands, and the same command resumes from it.
 
     Returns:
         The run folder.
@@ -287,7 +332,7 @@ def pretrain(settings: PretrainSettings, run: str | Path,
     run.mkdir(parents=True, exist_ok=True)
     saved = run / "settings.json"
     if saved.exists():
-        before = json.loads(saved.read_text())
+        before = read_settings(run)
         if before != asdict(settings):
             changed = sorted(k for k in before if before[k] != asdict(settings).get(k))
             raise InputError(f"{run} holds a run with other settings ({', '.join(changed)}); "
@@ -313,18 +358,21 @@ def pretrain(settings: PretrainSettings, run: str | Path,
     trainer = L.Trainer(
         accelerator="auto", devices=1, max_epochs=settings.epochs, logger=False,
         enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-        max_time=None if max_seconds is None else {"seconds": int(max_seconds)},
-        callbacks=[ModelCheckpoint(dirpath=checkpoints, save_last=True, save_top_k=0,
-                                   every_n_train_steps=settings.checkpoint_steps),
-                   _History(run / "history.csv", report)],
+        callbacks=[_History(run / "history.csv", report), _EpochCheckpoint(last),
+                   *([_SessionTimer(max_seconds)] if max_seconds is not None else [])],
     )
     if report is not None:
         report(f"{len(train):,} training and {len(val):,} validation molecules, "
                f"{len(scaler.names)} descriptors" + (", resuming" if last.exists() else ""))
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", ".*does not have many workers.*")
-        trainer.fit(module, loader, val_loader, ckpt_path=str(last) if last.exists() else None)
-    trainer.save_checkpoint(last)  # where this session stopped (finished, or out of time)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".*does not have many workers.*")
+            trainer.fit(module, loader, val_loader, ckpt_path=str(last) if last.exists() else None)
+    except _OutOfTime:
+        if report is not None:
+            report("out of time for this session: run the same command again to resume from "
+                   "the last finished epoch")
+        return run
     if trainer.current_epoch >= settings.epochs:
         from molpred.pretraining.backbone import export_backbone
 

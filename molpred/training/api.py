@@ -289,7 +289,8 @@ def train(
             weights; ``model`` defaults to the backbone's encoder (``dmpnn``); under ``auto``
             the D-MPNN candidate starts from it.
         encoder_lr_ratio: The encoder's learning rate as a multiple of ``lr``.
-        freeze_encoder: Train the head only (the pretrained encoder as a fixed featurizer).
+        freeze_encoder: Train the head only: the pretrained encoder's weights stay as they are
+            (its dropout still acts while training).
 
     Returns:
         A :class:`TrainResult`.
@@ -331,7 +332,8 @@ def train(
                           split_sizes=split_sizes, seed=seed, epochs=epochs, batch_size=batch_size,
                           lr=lr, device=device, workers=workers, featurize_progress=featurize_progress,
                           time_budget=time_budget, folds=folds, progress_message=progress_message,
-                          standardize=standardize, pretrained=pretrained)
+                          standardize=standardize, pretrained=pretrained,
+                          encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder)
     if splits is not None and not Path(splits).is_file():  # fail before the slow featurization
         raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),

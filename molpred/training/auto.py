@@ -93,6 +93,8 @@ def train_auto(
     candidates: Sequence[str] = (DEFAULT_MODEL, *TREE_FAMILIES),
     standardize: bool | None = None,
     pretrained: str | None = None,
+    encoder_lr_ratio: float = 1.0,
+    freeze_encoder: bool = False,
 ) -> Any:
     """Train ``auto`` on a dataset (see the module docstring for the rule).
 
@@ -118,7 +120,8 @@ def train_auto(
         standardize: Standardize molecules (``True``) or take them as given (``False``);
             ``None`` (default) chooses by cross-validation (:func:`choose_standardization`).
         pretrained: Start the D-MPNN candidate's encoder from this pretrained backbone
-            (``molpred-base``, or a folder; :mod:`molpred.pretraining.backbone`).
+            (``molpred-base``, or a folder; :mod:`molpred.pretraining.backbone`), with
+            ``encoder_lr_ratio`` and ``freeze_encoder`` as :class:`FitSettings` has them.
 
     Returns:
         A :class:`~molpred.training.api.TrainResult`; ``metrics["auto"]`` holds the OOF score
@@ -142,7 +145,8 @@ def train_auto(
     if budget <= 0:
         raise InputError(f"the time budget must be positive, not {budget:g} s")
     settings = FitSettings(epochs=epochs or 50, batch_size=batch_size, lr=lr, seed=seed,
-                           device=device, keep_every_epoch=True, pretrained=pretrained)
+                           device=device, keep_every_epoch=True, pretrained=pretrained,
+                           encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder)
     check_settings(settings)
     network_params = None
     if pretrained is not None:  # a missing or corrupt backbone fails before featurization

@@ -43,15 +43,19 @@ def tiny_benchmark(tmp_path):
         "seed0": {"train": [0], "val": [1], "test": [2]}}}))
     return PretrainSettings(corpus=str(tmp_path / "corpus.csv"), size=240,
                             datasets_dir=str(datasets), splits_dir=str(splits), epochs=2,
-                            batch_size=32, hidden_size=32, depth=2, checkpoint_steps=2)
+                            batch_size=32, hidden_size=32, depth=2)
 
 
-def test_pretraining_cut_off_resumes_and_exports_a_backbone(tiny_benchmark, tmp_path, monkeypatch):
+def test_pretraining_cut_off_mid_epoch_resumes_to_the_weights_of_an_unbroken_run(
+        tiny_benchmark, tmp_path, monkeypatch):
+    whole = pretrain(tiny_benchmark, tmp_path / "whole")
     run = tmp_path / "run"
     original = fit.DescriptorPretrainer.training_step
+    steps, cut = [], [True]
 
     def cut_off(self, batch, batch_idx):
-        if self.global_step == 9:  # the second epoch (7 steps each), after a checkpoint
+        steps.append(self.global_step)
+        if cut[0] and self.global_step == 11:  # mid-epoch 2 (8 steps per epoch)
             raise RuntimeError("session cut off")
         return original(self, batch, batch_idx)
 
@@ -59,22 +63,32 @@ def test_pretraining_cut_off_resumes_and_exports_a_backbone(tiny_benchmark, tmp_
     with pytest.raises(RuntimeError, match="cut off"):
         pretrain(tiny_benchmark, run)
     assert (run / "checkpoints" / "last.ckpt").exists() and not (run / "backbone").exists()
-    monkeypatch.setattr(fit.DescriptorPretrainer, "training_step", original)
     with pytest.raises(InputError, match="other settings"):
         pretrain(PretrainSettings(**{**tiny_benchmark.__dict__, "epochs": 3}), run)
-    lines = []
+    lines, steps[:], cut[0] = [], [], False
     pretrain(tiny_benchmark, run, report=lines.append)
     assert any("resuming" in line for line in lines)
+    assert steps == list(range(8, 16))  # epoch 2 redone whole, epoch 1 not again
     history = list(csv.DictReader((run / "history.csv").open()))
     assert [row["epoch"] for row in history] == ["1", "2"]  # each epoch once
+    resumed, unbroken = load_backbone(run / "backbone"), load_backbone(whole / "backbone")
+    for name, value in unbroken.state.items():
+        assert torch.allclose(resumed.state[name], value, atol=1e-6), name
     corpus = json.loads((run / "corpus.json").read_text())
     assert corpus["held_out_test_molecules"] == 1 and corpus["size"] == 240
-    backbone = load_backbone(run / "backbone")
-    assert backbone.encoder_params["hidden_size"] == 32
-    assert backbone.card["corpus"]["digest"] == corpus["digest"]
+    assert resumed.encoder_params["hidden_size"] == 32
+    assert resumed.card["corpus"]["digest"] == corpus["digest"]
     frame = backbone_predictor(run / "backbone").embed(["CCO", "c1ccccc1", "nope"])
     assert frame.filter(like="emb_").shape == (3, 32)
     assert frame["error"].tolist()[:2] == ["", ""] and frame["error"][2]
+
+
+def test_a_session_out_of_time_keeps_its_last_epoch_and_exports_nothing(tiny_benchmark, tmp_path):
+    run = tmp_path / "run"
+    pretrain(tiny_benchmark, run, max_seconds=0.0)  # stops after its first batch
+    assert not (run / "backbone").exists() and not (run / "history.csv").exists()
+    pretrain(tiny_benchmark, run)
+    assert load_backbone(run / "backbone").card["history"][-1]["epoch"] == 2
 
 
 @pytest.fixture

@@ -39,13 +39,14 @@ def pretrain(
     seed: Annotated[int, option("Seeds the validation draw, weights and shuffling.",
                                 TRAINING)] = 0,
     max_minutes: Annotated[float | None, option("Stop this session after so many minutes "
-                           "(a checkpoint is kept); the same command resumes.", TRAINING,
-                           min=0.1, show_default=False)] = None,
+                           "(the last finished epoch's checkpoint stands); the same command "
+                           "resumes.", TRAINING, min=0.1, show_default=False)] = None,
 ) -> None:
     """Pretrain a D-MPNN to predict RDKit 2D descriptors from the molecular graph (no labels
     needed, after CheMeleon), then export it as a backbone that molpred train
     --from-pretrained OUT/backbone fine-tunes. Molecules of every benchmark test part are
-    held out. Resumable: checkpoints every 500 steps, one history line per epoch.
+    held out when --datasets and --splits are given. Resumable: a checkpoint after every
+    epoch (a cut-off epoch is redone), one history line per epoch.
 
     Example: molpred pretrain --corpus moses_train.csv.gz --datasets shared/datasets
     --splits shared/benchmarks/splits --size 200000 --epochs 12 -o runs/pretrain
@@ -69,5 +70,5 @@ def pretrain(
         ui.plain(f"backbone written to {backbone}; fine-tune it with molpred train DATA "
                  f"--from-pretrained {backbone}")
     else:
-        ui.plain(f"stopped with a checkpoint in {run / 'checkpoints'}; run the same command "
-                 "again to go on")
+        ui.plain(f"stopped; checkpoint of the last finished epoch in {run / 'checkpoints'}: run "
+                 "the same command again to go on")

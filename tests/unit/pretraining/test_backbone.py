@@ -74,6 +74,12 @@ def test_a_foreign_card_or_another_width_is_refused(copy):
     (copy / CARD_FILE).write_text(json.dumps(wider))
     with pytest.raises(ModelFileError, match="does not fit dmpnn"):
         load_backbone(copy)
+    for bad in ({**card, "files": ["x"]},
+                {**card, "encoder_params": {**card["encoder_params"], "hidden_size": -1}},
+                {**card, "encoder_params": {**card["encoder_params"], "depth": "3"}}):
+        (copy / CARD_FILE).write_text(json.dumps(bad))
+        with pytest.raises(ModelFileError, match="malformed card"):
+            load_backbone(copy)
     with pytest.raises(ModelFileError, match="no pretrained backbone"):
         load_backbone(copy.parent / "nothing here")
 
