@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from molpred.exceptions import ModelFileError
 from molpred.models.model import ModelConfig, MoleculeModel
 from molpred.predictor import Predictor
-from molpred.pretraining.backbone import load_backbone
+from molpred.pretraining.backbone import load_backbone, resolve_backbone
 
 
 def backbone_predictor(name_or_path: str | Path) -> Predictor:
@@ -32,8 +33,8 @@ def backbone_predictor(name_or_path: str | Path) -> Predictor:
 
 def is_backbone(name_or_path: str | Path) -> bool:
     """Whether ``name_or_path`` names a shipped backbone or a folder holding one."""
-    from molpred.pretraining.backbone import CARD_FILE, SHIPPED_DIR
-
-    text = str(name_or_path)
-    return ("/" not in text and (SHIPPED_DIR / text / CARD_FILE).is_file()) or \
-        (Path(text) / CARD_FILE).is_file()
+    try:
+        resolve_backbone(name_or_path)
+    except ModelFileError:
+        return False
+    return True

@@ -38,6 +38,7 @@ from molpred.models.encoders import ENCODERS
 from molpred.pretraining.corpus import benchmark_test_keys, select_corpus
 from molpred.pretraining.packed import PackedGraphs
 from molpred.pretraining.targets import DescriptorScaler
+from molpred.training.module import warmup_decay
 
 ENCODER = "dmpnn"
 
@@ -130,18 +131,8 @@ class DescriptorPretrainer(L.LightningModule):
         return self.seconds + time.perf_counter() - self._start
 
     def configure_optimizers(self):
-        opt = torch.optim.Adam(self.parameters(), lr=self.lr)
-        warmup = self.steps_per_epoch
-        total = max(warmup + 1, self.epochs * self.steps_per_epoch)
-        decay = math.log(10.0) / (total - warmup)
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return 0.1 + 0.9 * step / warmup
-            return max(0.1, math.exp(-decay * (step - warmup)))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+        return warmup_decay(torch.optim.Adam(self.parameters(), lr=self.lr),
+                            self.steps_per_epoch, self.epochs * self.steps_per_epoch)
 
 
 class _Batches(torch.utils.data.Dataset):
