@@ -11,7 +11,9 @@ finished runs are skipped. Test predictions go to
 ``benchmarks/results/predictions/DATASET/MODEL/seedK.csv`` (``score.py`` format) and are
 re-scored with the reference scorer by ``--summarize``, which writes ``OUT/table.md``.
 Rule v2 (``docs/auto.md``) adds step 0; ``benchmarks/auto_step0.py`` records it for every
-dataset and seed, and a v1 run stands for v2 where step 0 keeps standardization.
+dataset and seed, and a v1 run stands for v2 where step 0 keeps standardization. Rule v3 adds
+the pretrained D-MPNN candidate on train+val sets of at most 3,000 molecules; larger sets
+compute what v2 did, so their v2 runs stand. Each new record says its rule (``"rule"``).
 
     OMP_NUM_THREADS=1 python benchmarks/auto.py --datasets freesolv,delaney,clintox,bbbp \
         --models auto,gbdt,rf --seeds 0,1,2 --shared ../shared --out benchmarks/results/auto
@@ -30,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 PREDICTIONS = Path(__file__).parent / "results" / "predictions"
+RULE = "v3"
+"""The version of docs/auto.md's rule the runs of this script follow."""
 CLASSIFICATION = ("tox21", "toxcast", "clintox", "bbbp", "hiv")
 PEERS = {  # shared/benchmarks/anchors.md: Chemprop 2.3.1 defaults; RF 500 trees on ECFP4
     "tox21": (0.8036, 0.756), "clintox": (0.8545, 0.690), "bbbp": (0.9300, 0.891),
@@ -70,6 +74,7 @@ def run_one(dataset: str, model: str, seed: int, shared: Path, out: Path,
     frame.to_csv(dest, index=False)
     m = result.metrics
     record = {"dataset": dataset, "model": model, "seed": seed, "test": m["test"]["score"],
+              "rule": RULE if model == "auto" else None,
               "metric": m["test"]["metric"], "seconds": round(seconds, 1),
               "test_tasks": m["test"]["tasks"], "trust": m.get("trust")}
     if model == "auto":
@@ -120,9 +125,9 @@ def summarize(shared: Path, out: Path) -> None:
                      + f" | {chemprop:.3f} | {'–' if rf is None else f'{rf:.3f}'} | {target} |")
     lines += ["", f"Largest |molpred - score.py| over {len(records)} prediction files: {worst:.1e}"]
     lines += ["", "What auto chose (per dataset and seed; CV = mean OOF score on train+val):", "",
-              "| dataset | seed | molecules (step 0) | tree family | network share | CV dmpnn | "
-              "CV gbdt | CV rf | CV blend | D-MPNN epoch | wall s |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "| dataset | seed | molecules (step 0) | network | tree family | network share | "
+              "CV dmpnn | CV dmpnn_pretrained | CV gbdt | CV rf | CV blend | D-MPNN epoch | wall s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         if r["model"] != "auto":
             continue
@@ -134,8 +139,10 @@ def summarize(shared: Path, out: Path) -> None:
             return "–" if value is None else f"{value:.4f}"
 
         epoch = "–" if a["network_epoch"] is None else a["network_epoch"] + 1
-        lines.append(f"| {r['dataset']} | {r['seed']} | {_step0(r, out)} | {a['tree_family']} | "
-                     f"{a['dataset_weight']:g} | {fmt('dmpnn')} | {fmt('gbdt')} | {fmt('rf')} | "
+        network = a.get("network_family", "dmpnn")
+        lines.append(f"| {r['dataset']} | {r['seed']} | {_step0(r, out)} | {network} | "
+                     f"{a['tree_family']} | {a['dataset_weight']:g} | {fmt('dmpnn')} | "
+                     f"{fmt('dmpnn_pretrained')} | {fmt('gbdt')} | {fmt('rf')} | "
                      f"{r['cv']:.4f} | {epoch} | {r['seconds']:.0f} |")
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -145,7 +152,7 @@ def _step0(record: dict, out: Path) -> str:
     """What step 0 of rule v2 kept: from the run (v2) or from ``OUT/step0/`` (a v1 run,
     which stands for v2 where step 0 keeps standardization); ``–`` when neither says."""
     step0 = record["auto"].get("standardize")
-    tag = " (v2 run)"
+    tag = f" ({record.get('rule') or 'v2'} run)"
     if step0 is None:
         path = out / "step0" / f"{record['dataset']}_seed{record['seed']}.json"
         if not path.is_file():

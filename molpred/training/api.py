@@ -286,8 +286,10 @@ def train(
             for ``auto`` every finished candidate and fold.
         pretrained: Fine-tune a pretrained backbone (``molpred-base``, shipped; or a folder
             written by ``molpred pretrain``) instead of starting the encoder from random
-            weights; ``model`` defaults to the backbone's encoder (``dmpnn``); under ``auto``
-            the D-MPNN candidate starts from it.
+            weights; ``model`` defaults to the backbone's encoder (``dmpnn``). Under ``auto``
+            it is the backbone of the pretrained D-MPNN candidate, which then competes at any
+            data size (by default ``molpred-base`` competes on train+val sets of at most
+            3,000 molecules; ``"none"``: never).
         encoder_lr_ratio: The encoder's learning rate as a multiple of ``lr``.
         freeze_encoder: Train the head only: the pretrained encoder's weights stay as they are
             (its dropout still acts while training).
@@ -305,8 +307,12 @@ def train(
         TrainingError: if training diverged (the model predicts NaN or infinity). All are
             :class:`~molpred.exceptions.MolpredError`.
     """
-    model = model or (DEFAULT_MODEL if pretrained is not None else default_model(data))
+    no_backbone = pretrained is not None and pretrained.lower() == "none"
+    model = model or (DEFAULT_MODEL if pretrained is not None and not no_backbone
+                      else default_model(data))
     kind = model.lower()
+    if no_backbone and kind != AUTO_MODEL:
+        pretrained = None  # "none" speaks to auto's pretrained candidate; elsewhere it is the default
     if pretrained is not None and kind in TREE_MODELS:
         raise InputError(f"--from-pretrained fine-tunes a network; --model {kind} does not take "
                          f"it (use --model {DEFAULT_MODEL} or auto)")

@@ -7,12 +7,15 @@ The rule (written before any test prediction of the benchmark was made; ``docs/a
    K = 3 by default). Every candidate is fitted K times, each time on K-1 folds, and predicts
    the fold it did not see: out-of-fold (OOF) predictions for every train+val molecule.
 2. Candidates: the D-MPNN (plain defaults), gradient-boosted trees and a random forest (both on
-   ECFP4 counts + RDKit 2D descriptors, :mod:`molpred.models.trees`).
+   ECFP4 counts + RDKit 2D descriptors, :mod:`molpred.models.trees`); on train+val sets of at
+   most :data:`PRETRAINED_MAX_MOLECULES` molecules also the D-MPNN fine-tuned from the shipped
+   pretrained backbone ``molpred-base`` (:data:`PRETRAINED_CANDIDATE`; version 3 of the rule).
 3. The D-MPNN's epoch count is chosen by cross-validation: every fold keeps its weights after
    each epoch; E* maximizes the fold-averaged validation score (over the epochs every fold
    ran), and every fold model takes its epoch-E* weights. One epoch count chosen on all K
    folds replaces K early stops on small, noisy validation parts.
-4. One tree family per dataset: the one with the better mean OOF score over tasks.
+4. One tree family per dataset: the one with the better mean OOF score over tasks; likewise one
+   network (from scratch or pretrained; ties go to the network from scratch).
 5. The network's share w of the blend ``w * D-MPNN + (1 - w) * trees`` is taken from
    :data:`WEIGHT_GRID` by OOF score: one dataset-level w (mean OOF score over tasks; ties go
    to the w nearest 0.5), and a task's own w only where its OOF labels can carry it
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +61,14 @@ from molpred.training.trust import fit_cross_trust, trust_report
 WEIGHT_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 """Network shares the blend may take (0 = trees only, 1 = D-MPNN only)."""
 TREE_FAMILIES = ("gbdt", "rf")
+PRETRAINED_CANDIDATE = "dmpnn_pretrained"
+"""The D-MPNN candidate whose encoder starts from a pretrained backbone."""
+NETWORK_FAMILIES = (DEFAULT_MODEL, PRETRAINED_CANDIDATE)
+DEFAULT_BACKBONE = "molpred-base"
+PRETRAINED_MAX_MOLECULES = 3000
+"""By default the pretrained candidate joins only when train+val has at most this many
+molecules (transfer learning is for scarce data; above this it would double the network's
+cost). ``pretrained=NAME`` asks for it at any size, ``pretrained="none"`` never."""
 MIN_TASK_MINORITY = 30
 """A classification task gets its own blend weight only with this many OOF molecules of its
 rarer class (a ROC-AUC over fewer moves by several hundredths with a few molecules)."""
@@ -90,7 +102,7 @@ def train_auto(
     time_budget: float | None = None,
     folds: int = DEFAULT_FOLDS,
     progress_message: Callable[[str], None] | None = None,
-    candidates: Sequence[str] = (DEFAULT_MODEL, *TREE_FAMILIES),
+    candidates: Sequence[str] = (*NETWORK_FAMILIES, *TREE_FAMILIES),
     standardize: bool | None = None,
     pretrained: str | None = None,
     encoder_lr_ratio: float = 1.0,
@@ -116,12 +128,16 @@ def train_auto(
             :data:`MIN_NETWORK_SECONDS` per fold remain after the trees.
         folds: K (at least 2).
         progress_message: Called with one line per finished step.
-        candidates: Families to compare (default: dmpnn, gbdt, rf).
+        candidates: Families to compare (default: dmpnn, dmpnn_pretrained, gbdt, rf; the
+            pretrained one only as ``pretrained`` says).
         standardize: Standardize molecules (``True``) or take them as given (``False``);
             ``None`` (default) chooses by cross-validation (:func:`choose_standardization`).
-        pretrained: Start the D-MPNN candidate's encoder from this pretrained backbone
+        pretrained: The backbone the ``dmpnn_pretrained`` candidate starts its encoder from
             (``molpred-base``, or a folder; :mod:`molpred.pretraining.backbone`), with
-            ``encoder_lr_ratio`` and ``freeze_encoder`` as :class:`FitSettings` has them.
+            ``encoder_lr_ratio`` and ``freeze_encoder`` as :class:`FitSettings` has them; it
+            then competes at any data size. ``None`` (default): ``molpred-base``, only on
+            train+val sets of at most :data:`PRETRAINED_MAX_MOLECULES` molecules. ``"none"``:
+            no pretrained candidate.
 
     Returns:
         A :class:`~molpred.training.api.TrainResult`; ``metrics["auto"]`` holds the OOF score
@@ -137,22 +153,27 @@ def train_auto(
     say = progress_message or (lambda _msg: None)
     start = time.perf_counter()
     budget = DEFAULT_TIME_BUDGET if time_budget is None else float(time_budget)
-    unknown = sorted(set(candidates) - {DEFAULT_MODEL, *TREE_FAMILIES})
+    unknown = sorted(set(candidates) - {*NETWORK_FAMILIES, *TREE_FAMILIES})
     if unknown or not candidates:
-        raise InputError(f"auto compares {DEFAULT_MODEL}, gbdt and rf; unknown: {unknown}")
+        raise InputError(f"auto compares {', '.join((*NETWORK_FAMILIES, *TREE_FAMILIES))}; "
+                         f"unknown: {unknown}")
     if folds < 2:
         raise InputError(f"auto needs at least 2 folds, not {folds}")
     if budget <= 0:
         raise InputError(f"the time budget must be positive, not {budget:g} s")
+    asked = pretrained is not None and pretrained.lower() != "none"
+    backbone = pretrained if asked else DEFAULT_BACKBONE
     settings = FitSettings(epochs=epochs or 50, batch_size=batch_size, lr=lr, seed=seed,
-                           device=device, keep_every_epoch=True, pretrained=pretrained,
-                           encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder)
-    check_settings(settings)
-    network_params = None
-    if pretrained is not None:  # a missing or corrupt backbone fails before featurization
+                           device=device, keep_every_epoch=True)
+    tuned = replace(settings, pretrained=backbone, encoder_lr_ratio=encoder_lr_ratio,
+                    freeze_encoder=freeze_encoder)
+    check_settings(tuned)
+    tuned_params = None
+    if PRETRAINED_CANDIDATE in candidates and (pretrained is None or asked):
+        # a missing or corrupt backbone fails before featurization
         from molpred.pretraining.backbone import fine_tune_encoder_params
 
-        network_params = fine_tune_encoder_params(DEFAULT_MODEL, pretrained, None)
+        tuned_params = fine_tune_encoder_params(DEFAULT_MODEL, backbone, None)
     if splits is not None and not Path(splits).is_file():
         raise InputError(f"split file not found: {splits}")
     flags = (True, False) if standardize is None else (bool(standardize),)
@@ -194,20 +215,28 @@ def train_auto(
         seconds[kind] = round(time.perf_counter() - t0, 1)
         say(f"auto: {kind} cross-validated in {seconds[kind]:.0f} s, OOF "
             f"{_mean_score(prepared, pool, oof[kind]):.4f}")
-    network_epoch = None
-    if DEFAULT_MODEL in candidates:
+    networks = {DEFAULT_MODEL: (settings, None)} if DEFAULT_MODEL in candidates else {}
+    if tuned_params is not None and (asked or len(pool) <= PRETRAINED_MAX_MOLECULES):
+        networks[PRETRAINED_CANDIDATE] = (tuned, tuned_params)
+    elif tuned_params is not None:
+        say(f"auto: {PRETRAINED_CANDIDATE} not tried: {len(pool):,} train+val molecules, more than "
+            f"{PRETRAINED_MAX_MOLECULES:,} (--from-pretrained {DEFAULT_BACKBONE} asks for it)")
+    network_epochs: dict[str, int] = {}
+    for n, (name, (fit_settings, params)) in enumerate(networks.items()):
         left = budget - (time.perf_counter() - start)
-        if left / folds >= MIN_NETWORK_SECONDS:
-            t0 = time.perf_counter()
-            oof[DEFAULT_MODEL], fold_models[DEFAULT_MODEL], network_epoch, curve = \
-                _cross_fit_network(prepared, pool, fold_rows, settings, left, say, network_params)
-            seconds[DEFAULT_MODEL] = round(time.perf_counter() - t0, 1)
-            say(f"auto: {DEFAULT_MODEL} cross-validated in {seconds[DEFAULT_MODEL]:.0f} s, epoch "
-                f"{network_epoch + 1} chosen, OOF {_mean_score(prepared, pool, oof[DEFAULT_MODEL]):.4f}")
-        else:
-            say(f"auto: {DEFAULT_MODEL} skipped: {left:.0f} s of the {budget:.0f} s budget left")
+        share = left / (len(networks) - n)  # the networks still to run share what is left
+        if share / folds < MIN_NETWORK_SECONDS:
+            say(f"auto: {name} skipped: {left:.0f} s of the {budget:.0f} s budget left")
+            continue
+        t0 = time.perf_counter()
+        oof[name], fold_models[name], network_epochs[name], _ = _cross_fit_network(
+            prepared, pool, fold_rows, fit_settings, share, say, params, name)
+        seconds[name] = round(time.perf_counter() - t0, 1)
+        say(f"auto: {name} cross-validated in {seconds[name]:.0f} s, epoch "
+            f"{network_epochs[name] + 1} chosen, OOF {_mean_score(prepared, pool, oof[name]):.4f}")
 
     choice = choose_blend(prepared, pool, oof)
+    network_epoch = network_epochs.get(choice["network_family"])
     say(f"auto: chose {choice['summary']}")
     model = _final_model(choice, fold_models)
     y_pool = prepared.y[pool].astype(np.float64)
@@ -235,7 +264,8 @@ def train_auto(
                          if d is None},
         auto={"folds": [len(f) for f in fold_rows], "candidate_seconds": seconds,
               "standardize": {k: v for k, v in standardization.items() if k != "summary"},
-              "network_epoch": network_epoch, "time_budget": budget,
+              "network_epoch": network_epoch, "network_epochs": network_epochs,
+              "time_budget": budget,
               **{k: v for k, v in choice.items() if k != "oof"}},
     )
     model_dir = None
@@ -244,7 +274,9 @@ def train_auto(
                     "splits": str(splits) if splits else split,
                     "split_key": split_key if splits else None, "epochs": settings.epochs,
                     "batch_size": batch_size, "lr": lr, "time_budget": budget,
-                    "pretrained": pretrained}
+                    "pretrained": backbone if choice["network_family"] == PRETRAINED_CANDIDATE
+                    else None,
+                    "pretrained_candidate": backbone if PRETRAINED_CANDIDATE in networks else None}
         model_dir = save_model(model, out, training=training, metrics=metrics)
         trust.save(model_dir)
         (Path(model_dir) / "card.md").write_text(auto_card(prepared, metrics))
@@ -321,16 +353,15 @@ def _tree_featurizer(prepared: PreparedDataset) -> FeaturizerConfig:
 
 def _cross_fit_network(prepared: PreparedDataset, pool: np.ndarray, fold_rows: list[np.ndarray],
                        settings: FitSettings, seconds_left: float, say: Callable[[str], None],
-                       encoder_params: dict[str, Any] | None = None,
+                       encoder_params: dict[str, Any] | None = None, name: str = DEFAULT_MODEL,
                        ) -> tuple[np.ndarray, list[Any], int, list[float]]:
     """The D-MPNN on each fold; the epoch count chosen on the fold-averaged curve
-    (``encoder_params``: overrides of its defaults, e.g. a pretrained backbone's).
+    (``encoder_params``: overrides of its defaults, e.g. a pretrained backbone's; ``name``:
+    the candidate's name in the progress lines).
 
     Returns:
         ``(oof [len(pool), T], fold models at epoch E*, E*, fold-averaged curve)``.
     """
-    from dataclasses import replace
-
     config = ModelConfig.build(DEFAULT_MODEL, prepared.tasks, prepared.task_type, encoder_params,
                                standardize=prepared.featurizer.standardize, units=prepared.units)
     fits = []
@@ -341,7 +372,7 @@ def _cross_fit_network(prepared: PreparedDataset, pool: np.ndarray, fold_rows: l
         fit = fit_model(prepared, {"train": np.setdiff1d(pool, held), "val": held}, config,
                         replace(settings, seed=settings.seed + k, max_seconds=per_fold))
         fits.append(fit)
-        say(f"auto: {DEFAULT_MODEL} fold {k + 1} of {len(fold_rows)}: {fit.epochs_run} epochs, "
+        say(f"auto: {name} fold {k + 1} of {len(fold_rows)}: {fit.epochs_run} epochs, "
             f"{fit.seconds:.0f} s, best fold score {fit.best_val_score:.4f}")
     higher = HIGHER_IS_BETTER[METRICS[prepared.task_type]]
     runs = min(len(f.val_scores) for f in fits)
@@ -392,6 +423,7 @@ def choose_blend(prepared: PreparedDataset, pool: np.ndarray, oof: dict[str, np.
     Returns:
         ``{"tree_family", "weights" [T] (network share), "dataset_weight", "per_task": {task:
         {candidate: OOF score, ..., "blend": score, "weight": w, "own_weight": bool}},
+        "network_family" (the better of the networks, or None),
         "cv_score" (score_predictions dict of the chosen blend's OOF), "oof" [n, T],
         "summary"}``.
     """
@@ -401,10 +433,14 @@ def choose_blend(prepared: PreparedDataset, pool: np.ndarray, oof: dict[str, np.
     tree_family = None
     if trees:
         tree_family = max(trees, key=lambda c: sign * _mean_score(prepared, pool, oof[c]))
-    network = oof.get(DEFAULT_MODEL)
+    nets = [c for c in NETWORK_FAMILIES if c in oof]  # ties: the first (from scratch)
+    network_family = None
+    if nets:
+        network_family = max(nets, key=lambda c: sign * _mean_score(prepared, pool, oof[c]))
+    network = None if network_family is None else oof[network_family]
     T = len(prepared.tasks)
     if network is None or tree_family is None:
-        only = DEFAULT_MODEL if network is not None else tree_family
+        only = network_family if network is not None else tree_family
         weight = 1.0 if network is not None else 0.0
         weights = np.full(T, weight)
         blend = oof[only]
@@ -436,10 +472,12 @@ def choose_blend(prepared: PreparedDataset, pool: np.ndarray, oof: dict[str, np.
                           "blend": _finite(blend_scores[t]), "weight": float(weights[t]),
                           "own_weight": bool(support[t]) and len(grid_scores) > 1}
     cv = score_predictions(prepared.y[pool], blend, prepared.tasks, prepared.task_type)
-    summary = (f"network share {dataset_weight:g} (dataset), tree family {tree_family}, "
+    summary = (f"network share {dataset_weight:g} (dataset), network {network_family}, "
+               f"tree family {tree_family}, "
                f"{sum(v['own_weight'] for v in per_task.values())} task(s) with their own "
                f"share; CV {cv['metric']} {cv['score']:.4f}")
-    return {"tree_family": tree_family, "weights": weights.tolist(),
+    return {"tree_family": tree_family, "network_family": network_family,
+            "weights": weights.tolist(),
             "dataset_weight": float(dataset_weight),
             "dataset_scores": {str(w): _finite(np.nanmean(s)) for w, s in grid_scores.items()},
             "candidates": {c: _finite(np.nanmean(s)) for c, s in per_candidate.items()},
@@ -455,7 +493,7 @@ def _final_model(choice: dict[str, Any], fold_models: dict[str, list[Any]]) -> B
     weights = np.asarray(choice["weights"], dtype=np.float64)
     network = trees = None
     if (weights > 0).any():
-        members = fold_models[DEFAULT_MODEL]
+        members = fold_models[choice["network_family"]]
         network = members[0] if len(members) == 1 else Ensemble(members)
     if (weights < 1).any():
         parts = fold_models[choice["tree_family"]]
@@ -473,7 +511,8 @@ def auto_card(prepared: PreparedDataset, metrics: dict[str, Any]) -> str:
     lines = [f"# auto model: {prepared.name}", "",
              f"Chosen by {len(auto['folds'])}-fold scaffold cross-validation on train+val "
              f"({sum(auto['folds']):,} molecules; folds {auto['folds']}). Test was not used.", "",
-             f"- tree family: **{auto['tree_family']}**; D-MPNN epochs (chosen by CV): "
+             f"- network: **{auto.get('network_family') or '-'}**; tree family: "
+             f"**{auto['tree_family']}**; D-MPNN epochs (chosen by CV): "
              f"{'-' if auto['network_epoch'] is None else auto['network_epoch'] + 1}",
              _standardization_line(auto.get("standardize", {})),
              f"- network share of the blend, dataset level: **{auto['dataset_weight']:g}**",

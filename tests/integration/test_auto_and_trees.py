@@ -33,13 +33,21 @@ def auto_run(bbbp_file, tmp_path_factory):
 def test_auto_is_the_default_for_a_file_and_reports_what_won(auto_run):
     result, out, lines = auto_run
     auto = result.metrics["auto"]
-    assert set(auto["candidates"]) == {"dmpnn", "gbdt", "rf"}
+    # a small file: the network from scratch and the one fine-tuned from molpred-base compete
+    assert set(auto["candidates"]) == {"dmpnn", "dmpnn_pretrained", "gbdt", "rf"}
     assert auto["tree_family"] in ("gbdt", "rf")
+    better = max(("dmpnn", "dmpnn_pretrained"), key=lambda c: auto["candidates"][c])
+    assert auto["network_family"] == better
+    assert set(auto["network_epochs"]) == {"dmpnn", "dmpnn_pretrained"}
+    assert any("dmpnn_pretrained fold 2 of 2" in line for line in lines)
     assert set(auto["per_task"]) == {"p_np"}
     assert 0.0 <= auto["weights"][0] <= 1.0
     assert any("chose" in line for line in lines) and any("fold 2 of 2" in line for line in lines)
     card = (out / "card.md").read_text()
-    assert "p_np" in card and "Test was not used" in card
+    assert "p_np" in card and "Test was not used" in card and f"network: **{better}**" in card
+    training = json.loads((out / "config.json").read_text())["training"]
+    assert training["pretrained_candidate"] == "molpred-base"
+    assert training["pretrained"] == ("molpred-base" if better == "dmpnn_pretrained" else None)
     step0 = auto["standardize"]  # step 0 ran and the card says what it chose
     assert step0["chosen_by"] == "cv" and {"cv_standardized", "cv_as_given"} <= set(step0)
     assert ("standardized" if step0["standardize"] else "as given") in card

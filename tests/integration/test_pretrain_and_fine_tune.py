@@ -151,9 +151,26 @@ def test_auto_starts_its_dmpnn_candidate_from_the_backbone(bbbp_500, tmp_path, m
     result = train(bbbp_500, targets=["p_np"], model="auto", pretrained="molpred-base",
                    standardize=True, folds=2, epochs=2, workers=1, out=tmp_path / "auto")
     assert loaded.count("molpred-base") >= 3  # the settings check, then each of the 2 folds
-    assert result.metrics["auto"]["network_epoch"] is not None
+    auto = result.metrics["auto"]
+    assert auto["network_epoch"] is not None
+    assert set(auto["network_epochs"]) == {"dmpnn", "dmpnn_pretrained"}
     config = json.loads((tmp_path / "auto" / "config.json").read_text())
-    assert config["training"]["pretrained"] == "molpred-base"
+    assert config["training"]["pretrained_candidate"] == "molpred-base"
+
+
+def test_auto_leaves_the_pretrained_candidate_out_when_asked_or_when_the_set_is_large(
+        bbbp_500, tmp_path, monkeypatch):
+    import molpred.training.auto as auto_module
+
+    lines: list[str] = []
+    result = train(bbbp_500, targets=["p_np"], model="auto", pretrained="none", standardize=True,
+                   folds=2, epochs=1, workers=1, progress_message=lines.append)
+    assert set(result.metrics["auto"]["candidates"]) == {"dmpnn", "gbdt", "rf"}
+    monkeypatch.setattr(auto_module, "PRETRAINED_MAX_MOLECULES", 100)  # 500 is "large" now
+    result = train(bbbp_500, targets=["p_np"], model="auto", standardize=True, folds=2,
+                   epochs=1, workers=1, progress_message=lines.append)
+    assert set(result.metrics["auto"]["candidates"]) == {"dmpnn", "gbdt", "rf"}
+    assert any("dmpnn_pretrained not tried" in line for line in lines)
 
 
 def test_a_cards_recommended_depth_gives_way_to_the_backbone(monkeypatch):

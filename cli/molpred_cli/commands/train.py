@@ -48,8 +48,10 @@ def train(
                                "starting the encoder from random weights: molpred-base (shipped "
                                "in the package, works offline: a D-MPNN pretrained to predict "
                                "RDKit descriptors of 200,000 ZINC molecules) or a folder written "
-                               "by molpred pretrain. Trains --model dmpnn, or under --model auto starts "
-                               "its D-MPNN candidate from it.", MODEL,
+                               "by molpred pretrain. Trains --model dmpnn. Under --model auto, it is the "
+                               "backbone of auto's pretrained D-MPNN candidate, which then competes "
+                               "at any size (by default molpred-base competes on train+val sets of "
+                               "at most 3,000 molecules; none: never).", MODEL,
                                metavar="NAME|DIR", show_default=False)] = None,
     encoder_lr_ratio: Annotated[float, option("With --from-pretrained: the encoder's learning "
                                 "rate as a multiple of --lr (e.g. 0.1 moves the pretrained "
@@ -130,7 +132,8 @@ def train(
     if (encoder_lr_ratio != 1.0 or freeze_encoder) and from_pretrained is None:
         raise typer.BadParameter("--encoder-lr-ratio and --freeze-encoder go with "
                                  "--from-pretrained", param_hint="--from-pretrained")
-    model_name = (model or (DEFAULT_MODEL if from_pretrained else default_model(dataset))).lower()
+    backbone = from_pretrained is not None and from_pretrained.lower() != "none"
+    model_name = (model or (DEFAULT_MODEL if backbone else default_model(dataset))).lower()
     out = out or Path("runs") / f"{Path(dataset).name.split('.')[0]}-{model_name}"
     ui.quiet_training_logs()
     with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; "

@@ -51,6 +51,22 @@ def test_blend_follows_the_out_of_fold_scores():
     assert chosen["weights"][1] == chosen["dataset_weight"]
 
 
+def test_the_better_network_enters_the_blend_and_a_tie_goes_to_the_one_from_scratch():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, size=(400, 1)).astype(float)
+    good, bad = 0.3 * y + 0.7 * rng.random((400, 1)), rng.random((400, 1))
+    pool = np.arange(400)
+    chosen = choose_blend(_prepared(y), pool, {"dmpnn": bad, "dmpnn_pretrained": good,
+                                               "gbdt": bad})
+    assert chosen["network_family"] == "dmpnn_pretrained" and chosen["weights"] == [1.0]
+    assert chosen["candidates"]["dmpnn_pretrained"] > chosen["candidates"]["dmpnn"]
+    chosen = choose_blend(_prepared(y), pool, {"dmpnn": good, "dmpnn_pretrained": good.copy(),
+                                               "gbdt": bad})
+    assert chosen["network_family"] == "dmpnn"
+    chosen = choose_blend(_prepared(y), pool, {"gbdt": good})  # trees alone
+    assert chosen["network_family"] is None and chosen["weights"] == [0.0]
+
+
 def test_regression_blend_minimizes_rmse():
     rng = np.random.default_rng(1)
     y = rng.normal(size=(300, 1))
