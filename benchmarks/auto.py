@@ -52,6 +52,8 @@ def run_one(dataset: str, model: str, seed: int, shared: Path, out: Path,
     from molpred.training.splitting import resolve_split
 
     data = shared / "datasets" / f"{dataset}.csv"
+    if not data.is_file():  # hiv and toxcast are shipped gzipped
+        data = data.with_suffix(".csv.gz")
     splits = shared / "benchmarks" / "splits" / f"{dataset}.json"
     start = time.perf_counter()
     if model == "auto":

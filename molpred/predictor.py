@@ -140,8 +140,10 @@ class Predictor:
                 intervals (regression, ``TASK_lower``/``TASK_upper``) that hold the truth
                 with this probability, e.g. 0.9 (models with :attr:`trust` only).
             domain: Add the applicability-domain columns ``max_similarity`` (max Tanimoto,
-                ECFP4, to the training molecules), ``embedding_distance`` and ``in_domain``
-                (models with :attr:`trust` only).
+                ECFP4, to the training molecules), ``embedding_distance``,
+                ``expected_error`` (relative: 1.0 = a typical validation error; see
+                :mod:`molpred.trust.error_model`) and ``in_domain`` (models with
+                :attr:`trust` only).
             alerts: Add an ``alerts`` column: PAINS, Brenk and NIH structural alerts
                 (:mod:`molpred.chem.alerts`), ``"; "``-separated.
 

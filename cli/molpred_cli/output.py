@@ -239,7 +239,9 @@ def fragment_note(smiles: object) -> None:
 def _panel_tasks(columns: pd.Index, model: str) -> list[str]:
     """A panel model's task names, from its ``MODEL.TASK`` columns."""
     skip = ("_std", "_set", "_lower", "_upper")
-    domain = {"max_similarity", "embedding_distance", "in_domain"}
+    from molpred.pipeline.columns import DOMAIN_COLUMNS
+
+    domain = set(DOMAIN_COLUMNS)
     tasks = []
     for column in map(str, columns):
         if column.startswith(model + "."):

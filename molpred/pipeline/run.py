@@ -122,13 +122,15 @@ def predict_features(predictor: Predictor, features: RowFeatures, options: RunOp
     values, spread = predictor.summarize(members)
     extra = predictor.trust_columns(values, spread, options.confidence)
     if want_domain:  # failed rows: no similarity, not in the domain (their error says why)
-        similarity, distance, inside = np.empty(0), np.empty(0), np.empty(0, dtype=bool)
+        similarity, distance, expected = np.empty(0), np.empty(0), np.empty(0)
+        inside = np.empty(0, dtype=bool)
         if embeddings is not None:
             failed = features.failed
-            similarity, distance, inside = predictor.trust.domain_of(features.fingerprints,
-                                                                     embeddings)
-            similarity[failed], distance[failed], inside[failed] = np.nan, np.nan, False
-        extra.update(zip(DOMAIN_COLUMNS, (similarity, distance, inside), strict=True))
+            similarity, distance, expected, inside = predictor.trust.domain_of(
+                features.fingerprints, embeddings, values, spread)
+            similarity[failed], distance[failed], expected[failed] = np.nan, np.nan, np.nan
+            inside[failed] = False
+        extra.update(zip(DOMAIN_COLUMNS, (similarity, distance, expected, inside), strict=True))
     if features.alerts is not None:
         extra[ALERTS_COLUMN] = features.alerts
     return Predicted(values, spread, extra, list(features.errors), features.druglike)

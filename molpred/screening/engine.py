@@ -161,9 +161,10 @@ def screen(
             at this confidence; ``None`` for none (models with trust files only).
         columns: ``full`` (default): the columns :meth:`~molpred.predictor.Predictor.predict`
             writes: predictions, spread, conformal sets or intervals at ``confidence``, the
-            applicability domain (``max_similarity``, ``embedding_distance``, ``in_domain``)
-            and ``alerts``; ``trust``: the same without ``alerts`` (structural alerts cost
-            about 3.9 ms per molecule and core, as much as everything else together);
+            applicability domain (``max_similarity``, ``embedding_distance``,
+            ``expected_error``, ``in_domain``) and ``alerts``; ``trust``: the same without
+            ``alerts`` (structural alerts cost about 3.9 ms per molecule and core, as much as
+            everything else together);
             ``minimal``: predictions and spread only (the fastest screen).
         engine: Where the chunks run (:mod:`molpred.screening.executors`): ``local`` (this
             process, or a pool of ``workers`` processes) or ``ray`` (actors of a Ray cluster,

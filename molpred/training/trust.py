@@ -10,7 +10,7 @@ from molpred.models.model import MoleculeModel
 from molpred.training.prepare import PreparedDataset
 from molpred.trust.calibration import expected_calibration_error
 from molpred.trust.conformal import DEFAULT_CONFIDENCE
-from molpred.trust.model import TrustModel
+from molpred.trust.model import TrustModel, fit_error_model
 
 
 def fit_trust(model: MoleculeModel | Ensemble, prepared: PreparedDataset, split: dict,
@@ -61,7 +61,11 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         molecules inside/outside the domain over labelled pairs: Brier score of the
         calibrated probability (classification; also ``roc_auc_in``/``roc_auc_out``, the
         mean ROC-AUC over tasks with both classes on that side) or RMSE (regression); NaN
-        when a side is empty. Multiclass: ``ece_raw``/``ece_calibrated`` over (molecule,
+        when a side is empty; ``domain_rule`` and its cross-validated figures
+        (``domain_cv_*``); both rules side by side whichever is used: ``thresholds_error_in``
+        / ``_out`` / ``_pairs_*`` / ``thresholds_in_domain_share`` and the same with
+        ``error_model_``, and ``expected_error_spearman`` (rank correlation of a molecule's
+        expected error with its error over its labelled tasks). Multiclass: ``ece_raw``/``ece_calibrated`` over (molecule,
         class) pairs, ``coverage``, ``class_coverage`` (per class name: share of its
         molecules whose set holds it), ``mean_set_size``, and the multiclass Brier score
         (sum over classes) inside and outside the domain.
@@ -74,9 +78,13 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
     mean = members.mean(axis=0)
     values = trust.calibrated(mean)
     known = np.isfinite(y) & np.isfinite(values)
-    _, _, inside = trust.domain([smiles[i] for i in rows], embeddings)
+    spread = members.std(axis=0) if members.shape[0] > 1 else None
+    similarity, distance, expected, inside = trust.domain([smiles[i] for i in rows], embeddings,
+                                                          values, spread)
     report: dict = {"confidence": confidence, "molecules": int(len(rows)),
-                    "in_domain_share": float(inside.mean()) if len(inside) else float("nan")}
+                    "in_domain_share": float(inside.mean()) if len(inside) else float("nan"),
+                    "domain_rule": trust.domain_rule,
+                    **{f"domain_cv_{k}": v for k, v in trust.domain_cv.items() if k != "rule"}}
     if prepared.task_type == "multiclass":
         return _multiclass_report(report, trust, mean, values, y[:, 0], inside, confidence)
     if prepared.task_type == "classification":
@@ -93,20 +101,53 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         for side, mask in (("in", inside), ("out", ~inside)):
             report[f"roc_auc_{side}"] = _mean_roc_auc(y[mask], values[mask])
     else:
-        spread = members.std(axis=0) if members.shape[0] > 1 else None
         bounds = trust.intervals(values, spread, confidence)
         with np.errstate(invalid="ignore"):
             hit = (y >= bounds[..., 0]) & (y <= bounds[..., 1])
         report.update(coverage=float(hit[known].mean()),
                       mean_width=float((bounds[..., 1] - bounds[..., 0])[known].mean()))
         wrong = (values - y) ** 2
+    regression = prepared.task_type != "classification"
+    report.update(_sides(wrong, known, inside, "", regression))
+    # both rules side by side, whichever the model uses
+    from molpred.trust.domain import in_domain
+
+    by_thresholds = in_domain(similarity, distance, trust.min_similarity, trust.max_distance)
+    report.update(_sides(wrong, known, by_thresholds, "thresholds_", regression))
+    report["thresholds_in_domain_share"] = float(by_thresholds.mean()) if len(rows) else np.nan
+    if trust.error_model is not None:
+        by_model = trust.error_model.in_domain(expected)
+        report.update(_sides(wrong, known, by_model, "error_model_", regression))
+        report["error_model_in_domain_share"] = float(by_model.mean()) if len(rows) else np.nan
+        report["expected_error_spearman"] = _spearman(expected, wrong, known)
+    report["error"] = "Brier score" if prepared.task_type == "classification" else "RMSE"
+    return report
+
+
+def _sides(wrong: np.ndarray, known: np.ndarray, inside: np.ndarray, prefix: str,
+           regression: bool) -> dict:
+    """``{prefix}error_in`` / ``_out`` (mean Brier, or RMSE) and pair counts of the molecules
+    kept and flagged by ``inside`` ``bool [n]``."""
+    out = {}
     for side, mask in (("in", inside), ("out", ~inside)):
         pairs = known & mask[:, None]
         err = float(wrong[pairs].mean()) if pairs.any() else float("nan")
-        report[f"error_{side}"] = err if prepared.task_type == "classification" else float(np.sqrt(err))
-        report[f"pairs_{side}"] = int(pairs.sum())
-    report["error"] = "Brier score" if prepared.task_type == "classification" else "RMSE"
-    return report
+        out[f"{prefix}error_{side}"] = float(np.sqrt(err)) if regression else err
+        out[f"{prefix}pairs_{side}"] = int(pairs.sum())
+    return out
+
+
+def _spearman(expected: np.ndarray, wrong: np.ndarray, known: np.ndarray) -> float:
+    """Rank correlation of a molecule's expected error with its mean squared error / Brier
+    over its labelled tasks (NaN with fewer than 3 molecules)."""
+    from scipy.stats import spearmanr
+
+    count = known.sum(axis=1)
+    rows = (count > 0) & np.isfinite(expected)
+    if rows.sum() < 3:
+        return float("nan")
+    actual = np.where(known, wrong, 0.0).sum(axis=1)[rows] / count[rows]
+    return float(spearmanr(expected[rows], actual).statistic)
 
 
 def _multiclass_report(report: dict, trust: TrustModel, mean: np.ndarray, values: np.ndarray,
@@ -204,6 +245,12 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     embedding = [EmbeddingDistance.fit(e) for e in embeddings]
     distance = np.mean([e.distance(m) for e, m in zip(embedding, embeddings, strict=True)], axis=0)
     min_similarity, max_distance = domain_thresholds(similarity, distance)
+    # the members' spread on molecules they were trained on says little: not a signal here
+    signals = ("dissimilarity", "distance") + (
+        ("ambiguity",) if prepared.task_type == "classification" else ())
+    error_model, rule, cv = fit_error_model(prepared.task_type, similarity, distance,
+                                            val["values"], None, labels, signals)
     return TrustModel(prepared.task_type, platt,
                       {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
-                      FingerprintIndex(bits), embedding, min_similarity, max_distance, standardize)
+                      FingerprintIndex(bits), embedding, min_similarity, max_distance, standardize,
+                      None, error_model, rule, cv)

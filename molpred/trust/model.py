@@ -4,7 +4,10 @@ validation part and saved beside the weights (``trust.json`` + ``trust.safetenso
 - calibration of classification probabilities (:mod:`molpred.trust.calibration`);
 - conformal prediction sets / intervals at any confidence (:mod:`molpred.trust.conformal`);
 - the applicability domain: ECFP4 similarity to the training set and distance in embedding
-  space, with thresholds chosen on validation (:mod:`molpred.trust.domain`).
+  space (:mod:`molpred.trust.domain`), and the expected error a small model learns from
+  those, the ensemble spread and the probability itself on validation molecules
+  (:mod:`molpred.trust.error_model`). ``in_domain`` thresholds whichever of the two separates
+  validation errors better in cross-validation.
 
 Nothing here is pickled: arrays go to safetensors, numbers to JSON.
 """
@@ -29,6 +32,7 @@ from molpred.trust.domain import (
     ecfp4_bits,
     in_domain,
 )
+from molpred.trust.error_model import ErrorModel, choose_domain_rule
 
 TRUST_JSON = "trust.json"
 TRUST_WEIGHTS = "trust.safetensors"
@@ -55,12 +59,19 @@ class TrustModel:
         min_similarity, max_distance: The in-domain thresholds, chosen on validation.
         standardize: Whether fingerprints are taken of standardized molecules (as the model
             sees them).
+        error_model: The :class:`~molpred.trust.error_model.ErrorModel` giving
+            ``expected_error``, or ``None`` (too few validation labels; models saved before it).
+        domain_rule: ``"error_model"`` (``in_domain`` = expected error at most its threshold)
+            or ``"thresholds"`` (similarity and distance thresholds), chosen by
+            :func:`~molpred.trust.error_model.choose_domain_rule` on validation.
+        domain_cv: That choice's cross-validated figures (JSON-ready), or ``{}``.
     """
 
     def __init__(self, task_type: str, platt: np.ndarray, val: dict[str, np.ndarray],
                  fingerprints: FingerprintIndex, embedding: list[EmbeddingDistance],
                  min_similarity: float, max_distance: float, standardize: bool = False,
-                 classes: Sequence[str] | None = None) -> None:
+                 classes: Sequence[str] | None = None, error_model: ErrorModel | None = None,
+                 domain_rule: str = "thresholds", domain_cv: dict | None = None) -> None:
         self.task_type = task_type
         self.classes = list(classes) if classes is not None else None
         self.standardize = standardize
@@ -70,6 +81,9 @@ class TrustModel:
         self.embedding = embedding
         self.min_similarity = min_similarity
         self.max_distance = max_distance
+        self.error_model = error_model
+        self.domain_rule = domain_rule if error_model is not None else "thresholds"
+        self.domain_cv = dict(domain_cv or {})
         self._conformal: list | None = None  # built on first use: crepes takes ~1 s to import
 
     def _conformal_predictors(self) -> list:
@@ -120,8 +134,12 @@ class TrustModel:
         similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles, standardize))
         distance = _mean_distance(embedding, val_embeddings)
         min_similarity, max_distance = domain_thresholds(similarity, distance)
+        spread = val_members.std(axis=0) if val_members.shape[0] > 1 else None
+        error_model, rule, cv = fit_error_model(task_type, similarity, distance, val["values"],
+                                                spread, val_labels)
         return cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
-                   fingerprints, embedding, min_similarity, max_distance, standardize, classes)
+                   fingerprints, embedding, min_similarity, max_distance, standardize, classes,
+                   error_model, rule, cv)
 
     def recalibrated(self, members: np.ndarray, labels: np.ndarray) -> TrustModel:
         """A copy whose calibration and conformal predictors are refitted on new labelled
@@ -134,7 +152,8 @@ class TrustModel:
         return TrustModel(self.task_type, platt,
                           {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
                           self.fingerprints, self.embedding, self.min_similarity,
-                          self.max_distance, self.standardize, self.classes)
+                          self.max_distance, self.standardize, self.classes, self.error_model,
+                          self.domain_rule, self.domain_cv)
 
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
@@ -181,20 +200,31 @@ class TrustModel:
         return np.stack([c.predict_interval(values[:, t], spread[:, t], confidence)
                          for t, c in enumerate(self._conformal_predictors())], axis=1)
 
-    def domain(self, smiles: Sequence[str | None], embeddings: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(max_similarity float64 [N], embedding_distance float64 [N], in_domain bool [N])``
-        for N molecules given as SMILES with member embeddings ``float [M, N, H]``."""
-        return self.domain_of(ecfp4_bits(smiles, self.standardize), embeddings)
+    def domain(self, smiles: Sequence[str | None], embeddings: np.ndarray,
+               values: np.ndarray | None = None, spread: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(max_similarity float64 [N], embedding_distance float64 [N], expected_error
+        float64 [N], in_domain bool [N])`` for N molecules given as SMILES with member
+        embeddings ``float [M, N, H]``, their calibrated predictions ``values`` ``[N, T]`` and
+        ensemble ``spread`` ``[N, T]`` (``None``: a single model). ``expected_error`` is NaN
+        without an error model or without ``values``."""
+        return self.domain_of(ecfp4_bits(smiles, self.standardize), embeddings, values, spread)
 
-    def domain_of(self, bits: Sequence[np.ndarray | None], embeddings: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def domain_of(self, bits: Sequence[np.ndarray | None], embeddings: np.ndarray,
+                  values: np.ndarray | None = None, spread: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`domain` from ECFP4 on-bits already computed on the molecules the model sees
         (:func:`~molpred.trust.domain.ecfp4_bits_of`; ``None`` for a failed row)."""
         similarity = self.fingerprints.max_similarity(bits)
         distance = _mean_distance(self.embedding, embeddings)
-        return similarity, distance, in_domain(similarity, distance, self.min_similarity,
-                                               self.max_distance)
+        expected = np.full(len(similarity), np.nan)
+        if self.error_model is not None and values is not None and self.task_type != "multiclass":
+            expected = self.error_model.expected(similarity, distance, values, spread)
+        if self.domain_rule == "error_model" and values is not None:
+            inside = self.error_model.in_domain(expected)
+        else:
+            inside = in_domain(similarity, distance, self.min_similarity, self.max_distance)
+        return similarity, distance, expected, inside
 
     def save(self, directory: str | Path) -> None:
         """Write ``trust.json`` and ``trust.safetensors`` into a model directory."""
@@ -213,6 +243,8 @@ class TrustModel:
             "task_type": self.task_type, "members": len(self.embedding),
             "min_similarity": self.min_similarity, "max_distance": self.max_distance,
             "standardize": self.standardize, "classes": self.classes,
+            "error_model": None if self.error_model is None else self.error_model.to_dict(),
+            "domain_rule": self.domain_rule, "domain_cv": self.domain_cv,
         }, indent=2))
 
     @classmethod
@@ -239,13 +271,39 @@ class TrustModel:
             embedding = [EmbeddingDistance(arrays[f"embedding_mean_{k}"],
                                            arrays[f"embedding_components_{k}"])
                          for k in range(int(meta["members"]))]
+            error_model = None
+            if meta.get("error_model") is not None:
+                error_model = ErrorModel.from_dict(meta["error_model"], arrays["platt"].shape[0])
+            rule = meta.get("domain_rule", "thresholds")
+            if rule not in ("thresholds", "error_model"):
+                raise ValueError(f"unknown domain rule {rule!r}")
+            cv = meta.get("domain_cv") or {}
+            if not isinstance(cv, dict):
+                raise ValueError("domain_cv must be an object")
             return cls(meta["task_type"], arrays["platt"], val,
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
                        embedding, float(meta["min_similarity"]), float(meta["max_distance"]),
-                       bool(meta.get("standardize", False)), _class_names(meta.get("classes")))
+                       bool(meta.get("standardize", False)), _class_names(meta.get("classes")),
+                       error_model, rule, cv)
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
                                  f"{TRUST_WEIGHTS}): {exc}") from None
+
+
+def fit_error_model(task_type: str, similarity: np.ndarray, distance: np.ndarray,
+                    values: np.ndarray, spread: np.ndarray | None, labels: np.ndarray,
+                    features: tuple[str, ...] | None = None
+                    ) -> tuple[ErrorModel | None, str, dict]:
+    """``(error model, domain rule, its CV figures)`` from held-out molecules' signals
+    (``[n]``), calibrated predictions, spread and labels (``[n, T]``); no error model for a
+    multiclass target or too few labels (the rule is then ``"thresholds"``)."""
+    if task_type == "multiclass":
+        return None, "thresholds", {}
+    model = ErrorModel.fit(task_type, similarity, distance, values, spread, labels, features)
+    if model is None:
+        return None, "thresholds", {}
+    cv = choose_domain_rule(task_type, similarity, distance, values, spread, labels, features)
+    return model, cv["rule"], cv
 
 
 def _mean_distance(embedding: list[EmbeddingDistance], members: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ def test_predict_file_to_csv_keeps_rows_in_order(cli, model_dir, library, tmp_pa
     assert result.exit_code == 0, result.output
     preds = pd.read_csv(dst, keep_default_na=False)
     assert list(preds.columns) == ["id", "smiles", "p_np", "p_np_set", "max_similarity",
-                                   "embedding_distance", "in_domain", "alerts", "error"]
+                                   "embedding_distance", "expected_error", "in_domain", "alerts", "error"]
     assert preds["id"].tolist() == library["id"].tolist()
     bad = preds["error"] != ""
     assert bad.sum() == 3 and preds.loc[~bad, "p_np"].astype(float).between(0, 1).all()

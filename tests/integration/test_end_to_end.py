@@ -73,7 +73,7 @@ def test_reloaded_model_predicts_identically(trained, tox21):
     smiles = tox21["smiles"].iloc[400:450].tolist()
     first = molpred.load(out).predict(smiles)
     assert list(first.columns) == ["smiles", "NR-AR", "NR-AhR", "SR-MMP", "max_similarity",
-                                   "embedding_distance", "in_domain", "alerts", "error"]
+                                   "embedding_distance", "expected_error", "in_domain", "alerts", "error"]
     values = first[["NR-AR", "NR-AhR", "SR-MMP"]].to_numpy()
     assert np.all((values > 0) & (values < 1))
     # the saved model is the trained one: same probabilities as the network still in memory

@@ -48,7 +48,7 @@ def test_ensemble_predicts_member_mean_and_std_and_round_trips(ensemble):
     assert predictor.ensemble_size == 3
     frame = predictor.predict(QUERIES, workers=1)
     expected = (["smiles"] + [c for t in TARGETS for c in (t, f"{t}_std")]
-                + ["max_similarity", "embedding_distance", "in_domain", "alerts", "error"])
+                + ["max_similarity", "embedding_distance", "expected_error", "in_domain", "alerts", "error"])
     assert list(frame.columns) == expected
     assert frame.loc[2, "error"] and frame.loc[[0, 1, 3], "error"].eq("").all()
     good = frame.loc[[0, 1, 3]]
@@ -162,7 +162,7 @@ def test_cli_trains_an_ensemble_and_predict_shows_the_spread(tox21_slice, tmp_pa
     assert {"NR-AhR", "NR-AhR_std"} <= set(frame.columns) and len(frame) == 2
 
 
-DOMAIN_AND_ALERTS = ("max_similarity", "embedding_distance", "in_domain", "alerts")
+DOMAIN_AND_ALERTS = ("max_similarity", "embedding_distance", "expected_error", "in_domain", "alerts")
 
 
 def test_ensemble_spread_columns_never_overwrite_input_columns(ensemble, tox21, tmp_path):
@@ -172,7 +172,7 @@ def test_ensemble_spread_columns_never_overwrite_input_columns(ensemble, tox21, 
                           "SR-MMP_std": ["keep"] * 7})
     expected = ["smiles", "NR-AR", "NR-AR_std", "SR-MMP_std", "NR-AR_pred", "NR-AR_pred_std",
                 "NR-AhR", "NR-AhR_std", "SR-MMP", "SR-MMP_pred_std", "max_similarity",
-                "embedding_distance", "in_domain", "alerts", "error"]
+                "embedding_distance", "expected_error", "in_domain", "alerts", "error"]
     predicted = molpred.load(out).predict(frame, workers=1)
     assert list(predicted.columns) == expected
     assert (predicted["NR-AR_std"] == "mine").all() and (predicted["SR-MMP_std"] == "keep").all()

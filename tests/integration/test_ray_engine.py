@@ -16,7 +16,7 @@ from molpred.screening.ray_engine import screen_ray
 pytest.importorskip("ray")
 
 TASKS = ["NR-AR", "SR-MMP"]
-DOMAIN = ["max_similarity", "embedding_distance"]
+DOMAIN = ["max_similarity", "embedding_distance", "expected_error"]
 TRUST = ["NR-AR_set", "SR-MMP_set", *DOMAIN, "in_domain", "alerts"]
 """The trust columns both engines write after the tasks (default confidence 0.9)."""
 

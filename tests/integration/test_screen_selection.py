@@ -49,7 +49,8 @@ def full(model, library, tmp_path_factory) -> pd.DataFrame:
 
 def test_druglike_columns_are_filled_except_for_failed_rows(full):
     assert list(full.columns) == ["id", "smiles", "NR-AR", "NR-AR_set", "SR-MMP", "SR-MMP_set",
-                                  "max_similarity", "embedding_distance", "in_domain", "alerts",
+                                  "max_similarity", "embedding_distance", "expected_error", "in_domain",
+                                  "alerts",
                                   "error", *DRUGLIKE_COLUMNS]
     failed = full["error"] != ""
     assert full.loc[failed, list(DRUGLIKE_COLUMNS)].isna().all().all()

@@ -48,7 +48,7 @@ def test_predict_adds_calibrated_values_sets_domain_and_alerts(bbbp_model):
     predictor = molpred.load(folder)
     table = predictor.predict(DRUGS, confidence=0.9, workers=1)
     assert list(table.columns) == ["smiles", "p_np", "p_np_std", "p_np_set", "max_similarity",
-                                   "embedding_distance", "in_domain", "alerts", "error"]
+                                   "embedding_distance", "expected_error", "in_domain", "alerts", "error"]
     assert len(table) == len(DRUGS) and table.loc[2, "error"] and table.loc[2, "p_np_set"] == ""
     ok = table.drop(index=2)
     assert set(ok["p_np_set"]) <= {"0", "1", "0,1", "empty"}

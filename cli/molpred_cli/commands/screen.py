@@ -102,8 +102,8 @@ def screen(
     columns: Annotated[Columns, opt.option(
         "full: the columns molpred predict writes: predictions, ensemble spread (TASK_std), "
         "conformal sets or intervals at --confidence (TASK_set, TASK_lower/TASK_upper), the "
-        "applicability domain (max_similarity, embedding_distance, in_domain) and structural "
-        "alerts; trust: the same without alerts (alerts cost about as much per molecule as "
+        "applicability domain (max_similarity, embedding_distance, expected_error, in_domain) "
+        "and structural alerts; trust: the same without alerts (alerts cost about as much per molecule as "
         "everything else together); minimal: predictions and spread only, the fastest "
         "screen.",
         SELECT)] = Columns.full,
