@@ -65,8 +65,9 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         (``domain_cv_*``); both rules side by side whichever is used: ``thresholds_error_in``
         / ``_out`` / ``_pairs_*`` / ``thresholds_in_domain_share`` and the same with
         ``error_model_``, and ``expected_error_spearman`` (rank correlation of a molecule's
-        expected error with its error over its labelled tasks). Multiclass: ``ece_raw``/``ece_calibrated`` over (molecule,
-        class) pairs, ``coverage``, ``class_coverage`` (per class name: share of its
+        expected error with its error over its labelled tasks). Multiclass:
+        ``ece_raw``/``ece_calibrated`` over (molecule, class) pairs, ``coverage``,
+        ``class_coverage`` (per class name: share of its
         molecules whose set holds it), ``mean_set_size``, and the multiclass Brier score
         (sum over classes) inside and outside the domain.
     """

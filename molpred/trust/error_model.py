@@ -9,7 +9,10 @@ what is known about it at prediction time, here four signals per (molecule, task
   embeddings (:class:`~molpred.trust.domain.EmbeddingDistance`);
 - ``spread``: the ensemble members' standard deviation for the task;
 - ``ambiguity``: ``p (1 - p)`` of the calibrated probability (classification only): a
-  calibrated probability near 0.5 is, by definition, often wrong.
+  calibrated probability near 0.5 is, by definition, often wrong;
+- ``extremity``: how far a predicted value lies from the mean held-out prediction of its task
+  (regression only; Sheridan's third dimension, the predicted value: extreme values are
+  rarer in training data and predicted worse).
 
 The error of each held-out pair (Brier score ``(p - y)^2`` of a calibrated probability, or the
 absolute error ``|y_hat - y|`` of a value) is divided by its task's mean held-out error, so
@@ -31,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-FEATURES = ("dissimilarity", "distance", "spread", "ambiguity")
+FEATURES = ("dissimilarity", "distance", "spread", "ambiguity", "extremity")
 """The signals an error model may use, in the order of its weights."""
 ERROR_KEEP = 0.8
 """Share of held-out molecules whose expected error ``in_domain`` keeps (the threshold is
@@ -44,7 +47,8 @@ MIN_PAIRS = 20
 
 
 def signal_matrix(features: tuple[str, ...], similarity: np.ndarray, distance: np.ndarray,
-                  values: np.ndarray, spread: np.ndarray | None) -> np.ndarray:
+                  values: np.ndarray, spread: np.ndarray | None,
+                  centre: np.ndarray | None = None) -> np.ndarray:
     """The raw signals ``float64 [N, T, F]`` of N molecules and T tasks.
 
     Args:
@@ -54,6 +58,7 @@ def signal_matrix(features: tuple[str, ...], similarity: np.ndarray, distance: n
         values: ``float [N, T]`` calibrated probabilities or predicted values.
         spread: ``float [N, T]`` ensemble standard deviation, ``None`` for a single model
             (taken as 0).
+        centre: ``float [T]`` the mean held-out prediction per task (``extremity``; default 0).
 
     Raises:
         ValueError: for a name not in :data:`FEATURES`.
@@ -71,6 +76,8 @@ def signal_matrix(features: tuple[str, ...], similarity: np.ndarray, distance: n
             column = np.zeros((n, t)) if spread is None else np.asarray(spread, dtype=np.float64)
         elif name == "ambiguity":
             column = values * (1.0 - values)
+        elif name == "extremity":
+            column = np.abs(values - (0.0 if centre is None else np.asarray(centre, float)))
         else:
             raise ValueError(f"unknown error-model signal {name!r}; known: {', '.join(FEATURES)}")
         columns.append(column)
@@ -95,16 +102,21 @@ class ErrorModel:
         task_scale: ``float64 [T]`` each task's mean held-out error (Brier or absolute error
             in the task's units): a relative error times it is an expected error in those terms.
         threshold: ``in_domain`` keeps molecules whose expected error is at most this.
+        centre: ``float64 [T]`` mean held-out prediction per task (the ``extremity`` signal's
+            origin).
     """
 
     def __init__(self, features: tuple[str, ...], offset: np.ndarray, scale: np.ndarray,
-                 weights: np.ndarray, task_scale: np.ndarray, threshold: float) -> None:
+                 weights: np.ndarray, task_scale: np.ndarray, threshold: float,
+                 centre: np.ndarray | None = None) -> None:
         self.features = tuple(features)
         self.offset = np.asarray(offset, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)
         self.weights = np.asarray(weights, dtype=np.float64)
         self.task_scale = np.asarray(task_scale, dtype=np.float64)
         self.threshold = float(threshold)
+        self.centre = (np.zeros(len(self.task_scale)) if centre is None
+                       else np.asarray(centre, dtype=np.float64))
 
     @classmethod
     def fit(cls, task_type: str, similarity: np.ndarray, distance: np.ndarray,
@@ -120,7 +132,8 @@ class ErrorModel:
             spread: ``float [n, T]`` ensemble spread, or ``None``.
             labels: ``float [n, T]`` labels, NaN = missing.
             features: Signals to use (default: every one that applies: ``ambiguity`` only
-                for classification, ``spread`` only with an ensemble).
+                for classification, ``extremity`` only for regression, ``spread`` only with an
+                ensemble).
             keep: Share of the held-out molecules ``in_domain`` keeps.
 
         Returns:
@@ -131,8 +144,13 @@ class ErrorModel:
         if features is None:
             features = tuple(f for f in FEATURES
                              if (f != "ambiguity" or task_type == "classification")
+                             and (f != "extremity" or task_type == "regression")
                              and (f != "spread" or spread is not None))
-        raw = signal_matrix(features, similarity, distance, values, spread)
+        values = np.asarray(values, dtype=np.float64)
+        predicted = np.isfinite(values)
+        centre = np.array([values[predicted[:, t], t].mean() if predicted[:, t].any() else 0.0
+                           for t in range(values.shape[1])])
+        raw = signal_matrix(features, similarity, distance, values, spread, centre)
         errors = pair_errors(task_type, values, labels)
         known = np.isfinite(errors) & np.isfinite(raw).all(axis=2)
         if known.sum() < MIN_PAIRS:
@@ -149,11 +167,11 @@ class ErrorModel:
         target = (errors / task_scale)[known]
         # non-negative weights on the centred signals, a free intercept: the fit's mean is the
         # mean relative error (1.0) whatever weights the constraint zeroes
-        centre = design.mean(axis=0)
-        slopes, _ = nnls(design - centre, target - target.mean()) if len(features) else (
+        middle = design.mean(axis=0)
+        slopes, _ = nnls(design - middle, target - target.mean()) if len(features) else (
             np.zeros(0), 0.0)
-        weights = np.concatenate([[target.mean() - centre @ slopes], slopes])
-        model = cls(features, offset, scale, weights, task_scale, np.inf)
+        weights = np.concatenate([[target.mean() - middle @ slopes], slopes])
+        model = cls(features, offset, scale, weights, task_scale, np.inf, centre)
         expected = model.expected(similarity, distance, values, spread)
         held = np.isfinite(expected) & known.any(axis=1)
         model.threshold = float(np.quantile(expected[held], keep)) if held.any() else np.inf
@@ -163,7 +181,7 @@ class ErrorModel:
                  spread: np.ndarray | None) -> np.ndarray:
         """Relative expected error ``float64 [N, T]`` per (molecule, task); NaN where a
         signal is missing (a failed row)."""
-        raw = signal_matrix(self.features, similarity, distance, values, spread)
+        raw = signal_matrix(self.features, similarity, distance, values, spread, self.centre)
         scaled = np.maximum((raw - self.offset) / self.scale, 0.0)
         return np.maximum(self.weights[0] + scaled @ self.weights[1:], MIN_RELATIVE)
 
@@ -188,7 +206,7 @@ class ErrorModel:
         return {"features": list(self.features), "offset": self.offset.tolist(),
                 "scale": self.scale.tolist(), "weights": self.weights.tolist(),
                 "task_scale": self.task_scale.tolist(), "threshold": self.threshold,
-                "keep": ERROR_KEEP}
+                "centre": self.centre.tolist(), "keep": ERROR_KEEP}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], tasks: int) -> ErrorModel:
@@ -202,11 +220,14 @@ class ErrorModel:
             raise ValueError(f"error model signals {features} are not a subset of {FEATURES}")
         offset, scale = np.asarray(data["offset"], float), np.asarray(data["scale"], float)
         weights, task_scale = np.asarray(data["weights"], float), np.asarray(data["task_scale"], float)
+        centre = np.asarray(data.get("centre", [0.0] * tasks), float)
         shapes = (offset.shape == scale.shape == (len(features),)
-                  and weights.shape == (len(features) + 1,) and task_scale.shape == (tasks,))
-        if not shapes or not all(np.isfinite(a).all() for a in (offset, scale, weights, task_scale)):
+                  and weights.shape == (len(features) + 1,)
+                  and task_scale.shape == centre.shape == (tasks,))
+        arrays = (offset, scale, weights, task_scale, centre)
+        if not shapes or not all(np.isfinite(a).all() for a in arrays):
             raise ValueError("error model arrays have the wrong length or are not finite")
-        return cls(features, offset, scale, weights, task_scale, float(data["threshold"]))
+        return cls(features, offset, scale, weights, task_scale, float(data["threshold"]), centre)
 
 
 DOMAIN_FOLDS = 5

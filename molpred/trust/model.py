@@ -24,7 +24,12 @@ from safetensors.numpy import load_file, save_file
 
 from molpred.exceptions import ModelFileError
 from molpred.trust.calibration import apply_platt, apply_temperature, fit_platt, fit_temperature
-from molpred.trust.conformal import ClassConformal, MulticlassConformal, RegressionConformal
+from molpred.trust.conformal import (
+    CONFORMAL_KINDS,
+    ClassConformal,
+    MulticlassConformal,
+    RegressionConformal,
+)
 from molpred.trust.domain import (
     EmbeddingDistance,
     FingerprintIndex,
@@ -65,13 +70,17 @@ class TrustModel:
             or ``"thresholds"`` (similarity and distance thresholds), chosen by
             :func:`~molpred.trust.error_model.choose_domain_rule` on validation.
         domain_cv: That choice's cross-validated figures (JSON-ready), or ``{}``.
+        conformal: Binary tasks' conformal predictor, ``"mondrian"`` (class-conditional) or
+            ``"marginal"`` (trust files saved before it was recorded);
+            :class:`~molpred.trust.conformal.ClassConformal`.
     """
 
     def __init__(self, task_type: str, platt: np.ndarray, val: dict[str, np.ndarray],
                  fingerprints: FingerprintIndex, embedding: list[EmbeddingDistance],
                  min_similarity: float, max_distance: float, standardize: bool = False,
                  classes: Sequence[str] | None = None, error_model: ErrorModel | None = None,
-                 domain_rule: str = "thresholds", domain_cv: dict | None = None) -> None:
+                 domain_rule: str = "thresholds", domain_cv: dict | None = None,
+                 conformal: str = "mondrian") -> None:
         self.task_type = task_type
         self.classes = list(classes) if classes is not None else None
         self.standardize = standardize
@@ -84,6 +93,7 @@ class TrustModel:
         self.error_model = error_model
         self.domain_rule = domain_rule if error_model is not None else "thresholds"
         self.domain_cv = dict(domain_cv or {})
+        self.conformal = conformal
         self._conformal: list | None = None  # built on first use: crepes takes ~1 s to import
 
     def _conformal_predictors(self) -> list:
@@ -98,7 +108,8 @@ class TrustModel:
             for t in range(self.platt.shape[0]):
                 known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
                 if self.task_type == "classification":
-                    out.append(ClassConformal(val["values"][known, t], val["labels"][known, t]))
+                    out.append(ClassConformal(val["values"][known, t], val["labels"][known, t],
+                                              self.conformal))
                 else:
                     out.append(RegressionConformal(val["values"][known, t],
                                                    val["labels"][known, t],
@@ -153,7 +164,7 @@ class TrustModel:
                           {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
                           self.fingerprints, self.embedding, self.min_similarity,
                           self.max_distance, self.standardize, self.classes, self.error_model,
-                          self.domain_rule, self.domain_cv)
+                          self.domain_rule, self.domain_cv, self.conformal)
 
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
@@ -245,6 +256,7 @@ class TrustModel:
             "standardize": self.standardize, "classes": self.classes,
             "error_model": None if self.error_model is None else self.error_model.to_dict(),
             "domain_rule": self.domain_rule, "domain_cv": self.domain_cv,
+            "conformal": self.conformal,
         }, indent=2))
 
     @classmethod
@@ -280,11 +292,14 @@ class TrustModel:
             cv = meta.get("domain_cv") or {}
             if not isinstance(cv, dict):
                 raise ValueError("domain_cv must be an object")
+            conformal = meta.get("conformal", "marginal")  # files before it: marginal
+            if conformal not in CONFORMAL_KINDS:
+                raise ValueError(f"unknown conformal predictor {conformal!r}")
             return cls(meta["task_type"], arrays["platt"], val,
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
                        embedding, float(meta["min_similarity"]), float(meta["max_distance"]),
                        bool(meta.get("standardize", False)), _class_names(meta.get("classes")),
-                       error_model, rule, cv)
+                       error_model, rule, cv, conformal)
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
                                  f"{TRUST_WEIGHTS}): {exc}") from None

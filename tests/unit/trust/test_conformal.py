@@ -31,6 +31,35 @@ def test_sets_grow_with_confidence_and_nan_rows_get_an_empty_set():
     assert high[3].tolist() == [False, False]
 
 
+def _rare(n: int, seed: int):
+    """Calibrated probabilities of a task with about 6 % actives, as many Tox21 assays."""
+    rng = np.random.default_rng(seed)
+    p = rng.beta(0.4, 6.0, size=n)
+    return p, (rng.random(n) < p).astype(float)
+
+
+def test_mondrian_sets_cover_the_rare_class_where_marginal_sets_do_not():
+    (p_val, y_val), (p, y) = _rare(3000, 0), _rare(20000, 1)
+    coverage = {}
+    for kind in ("mondrian", "marginal"):
+        sets = ClassConformal(p_val, y_val, kind).predict_set(p, 0.9)
+        hit = sets[np.arange(len(y)), y.astype(int)]
+        coverage[kind] = {c: hit[y == c].mean() for c in (0, 1)} | {"all": hit.mean()}
+    assert abs(coverage["mondrian"][1] - 0.9) < 0.03 and abs(coverage["mondrian"][0] - 0.9) < 0.03
+    assert coverage["marginal"][1] < 0.7 and abs(coverage["marginal"]["all"] - 0.9) < 0.02
+
+
+def test_a_class_without_validation_molecules_is_never_excluded():
+    sets = ClassConformal(np.array([0.1, 0.2, 0.05]), np.zeros(3)).predict_set(
+        np.array([0.01, 0.9]), 0.9)
+    assert sets[:, 1].all()
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown conformal"):
+        ClassConformal(*_calibrated(50, 0), kind="bayes")
+
+
 def test_confidence_outside_zero_one_is_refused():
     with pytest.raises(ValueError, match="between 0 and 1"):
         ClassConformal(*_calibrated(50, 0)).predict_set(np.array([0.5]), 1.5)

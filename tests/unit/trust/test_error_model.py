@@ -39,7 +39,7 @@ def esol_signals(delaney):
 def test_expected_error_rises_with_dissimilarity_and_flags_the_worst(esol_signals):
     similarity, distance, values, labels = esol_signals
     model = ErrorModel.fit("regression", similarity, distance, values, None, labels)
-    assert model.features == ("dissimilarity", "distance")
+    assert model.features == ("dissimilarity", "distance", "extremity")
     assert (model.weights[1:] >= 0).all() and model.weights[1] > 0  # dissimilarity carries weight
     expected = model.expected(similarity, distance, values, None)
     order = np.argsort(similarity)
