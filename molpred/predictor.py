@@ -253,14 +253,14 @@ class Predictor:
             InputError: for a model reading SMILES tokens (``cnn``), an unknown task or
                 method, or an unreadable SMILES.
         """
-        from molpred.trust.calibration import apply_platt
         from molpred.trust.explain import explain_smiles
 
         explanation = explain_smiles(self.model, smiles, task, method=method)
         if self.trust is not None and self.task_type == "classification":
             j = self.tasks.index(explanation.task)  # the probability predict() reports
-            explanation.prediction = float(apply_platt(np.array([[explanation.prediction]]),
-                                                       self.trust.platt[j:j + 1])[0, 0])
+            row = np.full((1, len(self.tasks)), np.nan)
+            row[0, j] = explanation.prediction
+            explanation.prediction = float(self.trust.calibrated(row)[0, j])
         return explanation
 
     def predict_featurized(

@@ -10,7 +10,7 @@ from molpred.models.model import MoleculeModel
 from molpred.training.prepare import PreparedDataset
 from molpred.trust.calibration import expected_calibration_error
 from molpred.trust.conformal import DEFAULT_CONFIDENCE
-from molpred.trust.model import TrustModel, fit_error_model
+from molpred.trust.model import TrustModel, calibrate_binary, fit_error_model
 
 
 def fit_trust(model: MoleculeModel | Ensemble, prepared: PreparedDataset, split: dict,
@@ -216,7 +216,6 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     Returns:
         The fitted :class:`~molpred.trust.model.TrustModel`.
     """
-    from molpred.trust.calibration import apply_platt, fit_platt
     from molpred.trust.domain import (
         EmbeddingDistance,
         FingerprintIndex,
@@ -230,10 +229,9 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool],
                                                   batch_size, where)
     if prepared.task_type == "classification":
-        platt = fit_platt(oof, labels)
-        val = {"values": apply_platt(oof, platt), "labels": labels}
+        platt, val, isotonic = calibrate_binary(oof, labels)
     else:
-        platt = np.tile([1.0, 0.0], (oof.shape[1], 1))
+        platt, isotonic = np.tile([1.0, 0.0], (oof.shape[1], 1)), {}
         val = {"values": oof, "labels": labels, "sigmas": members.std(axis=0)}
     standardize = prepared.featurizer.standardize
     bits = ecfp4_bits(pool_smiles, standardize)
@@ -254,4 +252,4 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     return TrustModel(prepared.task_type, platt,
                       {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
                       FingerprintIndex(bits), embedding, min_similarity, max_distance, standardize,
-                      None, error_model, rule, cv)
+                      None, error_model, rule, cv, isotonic=isotonic)

@@ -1,5 +1,6 @@
-"""Probability calibration: Platt scaling (binary) or temperature scaling (multiclass) fitted
-on validation molecules, and the expected calibration error that measures it.
+"""Probability calibration: Platt scaling or isotonic regression (binary; chosen per task by
+cross-validation) or temperature scaling (multiclass), fitted on validation molecules, and the
+expected calibration error that measures it.
 
 Platt scaling (Platt 1999; as in Guo et al. 2017, "On calibration of modern neural networks")
 maps a predicted probability ``p`` to ``sigmoid(a * logit(p) + b)``, one ``(a, b)`` per task,
@@ -15,6 +16,13 @@ import numpy as np
 
 EPS = 1e-6
 ECE_BINS = 10
+ISOTONIC_CLIP = (0.001, 0.999)
+"""Isotonic regression's output range: a calibrated probability of exactly 0 or 1 would claim
+certainty a few hundred validation molecules cannot give."""
+MIN_ISOTONIC_CLASS = 20
+"""Isotonic regression is tried only for tasks with this many validation molecules of each
+class (a step function over fewer is mostly noise; Niculescu-Mizil & Caruana 2005 found
+isotonic regression overfits small calibration sets, where Platt scaling does better)."""
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -69,6 +77,78 @@ def _cv_log_loss(x: np.ndarray, y: np.ndarray, folds: int, platt: bool) -> float
         p = np.clip(1 / (1 + np.exp(-(a * x[test_rows] + b))), EPS, 1 - EPS)
         losses.append(-np.mean(y[test_rows] * np.log(p) + (1 - y[test_rows]) * np.log1p(-p)))
     return float(np.mean(losses))
+
+
+def fit_calibration(probabilities: np.ndarray, labels: np.ndarray, folds: int = 5
+                    ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Choose and fit each binary task's calibration map by cross-validation: none, Platt
+    scaling (:func:`fit_platt`'s two parameters) or isotonic regression (Zadrozny & Elkan
+    2002; scikit-learn), whichever has the lowest mean held-out Brier score over ``folds``
+    stratified folds of these (validation) molecules. Ties keep the simpler map (none, then
+    Platt). Isotonic regression is tried only with :data:`MIN_ISOTONIC_CLASS` molecules of
+    each class, Platt with ``folds``.
+
+    Args:
+        probabilities: ``float [N, T]`` predicted probabilities of class 1 (NaN = none).
+        labels: ``float [N, T]`` 0/1 labels, NaN where missing.
+        folds: Cross-validation folds.
+
+    Returns:
+        ``(platt float64 [T, 2], isotonic)``: Platt parameters (``(1, 0)`` where Platt is not
+        chosen) and ``{task index: float64 [2, K]}`` breakpoints (inputs, outputs) of the
+        tasks that take isotonic regression instead.
+    """
+    params = np.tile([1.0, 0.0], (probabilities.shape[1], 1))
+    isotonic: dict[int, np.ndarray] = {}
+    for t in range(probabilities.shape[1]):
+        known = np.isfinite(labels[:, t]) & np.isfinite(probabilities[:, t])
+        p, y = probabilities[known, t], labels[known, t]
+        smaller = min((y == 0).sum(), (y == 1).sum())
+        if smaller < folds:
+            continue
+        scores = {"none": _cv_brier(p, y, folds, "none"), "platt": _cv_brier(p, y, folds, "platt")}
+        if smaller >= MIN_ISOTONIC_CLASS:
+            scores["isotonic"] = _cv_brier(p, y, folds, "isotonic")
+        best = min(scores, key=lambda k: (scores[k], list(scores).index(k)))
+        if best == "platt":
+            params[t] = _platt(_logit(p), y)
+        elif best == "isotonic":
+            isotonic[t] = _isotonic(p, y)
+    return params, isotonic
+
+
+def _isotonic(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Breakpoints ``float64 [2, K]`` of an isotonic regression of ``y`` on ``p``."""
+    from sklearn.isotonic import IsotonicRegression
+
+    fit = IsotonicRegression(y_min=ISOTONIC_CLIP[0], y_max=ISOTONIC_CLIP[1],
+                             out_of_bounds="clip").fit(p, y)
+    return np.stack([fit.X_thresholds_, fit.y_thresholds_]).astype(np.float64)
+
+
+def apply_isotonic(probabilities: np.ndarray, breakpoints: np.ndarray) -> np.ndarray:
+    """Probabilities ``float64 [N]`` through isotonic breakpoints ``[2, K]`` (linear between
+    them, constant beyond; NaN stays NaN)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    out = np.interp(p, breakpoints[0], breakpoints[1])
+    return np.where(np.isfinite(p), out, np.nan)
+
+
+def _cv_brier(p: np.ndarray, y: np.ndarray, folds: int, kind: str) -> float:
+    """Mean held-out Brier score of a calibration map (``none``, ``platt``, ``isotonic``)
+    fitted on the other stratified folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    scores = []
+    for fit_rows, test_rows in StratifiedKFold(folds, shuffle=True, random_state=0).split(p, y):
+        q = p[test_rows]
+        if kind == "platt":
+            a, b = _platt(_logit(p[fit_rows]), y[fit_rows])
+            q = 1 / (1 + np.exp(-(a * _logit(q) + b)))
+        elif kind == "isotonic":
+            q = apply_isotonic(q, _isotonic(p[fit_rows], y[fit_rows]))
+        scores.append(np.mean((q - y[test_rows]) ** 2))
+    return float(np.mean(scores))
 
 
 def apply_platt(probabilities: np.ndarray, params: np.ndarray) -> np.ndarray:

@@ -23,7 +23,13 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from molpred.exceptions import ModelFileError
-from molpred.trust.calibration import apply_platt, apply_temperature, fit_platt, fit_temperature
+from molpred.trust.calibration import (
+    apply_isotonic,
+    apply_platt,
+    apply_temperature,
+    fit_calibration,
+    fit_temperature,
+)
 from molpred.trust.conformal import (
     CONFORMAL_KINDS,
     ClassConformal,
@@ -70,6 +76,9 @@ class TrustModel:
             or ``"thresholds"`` (similarity and distance thresholds), chosen by
             :func:`~molpred.trust.error_model.choose_domain_rule` on validation.
         domain_cv: That choice's cross-validated figures (JSON-ready), or ``{}``.
+        isotonic: ``{task index: float64 [2, K]}`` isotonic breakpoints of the binary tasks
+            whose calibration cross-validation chose isotonic regression (their Platt row is
+            the identity).
         conformal: Binary tasks' conformal predictor, ``"mondrian"`` (class-conditional) or
             ``"marginal"`` (trust files saved before it was recorded);
             :class:`~molpred.trust.conformal.ClassConformal`.
@@ -80,7 +89,8 @@ class TrustModel:
                  min_similarity: float, max_distance: float, standardize: bool = False,
                  classes: Sequence[str] | None = None, error_model: ErrorModel | None = None,
                  domain_rule: str = "thresholds", domain_cv: dict | None = None,
-                 conformal: str = "mondrian") -> None:
+                 conformal: str = "mondrian", isotonic: dict[int, np.ndarray] | None = None
+                 ) -> None:
         self.task_type = task_type
         self.classes = list(classes) if classes is not None else None
         self.standardize = standardize
@@ -94,6 +104,7 @@ class TrustModel:
         self.domain_rule = domain_rule if error_model is not None else "thresholds"
         self.domain_cv = dict(domain_cv or {})
         self.conformal = conformal
+        self.isotonic = dict(isotonic or {})
         self._conformal: list | None = None  # built on first use: crepes takes ~1 s to import
 
     def _conformal_predictors(self) -> list:
@@ -139,7 +150,7 @@ class TrustModel:
         Returns:
             The fitted :class:`TrustModel`.
         """
-        platt, val = _calibration(task_type, val_members, val_labels)
+        platt, val, isotonic = _calibration(task_type, val_members, val_labels)
         fingerprints = FingerprintIndex(ecfp4_bits(train_smiles, standardize))
         embedding = [EmbeddingDistance.fit(e) for e in train_embeddings]
         similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles, standardize))
@@ -150,7 +161,7 @@ class TrustModel:
                                                 spread, val_labels)
         return cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
                    fingerprints, embedding, min_similarity, max_distance, standardize, classes,
-                   error_model, rule, cv)
+                   error_model, rule, cv, isotonic=isotonic)
 
     def recalibrated(self, members: np.ndarray, labels: np.ndarray) -> TrustModel:
         """A copy whose calibration and conformal predictors are refitted on new labelled
@@ -159,19 +170,24 @@ class TrustModel:
         et al. (2021, J. Cheminform. 13, 35) showed repairs calibration and coverage when
         the data drift from the training set.
         """
-        platt, val = _calibration(self.task_type, members, labels)
+        platt, val, isotonic = _calibration(self.task_type, members, labels)
         return TrustModel(self.task_type, platt,
                           {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
                           self.fingerprints, self.embedding, self.min_similarity,
                           self.max_distance, self.standardize, self.classes, self.error_model,
-                          self.domain_rule, self.domain_cv, self.conformal)
+                          self.domain_rule, self.domain_cv, self.conformal, isotonic)
 
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
         (classification; multiclass ``[N, C]``); regression values are returned unchanged."""
         if self.task_type == "multiclass":
             return apply_temperature(mean, self.platt)
-        return apply_platt(mean, self.platt) if self.task_type == "classification" else mean
+        if self.task_type != "classification":
+            return mean
+        out = apply_platt(mean, self.platt)
+        for t, breakpoints in self.isotonic.items():
+            out[:, t] = apply_isotonic(mean[:, t], breakpoints)
+        return out
 
     def set_membership(self, values: np.ndarray, confidence: float) -> np.ndarray:
         """Classification: ``bool [N, T, 2]``, whether classes 0 and 1 are in each molecule's
@@ -241,6 +257,7 @@ class TrustModel:
         """Write ``trust.json`` and ``trust.safetensors`` into a model directory."""
         out = Path(directory)
         arrays = {"platt": self.platt, **{f"val_{k}": v for k, v in self.val.items()},
+                  **{f"isotonic_{t}": b for t, b in self.isotonic.items()},
                   **self.fingerprints.arrays()}
         for k, e in enumerate(self.embedding):
             arrays[f"embedding_mean_{k}"] = e.mean
@@ -292,6 +309,12 @@ class TrustModel:
             cv = meta.get("domain_cv") or {}
             if not isinstance(cv, dict):
                 raise ValueError("domain_cv must be an object")
+            isotonic = {int(k[len("isotonic_"):]): arrays[k] for k in arrays
+                        if k.startswith("isotonic_")}
+            for t, b in isotonic.items():
+                if not (0 <= t < arrays["platt"].shape[0] and b.ndim == 2 and b.shape[0] == 2
+                        and np.isfinite(b).all()):
+                    raise ValueError(f"malformed isotonic calibration of task {t}")
             conformal = meta.get("conformal", "marginal")  # files before it: marginal
             if conformal not in CONFORMAL_KINDS:
                 raise ValueError(f"unknown conformal predictor {conformal!r}")
@@ -299,7 +322,7 @@ class TrustModel:
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
                        embedding, float(meta["min_similarity"]), float(meta["max_distance"]),
                        bool(meta.get("standardize", False)), _class_names(meta.get("classes")),
-                       error_model, rule, cv, conformal)
+                       error_model, rule, cv, conformal, isotonic)
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
                                  f"{TRUST_WEIGHTS}): {exc}") from None
@@ -357,16 +380,28 @@ def _class_names(value) -> list[str] | None:
 
 
 def _calibration(task_type: str, members: np.ndarray, labels: np.ndarray
-                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """``(calibration parameters, validation arrays)`` from member predictions
-    ``float [M, n, T]`` and labels ``[n, T]``: Platt per binary task, temperature for a
-    multiclass target, identity for regression (whose arrays add the members' spread)."""
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
+    """``(Platt/temperature parameters, validation arrays, isotonic breakpoints)`` from member
+    predictions ``float [M, n, T]`` and labels ``[n, T]``: none, Platt or isotonic per binary
+    task as cross-validation chooses (:func:`~molpred.trust.calibration.fit_calibration`),
+    temperature for a multiclass target, identity for regression (whose arrays add the
+    members' spread)."""
     mean = members.mean(axis=0)
     if task_type == "classification":
-        platt = fit_platt(mean, labels)
-        return platt, {"values": apply_platt(mean, platt), "labels": labels}
+        return calibrate_binary(mean, labels)
     if task_type == "multiclass":
         platt = fit_temperature(mean, labels)
-        return platt, {"values": apply_temperature(mean, platt), "labels": labels}
+        return platt, {"values": apply_temperature(mean, platt), "labels": labels}, {}
     platt = np.tile([1.0, 0.0], (mean.shape[1], 1))
-    return platt, {"values": mean, "labels": labels, "sigmas": members.std(axis=0)}
+    return platt, {"values": mean, "labels": labels, "sigmas": members.std(axis=0)}, {}
+
+
+def calibrate_binary(mean: np.ndarray, labels: np.ndarray
+                     ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
+    """:func:`_calibration` of binary tasks from held-out probabilities ``[n, T]`` (a
+    validation part's ensemble mean, or out-of-fold predictions)."""
+    platt, isotonic = fit_calibration(mean, labels)
+    values = apply_platt(mean, platt)
+    for t, breakpoints in isotonic.items():
+        values[:, t] = apply_isotonic(mean[:, t], breakpoints)
+    return platt, {"values": values, "labels": labels}, isotonic

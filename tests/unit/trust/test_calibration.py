@@ -56,3 +56,40 @@ def test_already_calibrated_probabilities_stay_as_they_are():
     y = (rng.random((3000, 1)) < p).astype(float)
     a, b = fit_platt(p, y)[0]  # identity, or a fit close to it
     assert abs(a - 1) < 0.1 and abs(b) < 0.1
+
+
+def _stepped(n: int, seed: int):
+    """True P(1) is a step in the predicted probability (no sigmoid can fit it): below 0.5 the
+    model's 0.1-0.5 all mean 0.05, above it 0.5-0.9 all mean 0.8."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0.1, 0.9, size=(n, 1))
+    y = (rng.random((n, 1)) < np.where(p < 0.5, 0.05, 0.8)).astype(float)
+    return p, y
+
+
+def test_cross_validation_chooses_the_map_each_task_needs():
+    from molpred.trust.calibration import apply_isotonic, fit_calibration
+
+    over_p, over_y = _overconfident(2000, 0)
+    step_p, step_y = _stepped(2000, 0)
+    rng = np.random.default_rng(3)
+    fine_p = rng.uniform(0.05, 0.95, size=(2000, 1))
+    fine_y = (rng.random((2000, 1)) < fine_p).astype(float)
+    platt, isotonic = fit_calibration(np.hstack([over_p, step_p, fine_p]),
+                                      np.hstack([over_y, step_y, fine_y]))
+    assert abs(platt[0, 0] - 1 / 3) < 0.08 and 0 not in isotonic  # a sigmoid distortion
+    assert 1 in isotonic and platt[1].tolist() == [1.0, 0.0]  # a step: isotonic
+    test_p, test_y = _stepped(4000, 1)
+    after = expected_calibration_error(apply_isotonic(test_p[:, 0], isotonic[1]), test_y[:, 0])
+    assert expected_calibration_error(test_p, test_y) > 0.1 and after < 0.03
+    assert 2 not in isotonic and abs(platt[2, 0] - 1) < 0.15  # calibrated stays near identity
+
+
+def test_isotonic_output_never_claims_certainty():
+    from molpred.trust.calibration import ISOTONIC_CLIP, apply_isotonic, fit_calibration
+
+    p, y = _stepped(2000, 4)
+    _, isotonic = fit_calibration(p, y)
+    out = apply_isotonic(np.array([0.0, 0.3, 0.99, np.nan]), isotonic[0])
+    assert ISOTONIC_CLIP[0] <= out[:3].min() and out[:3].max() <= ISOTONIC_CLIP[1]
+    assert np.isnan(out[3])
