@@ -210,8 +210,10 @@ def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
                 else:
                     conformal = ""
                 inside = values.get(f"{model}.in_domain")
+                expected = values.get(f"{model}.expected_error")
                 domain = "" if k or inside is None else ("yes" if inside else "no") + (
-                    f" (sim {values[f'{model}.max_similarity']:.2f})")
+                    f" (sim {values[f'{model}.max_similarity']:.2f}"
+                    + (f", error x{expected:.1f}" if _finite(expected) else "") + ")")
                 table.add_row(model if not k else "", task, _fmt(values[key], 3),
                               _fmt(values.get(f"{key}_std"), 3), conformal, domain)
         console.print(table)
@@ -220,6 +222,14 @@ def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
         fragment_note(values[smiles_col])
     if len(frame) > limit:
         console.print(f"... and {len(frame) - limit:,} more molecules (use -o FILE to save all)")
+
+
+def _finite(value: object) -> bool:
+    """A number that is not NaN (an expected error of a model without an error model is)."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def fragment_note(smiles: object) -> None:
