@@ -300,8 +300,7 @@ class Predictor:
         mean = members.mean(axis=0)
         if self.trust is None:
             return mean, (members.std(axis=0) if self.ensemble_size > 1 else None)
-        spread = (np.stack([self.trust.calibrated(m) for m in members]).std(axis=0)
-                  if self.ensemble_size > 1 else None)  # in the units of the value beside it
+        spread = self.trust.member_spread(members)  # in the units of the value beside it
         return self.trust.calibrated(mean), spread
 
     def trust_columns(self, values: np.ndarray, spread: np.ndarray | None,

@@ -212,8 +212,8 @@ def print_panel(frame: pd.DataFrame, smiles_col: str, confidence: float,
                 inside = values.get(f"{model}.in_domain")
                 expected = values.get(f"{model}.expected_error")
                 domain = "" if k or inside is None else ("yes" if inside else "no") + (
-                    f" (sim {values[f'{model}.max_similarity']:.2f}"
-                    + (f", error x{expected:.1f}" if _finite(expected) else "") + ")")
+                    (f", error x{expected:.1f}" if _finite(expected) else "")
+                    + f" (sim {values[f'{model}.max_similarity']:.2f})")
                 table.add_row(model if not k else "", task, _fmt(values[key], 3),
                               _fmt(values.get(f"{key}_std"), 3), conformal, domain)
         console.print(table)

@@ -79,7 +79,7 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
     mean = members.mean(axis=0)
     values = trust.calibrated(mean)
     known = np.isfinite(y) & np.isfinite(values)
-    spread = members.std(axis=0) if members.shape[0] > 1 else None
+    spread = trust.member_spread(members)  # of calibrated members, as predict reports it
     similarity, distance, expected, inside = trust.domain([smiles[i] for i in rows], embeddings,
                                                           values, spread)
     report: dict = {"confidence": confidence, "molecules": int(len(rows)),

@@ -101,7 +101,7 @@ class TrustModel:
         self.min_similarity = min_similarity
         self.max_distance = max_distance
         self.error_model = error_model
-        self.domain_rule = domain_rule if error_model is not None else "thresholds"
+        self.domain_rule = domain_rule
         self.domain_cv = dict(domain_cv or {})
         self.conformal = conformal
         self.isotonic = dict(isotonic or {})
@@ -156,12 +156,21 @@ class TrustModel:
         similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles, standardize))
         distance = _mean_distance(embedding, val_embeddings)
         min_similarity, max_distance = domain_thresholds(similarity, distance)
-        spread = val_members.std(axis=0) if val_members.shape[0] > 1 else None
-        error_model, rule, cv = fit_error_model(task_type, similarity, distance, val["values"],
-                                                spread, val_labels)
-        return cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
-                   fingerprints, embedding, min_similarity, max_distance, standardize, classes,
-                   error_model, rule, cv, isotonic=isotonic)
+        model = cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
+                    fingerprints, embedding, min_similarity, max_distance, standardize, classes,
+                    isotonic=isotonic)
+        spread = model.member_spread(val_members)  # as predict computes it
+        model.error_model, model.domain_rule, model.domain_cv = fit_error_model(
+            task_type, similarity, distance, val["values"], spread, val_labels)
+        return model
+
+    def member_spread(self, members: np.ndarray) -> np.ndarray | None:
+        """``float64 [N, T]`` population std of the members' calibrated predictions
+        ``[M, N, T]`` (what ``TASK_std`` and the error model's ``spread`` are); ``None`` for a
+        single model."""
+        if members.shape[0] < 2:
+            return None
+        return np.stack([self.calibrated(m) for m in members]).std(axis=0)
 
     def recalibrated(self, members: np.ndarray, labels: np.ndarray) -> TrustModel:
         """A copy whose calibration and conformal predictors are refitted on new labelled
@@ -247,7 +256,7 @@ class TrustModel:
         expected = np.full(len(similarity), np.nan)
         if self.error_model is not None and values is not None and self.task_type != "multiclass":
             expected = self.error_model.expected(similarity, distance, values, spread)
-        if self.domain_rule == "error_model" and values is not None:
+        if self.domain_rule == "error_model" and self.error_model is not None and values is not None:
             inside = self.error_model.in_domain(expected)
         else:
             inside = in_domain(similarity, distance, self.min_similarity, self.max_distance)
