@@ -78,3 +78,26 @@ def test_failed_rows_have_no_similarity_domain_or_alerts():
     assert np.isnan(table.loc[0, "clintox.max_similarity"])
     assert not table.loc[0, "clintox.in_domain"] and table.loc[0, "alerts"] == ""
     assert "PAINS" in table.loc[1, "alerts"]
+
+
+def test_the_shipped_models_expected_error_reproduces_their_reported_domain(splits_dir):
+    """ClinTox's card reports the test molecules' error inside and outside the domain the
+    error model draws; the shipped files give the same split and the same errors, and the
+    flagged molecules are wrong more often than the kept ones."""
+    from molpred.data import load_dataset
+
+    report = json.loads((MODELS_DIR / "clintox" / "metrics.json").read_text())["trust"]
+    assert report["domain_rule"] == "error_model"
+    split = json.loads((splits_dir / "clintox.json").read_text())["splits"]["seed0"]
+    table, _ = load_dataset("clintox")
+    rows = np.asarray(split["test"])
+    smiles = table.frame[table.smiles_col].to_numpy()[rows].tolist()
+    predictor = molpred.load("clintox")
+    pred = predictor.predict(smiles, alerts=False, workers=1)
+    assert np.isfinite(pred["expected_error"]).all() and (pred["expected_error"] > 0).all()
+    assert (~pred["in_domain"]).mean() == pytest.approx(1 - report["in_domain_share"], abs=1e-9)
+    y = table.frame[table.targets].to_numpy(dtype=float)[rows]
+    brier = (pred[predictor.tasks].to_numpy() - y) ** 2
+    inside = pred["in_domain"].to_numpy()
+    assert np.nanmean(brier[inside]) == pytest.approx(report["error_in"], rel=1e-6)
+    assert np.nanmean(brier[~inside]) > 1.5 * np.nanmean(brier[inside])
