@@ -15,6 +15,10 @@ plots draw), ``docs/img/trust/DATASET_reliability.png`` and ``..._coverage.png``
 refitted ``trust.json``/``trust.safetensors`` and ``metrics.json`` of the shipped model;
 ``OUT/table.md`` summarizes.
 
+``--runs RUNS --datasets toxcast,freesolv`` does the same for ensembles that are not shipped:
+the split-seed-0 members ``benchmarks/train_panel.py`` trained in ``RUNS`` (nothing in the
+package is written).
+
     MOLPRED_DATA_DIR=../shared/datasets OMP_NUM_THREADS=1 python benchmarks/panel_trust.py \\
         --shared ../shared --out benchmarks/results/trust_v2
 """
@@ -30,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from trust import evaluate_seed  # noqa: E402
+from trust import assemble, evaluate_seed, member_dirs  # noqa: E402
 
 SEED = 0
 IMG = Path(__file__).resolve().parent.parent / "docs" / "img" / "trust"
@@ -217,6 +221,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--models", default=",".join(PANEL))
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--runs", type=Path, help="member runs of datasets without a shipped "
+                        "model (with --datasets)")
+    parser.add_argument("--datasets", default="", help="with --runs: datasets to assemble")
     parser.add_argument("--cards-only", action="store_true",
                         help="rewrite the model cards from the stored records")
     args = parser.parse_args(argv)
@@ -225,7 +232,23 @@ def main(argv: list[str] | None = None) -> None:
             record = json.loads((args.out / PANEL[name].dataset / f"seed{SEED}.json").read_text())
             update_card(MODELS_DIR / name, record)
         return
-    for name in args.models.split(","):
+    if args.runs is not None:
+        for dataset in filter(None, args.datasets.split(",")):
+            target = args.out / dataset / f"seed{SEED}.json"
+            if target.exists() and not args.force:
+                continue
+            if len(member_dirs(args.runs, dataset, SEED)) < 3:
+                print(f"{dataset}: fewer than 3 members trained in {args.runs}", flush=True)
+                continue
+            model, prepared, split, metrics = assemble(args.runs, dataset, SEED, args.shared, {})
+            record, trust = evaluate_seed(model, prepared, split)
+            record.update(dataset=dataset, model=None, seed=SEED, members=len(metrics),
+                          curves=curves(trust, model, prepared, np.asarray(split["test"])))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            record["plots"] = plots(dataset, record)
+            target.write_text(json.dumps(record, indent=2))
+            print(f"{dataset}: rule {record['trust']['domain_rule']}", flush=True)
+    for name in filter(None, args.models.split(",")):
         entry = PANEL[name]
         target = args.out / entry.dataset / f"seed{SEED}.json"
         if target.exists() and not args.force:
