@@ -148,7 +148,8 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
     async def api_predict(request: Request, body: PredictRequest) -> JSONResponse:
         """Every endpoint of the chosen models for every SMILES, one object per molecule in
         input order: ``MODEL.TASK`` (probability or value), ``_std``, ``_set`` or
-        ``_lower``/``_upper``, ``MODEL.max_similarity``, ``MODEL.in_domain``, ``alerts``,
+        ``_lower``/``_upper``, ``MODEL.max_similarity``, ``MODEL.expected_error``,
+        ``MODEL.in_domain``, ``alerts``,
         ``error`` (empty when predicted). NaN is ``null``."""
         await limited_body(request)
         table = run(body.smiles, body.models, body.confidence)

@@ -106,13 +106,17 @@ def results(table: pd.DataFrame, confidence: float) -> str:
                 key = f"{model}.{task}"
                 band = _band(table.columns, row, key)
                 inside = bool(row.get(f"{model}.in_domain", True))
+                expected = row.get(f"{model}.expected_error")
+                factor = (f" (error x{float(expected):.1f})"
+                          if expected is not None and math.isfinite(float(expected)) else "")
                 link = "/explain?" + urlencode({"smiles": smiles, "model": model, "task": task})
                 lines.append(
                     f"<tr><td>{html.escape(model)}</td><td>{html.escape(task)}</td>"
                     f"<td class='pred'>{_number(row[key])}</td><td>"
                     f"{'± ' + _number(row[f'{key}_std']) if f'{key}_std' in table.columns else ''}"
                     f"</td><td>{band}</td><td class='{'' if inside else 'out'}'>"
-                    f"{'yes' if inside else 'no'}</td><td><a href='{html.escape(link)}'>atoms</a>"
+                    f"{'yes' if inside else 'no'}{factor}</td>"
+                    f"<td><a href='{html.escape(link)}'>atoms</a>"
                     "</td></tr>")
         alerts = html.escape(str(row.get("alerts", "")) or "none")
         blocks.append(
