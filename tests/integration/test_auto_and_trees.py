@@ -64,6 +64,12 @@ def test_auto_model_loads_and_predicts_every_row_with_trust_columns(auto_run):
     assert len(table) == 3 and table["error"].iloc[1] and not table["error"].iloc[0]
     assert np.isfinite(table.loc[[0, 2], "p_np"]).all() and np.isnan(table["p_np"].iloc[1])
     assert {"p_np_std", "p_np_set", "max_similarity", "in_domain"} <= set(table.columns)
+    # the error model was fitted on the out-of-fold predictions, without the members' spread
+    # (they saw those molecules)
+    assert predictor.trust.error_model is not None
+    assert "spread" not in predictor.trust.error_model.features
+    assert np.isfinite(table.loc[[0, 2], "expected_error"]).all()
+    assert np.isnan(table["expected_error"].iloc[1]) and not table["in_domain"].iloc[1]
     # the saved blend predicts what the trained one did
     result, _, _ = auto_run
     test_rows = result.predictions["test"]
