@@ -16,8 +16,9 @@ refitted ``trust.json``/``trust.safetensors`` and ``metrics.json`` of the shippe
 ``OUT/table.md`` summarizes.
 
 ``--runs RUNS --datasets toxcast,freesolv`` does the same for ensembles that are not shipped:
-the split-seed-0 members ``benchmarks/train_panel.py`` trained in ``RUNS`` (nothing in the
-package is written).
+the members ``benchmarks/train_panel.py`` trained in ``RUNS`` (nothing in the package is
+written), for the split seeds of ``--seeds`` (default 0; ``OUT/DATASET/seedS.json``; plots for
+seed 0 only).
 
     MOLPRED_DATA_DIR=../shared/datasets OMP_NUM_THREADS=1 python benchmarks/panel_trust.py \\
         --shared ../shared --out benchmarks/results/trust_v2
@@ -184,11 +185,11 @@ def update_card(folder: Path, record: dict) -> None:
 
 def table(out: Path) -> str:
     """One row per model: the two domain rules side by side, ECE, coverage."""
-    lines = ["| dataset | test score | rule (CV ratio model / thresholds) | error model: in-domain "
-             "share, error in / out (ratio) | thresholds: in-domain share, error in / out (ratio) "
-             "| Spearman | ECE raw → cal. | coverage 0.9 |",
+    lines = ["| dataset, split seed | test score | rule (CV ratio model / thresholds) | error "
+             "model: in-domain share, error in / out (ratio) | thresholds: in-domain share, "
+             "error in / out (ratio) | Spearman | ECE raw → cal. | coverage 0.9 |",
              "|---|---|---|---|---|---|---|---|"]
-    for path in sorted(out.glob("*/seed0.json")):
+    for path in sorted(out.glob("*/seed*.json")):
         r = json.loads(path.read_text())
         t = r["trust"]
 
@@ -203,7 +204,7 @@ def table(out: Path) -> str:
         ece = (f"{t['ece_raw']:.3f} → {t['ece_calibrated']:.3f}" if "ece_raw" in t else "–")
         cv = (f"{t['domain_rule']} ({t.get('domain_cv_ratio_error_model', float('nan')):.2f} / "
               f"{t.get('domain_cv_ratio_thresholds', float('nan')):.2f})")
-        lines.append(f"| {r['dataset']} | {metric} {r['test']['score']:.3f} | {cv} | "
+        lines.append(f"| {r['dataset']} {r.get('seed', 0)} | {metric} {r['test']['score']:.3f} | {cv} | "
                      f"{side('error_model_')} | {side('thresholds_')} | "
                      f"{t.get('expected_error_spearman', float('nan')):.2f} | {ece} | "
                      f"{t['coverage']:.3f} |")
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=Path, help="member runs of datasets without a shipped "
                         "model (with --datasets)")
     parser.add_argument("--datasets", default="", help="with --runs: datasets to assemble")
+    parser.add_argument("--seeds", default="0", help="with --runs: split seeds")
     parser.add_argument("--cards-only", action="store_true",
                         help="rewrite the model cards from the stored records")
     args = parser.parse_args(argv)
@@ -233,21 +235,24 @@ def main(argv: list[str] | None = None) -> None:
             update_card(MODELS_DIR / name, record)
         return
     if args.runs is not None:
-        for dataset in filter(None, args.datasets.split(",")):
-            target = args.out / dataset / f"seed{SEED}.json"
+        pairs = [(d, int(k)) for d in filter(None, args.datasets.split(","))
+                 for k in args.seeds.split(",")]
+        for dataset, seed in pairs:
+            target = args.out / dataset / f"seed{seed}.json"
             if target.exists() and not args.force:
                 continue
-            if len(member_dirs(args.runs, dataset, SEED)) < 3:
-                print(f"{dataset}: fewer than 3 members trained in {args.runs}", flush=True)
+            if len(member_dirs(args.runs, dataset, seed)) < 3:
+                print(f"{dataset} seed{seed}: fewer than 3 members in {args.runs}", flush=True)
                 continue
-            model, prepared, split, metrics = assemble(args.runs, dataset, SEED, args.shared, {})
+            model, prepared, split, metrics = assemble(args.runs, dataset, seed, args.shared, {})
             record, trust = evaluate_seed(model, prepared, split)
-            record.update(dataset=dataset, model=None, seed=SEED, members=len(metrics),
+            record.update(dataset=dataset, model=None, seed=seed, members=len(metrics),
                           curves=curves(trust, model, prepared, np.asarray(split["test"])))
             target.parent.mkdir(parents=True, exist_ok=True)
-            record["plots"] = plots(dataset, record)
+            if seed == SEED:
+                record["plots"] = plots(dataset, record)
             target.write_text(json.dumps(record, indent=2))
-            print(f"{dataset}: rule {record['trust']['domain_rule']}", flush=True)
+            print(f"{dataset} seed{seed}: rule {record['trust']['domain_rule']}", flush=True)
     for name in filter(None, args.models.split(",")):
         entry = PANEL[name]
         target = args.out / entry.dataset / f"seed{SEED}.json"
