@@ -111,11 +111,7 @@ def plots(dataset: str, record: dict) -> list[str]:
         ax.set_ylabel("observed frequency")
         ax.set_title(f"{dataset}: reliability (seed 0)", fontsize=10)
         ax.legend(fontsize=8, loc="upper left")
-        fig.tight_layout()
-        path = IMG / f"{dataset}_reliability.png"
-        fig.savefig(path)
-        plt.close(fig)
-        written.append(str(path.relative_to(IMG.parent.parent.parent)))
+        written.append(_save(fig, f"{dataset}_reliability.png"))
     fig, ax = plt.subplots(figsize=(3.6, 3.4), dpi=120)
     bins = [b for b in c["coverage_by_similarity"] if b["coverage"] is not None]
     centres = [(b["low"] + min(b["high"], 1.0)) / 2 for b in bins]
@@ -129,12 +125,19 @@ def plots(dataset: str, record: dict) -> list[str]:
     ax.set_ylabel("coverage of 90 % sets")
     ax.set_title(f"{dataset}: coverage vs similarity", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
+    written.append(_save(fig, f"{dataset}_coverage.png"))
+    return written
+
+
+def _save(fig, name: str) -> str:
+    """Write a figure into :data:`IMG`; its path relative to the repository."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
-    path = IMG / f"{dataset}_coverage.png"
+    path = IMG / name
     fig.savefig(path)
     plt.close(fig)
-    written.append(str(path.relative_to(IMG.parent.parent.parent)))
-    return written
+    return str(path.relative_to(IMG.parent.parent.parent))
 
 
 def card_section(record: dict) -> str:

@@ -134,6 +134,17 @@ def apply_isotonic(probabilities: np.ndarray, breakpoints: np.ndarray) -> np.nda
     return np.where(np.isfinite(p), out, np.nan)
 
 
+def apply_calibration(probabilities: np.ndarray, platt: np.ndarray,
+                      isotonic: dict[int, np.ndarray]) -> np.ndarray:
+    """Calibrated probabilities ``float64 [N, T]`` from :func:`fit_calibration`'s output:
+    Platt parameters ``[T, 2]`` everywhere, isotonic breakpoints on the tasks that have them
+    (NaN stays NaN)."""
+    out = apply_platt(probabilities, platt)
+    for t, breakpoints in isotonic.items():
+        out[:, t] = apply_isotonic(probabilities[:, t], breakpoints)
+    return out
+
+
 def _cv_brier(p: np.ndarray, y: np.ndarray, folds: int, kind: str) -> float:
     """Mean held-out Brier score of a calibration map (``none``, ``platt``, ``isotonic``)
     fitted on the other stratified folds."""

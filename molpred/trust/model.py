@@ -24,8 +24,7 @@ from safetensors.numpy import load_file, save_file
 
 from molpred.exceptions import ModelFileError
 from molpred.trust.calibration import (
-    apply_isotonic,
-    apply_platt,
+    apply_calibration,
     apply_temperature,
     fit_calibration,
     fit_temperature,
@@ -193,10 +192,7 @@ class TrustModel:
             return apply_temperature(mean, self.platt)
         if self.task_type != "classification":
             return mean
-        out = apply_platt(mean, self.platt)
-        for t, breakpoints in self.isotonic.items():
-            out[:, t] = apply_isotonic(mean[:, t], breakpoints)
-        return out
+        return apply_calibration(mean, self.platt, self.isotonic)
 
     def set_membership(self, values: np.ndarray, confidence: float) -> np.ndarray:
         """Classification: ``bool [N, T, 2]``, whether classes 0 and 1 are in each molecule's
@@ -410,7 +406,4 @@ def calibrate_binary(mean: np.ndarray, labels: np.ndarray
     """:func:`_calibration` of binary tasks from held-out probabilities ``[n, T]`` (a
     validation part's ensemble mean, or out-of-fold predictions)."""
     platt, isotonic = fit_calibration(mean, labels)
-    values = apply_platt(mean, platt)
-    for t, breakpoints in isotonic.items():
-        values[:, t] = apply_isotonic(mean[:, t], breakpoints)
-    return platt, {"values": values, "labels": labels}, isotonic
+    return platt, {"values": apply_calibration(mean, platt, isotonic), "labels": labels}, isotonic
