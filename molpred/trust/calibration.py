@@ -83,10 +83,15 @@ def fit_calibration(probabilities: np.ndarray, labels: np.ndarray, folds: int = 
                     ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Choose and fit each binary task's calibration map by cross-validation: none, Platt
     scaling (:func:`fit_platt`'s two parameters) or isotonic regression (Zadrozny & Elkan
-    2002; scikit-learn), whichever has the lowest mean held-out Brier score over ``folds``
-    stratified folds of these (validation) molecules. Ties keep the simpler map (none, then
-    Platt). Isotonic regression is tried only with :data:`MIN_ISOTONIC_CLASS` molecules of
-    each class, Platt with ``folds``.
+    2002; scikit-learn), by held-out Brier score over ``folds`` stratified folds of these
+    (validation) molecules, with the one-standard-error rule (Breiman et al. 1984, CART
+    ch. 3.4): the simplest map (none, then Platt, then isotonic) whose held-out Brier score is
+    within one standard error of the best one's is kept, the error being that of the
+    per-molecule difference between the two maps. A map must therefore beat leaving the
+    probabilities alone by more than the noise of the validation part, so calibration that
+    only fits noise is not applied (it made ECE worse on test where it was). Isotonic
+    regression is tried only with :data:`MIN_ISOTONIC_CLASS` molecules of each class, Platt
+    with ``folds``.
 
     Args:
         probabilities: ``float [N, T]`` predicted probabilities of class 1 (NaN = none).
@@ -106,10 +111,9 @@ def fit_calibration(probabilities: np.ndarray, labels: np.ndarray, folds: int = 
         smaller = min((y == 0).sum(), (y == 1).sum())
         if smaller < folds:
             continue
-        scores = {"none": _cv_brier(p, y, folds, "none"), "platt": _cv_brier(p, y, folds, "platt")}
-        if smaller >= MIN_ISOTONIC_CLASS:
-            scores["isotonic"] = _cv_brier(p, y, folds, "isotonic")
-        best = min(scores, key=lambda k: (scores[k], list(scores).index(k)))
+        kinds = ["none", "platt"] + (["isotonic"] if smaller >= MIN_ISOTONIC_CLASS else [])
+        errors = {kind: _held_out_squared_errors(p, y, folds, kind) for kind in kinds}
+        best = one_standard_error_choice(errors)
         if best == "platt":
             params[t] = _platt(_logit(p), y)
         elif best == "isotonic":
@@ -145,12 +149,13 @@ def apply_calibration(probabilities: np.ndarray, platt: np.ndarray,
     return out
 
 
-def _cv_brier(p: np.ndarray, y: np.ndarray, folds: int, kind: str) -> float:
-    """Mean held-out Brier score of a calibration map (``none``, ``platt``, ``isotonic``)
-    fitted on the other stratified folds."""
+def _held_out_squared_errors(p: np.ndarray, y: np.ndarray, folds: int, kind: str
+                             ) -> np.ndarray:
+    """``float64 [n]`` squared error of each molecule's probability after a calibration map
+    (``none``, ``platt``, ``isotonic``) fitted on the other stratified folds."""
     from sklearn.model_selection import StratifiedKFold
 
-    scores = []
+    errors = np.empty(len(p))
     for fit_rows, test_rows in StratifiedKFold(folds, shuffle=True, random_state=0).split(p, y):
         q = p[test_rows]
         if kind == "platt":
@@ -158,8 +163,29 @@ def _cv_brier(p: np.ndarray, y: np.ndarray, folds: int, kind: str) -> float:
             q = 1 / (1 + np.exp(-(a * _logit(q) + b)))
         elif kind == "isotonic":
             q = apply_isotonic(q, _isotonic(p[fit_rows], y[fit_rows]))
-        scores.append(np.mean((q - y[test_rows]) ** 2))
-    return float(np.mean(scores))
+        errors[test_rows] = (q - y[test_rows]) ** 2
+    return errors
+
+
+def one_standard_error_choice(errors: dict[str, np.ndarray]) -> str:
+    """The simplest option whose mean held-out error is within one standard error of the best.
+
+    Args:
+        errors: option name -> ``float [n]`` held-out error of each molecule, simplest option
+            first (dict order).
+
+    Returns:
+        The chosen option's name. The standard error is that of the per-molecule difference
+        between an option and the best one (paired, as the molecules are the same).
+    """
+    means = {kind: float(e.mean()) for kind, e in errors.items()}
+    best = min(means, key=means.get)
+    for kind, e in errors.items():
+        difference = e - errors[best]
+        se = float(difference.std(ddof=1) / np.sqrt(len(e))) if len(e) > 1 else 0.0
+        if means[kind] <= means[best] + se:
+            return kind
+    return best
 
 
 def apply_platt(probabilities: np.ndarray, params: np.ndarray) -> np.ndarray:

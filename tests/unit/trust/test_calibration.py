@@ -93,3 +93,32 @@ def test_isotonic_output_never_claims_certainty():
     out = apply_isotonic(np.array([0.0, 0.3, 0.99, np.nan]), isotonic[0])
     assert ISOTONIC_CLIP[0] <= out[:3].min() and out[:3].max() <= ISOTONIC_CLIP[1]
     assert np.isnan(out[3])
+
+
+def test_calibration_that_only_fits_noise_is_not_applied():
+    """Calibrated probabilities on a small validation part (200 molecules, like BBBP's):
+    Platt or isotonic may score a hair better in CV by chance, but not by a standard error,
+    so each task keeps its probabilities as they are."""
+    from molpred.trust.calibration import fit_calibration
+
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.02, 0.98, size=(200, 5))
+    y = (rng.random((200, 5)) < p).astype(float)
+    platt, isotonic = fit_calibration(p, y)
+    assert not isotonic and np.array_equal(platt, np.tile([1.0, 0.0], (5, 1)))
+
+
+def test_one_standard_error_rule_keeps_the_simplest_option_within_noise():
+    from molpred.trust.calibration import one_standard_error_choice
+
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0, 0.5, 400)
+    noise = rng.normal(0, 0.05, 400)
+    # a little better on average, but by less than a standard error of the difference
+    assert one_standard_error_choice({"none": base, "platt": base - 0.001 + noise}) == "none"
+    # clearly better on every molecule: chosen
+    assert one_standard_error_choice({"none": base, "platt": base - 0.05}) == "platt"
+    # isotonic best, Platt within a standard error of it: Platt, the simpler, is kept
+    chosen = one_standard_error_choice({"none": base + 0.1, "platt": base + 0.001 + noise,
+                                        "isotonic": base})
+    assert chosen == "platt"
