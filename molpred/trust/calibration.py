@@ -30,35 +30,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def fit_platt(probabilities: np.ndarray, labels: np.ndarray, folds: int = 5) -> np.ndarray:
-    """Fit Platt scaling per task, where it helps.
-
-    A task keeps its raw probabilities unless Platt scaling lowers the log-loss in
-    ``folds``-fold stratified cross-validation on these (validation) molecules: with a few
-    hundred validation molecules and a handful of positives a two-parameter fit can make
-    calibration worse, and this decides it on validation data alone.
-
-    Args:
-        probabilities: ``float [N, T]`` predicted probabilities of class 1 (NaN = no prediction).
-        labels: ``float [N, T]`` 0/1 labels, NaN where missing.
-        folds: Cross-validation folds.
-
-    Returns:
-        ``float64 [T, 2]``: ``(a, b)`` per task; ``(1, 0)`` (no change) where scaling does not
-        lower the cross-validated log-loss, or the task's labels hold fewer than ``folds``
-        molecules of either class.
-    """
-    params = np.tile([1.0, 0.0], (probabilities.shape[1], 1))
-    for t in range(probabilities.shape[1]):
-        known = np.isfinite(labels[:, t]) & np.isfinite(probabilities[:, t])
-        x, y = _logit(probabilities[known, t]), labels[known, t]
-        if min((y == 0).sum(), (y == 1).sum()) < folds:
-            continue
-        if _cv_log_loss(x, y, folds, platt=True) < _cv_log_loss(x, y, folds, platt=False):
-            params[t] = _platt(x, y)
-    return params
-
-
 def _platt(x: np.ndarray, y: np.ndarray) -> list[float]:
     """``[a, b]`` of a logistic regression of labels ``y`` on logits ``x`` (``a`` >= 1e-3)."""
     from sklearn.linear_model import LogisticRegression  # here: a 1-2 s import predict never needs
@@ -67,23 +38,11 @@ def _platt(x: np.ndarray, y: np.ndarray) -> list[float]:
     return [max(float(fit.coef_[0, 0]), 1e-3), float(fit.intercept_[0])]
 
 
-def _cv_log_loss(x: np.ndarray, y: np.ndarray, folds: int, platt: bool) -> float:
-    """Mean held-out log-loss of Platt scaling (or of the raw logits) over stratified folds."""
-    from sklearn.model_selection import StratifiedKFold
-
-    losses = []
-    for fit_rows, test_rows in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
-        a, b = _platt(x[fit_rows], y[fit_rows]) if platt else (1.0, 0.0)
-        p = np.clip(1 / (1 + np.exp(-(a * x[test_rows] + b))), EPS, 1 - EPS)
-        losses.append(-np.mean(y[test_rows] * np.log(p) + (1 - y[test_rows]) * np.log1p(-p)))
-    return float(np.mean(losses))
-
-
 def fit_calibration(probabilities: np.ndarray, labels: np.ndarray, folds: int = 5
                     ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Choose and fit each binary task's calibration map by cross-validation: none, Platt
-    scaling (:func:`fit_platt`'s two parameters) or isotonic regression (Zadrozny & Elkan
-    2002; scikit-learn), by held-out Brier score over ``folds`` stratified folds of these
+    scaling (``sigmoid(a * logit(p) + b)``) or isotonic regression (Zadrozny & Elkan 2002;
+    scikit-learn), by held-out Brier score over ``folds`` stratified folds of these
     (validation) molecules, with the one-standard-error rule (Breiman et al. 1984, CART
     ch. 3.4): the simplest map (none, then Platt, then isotonic) whose held-out Brier score is
     within one standard error of the best one's is kept, the error being that of the
@@ -190,7 +149,7 @@ def one_standard_error_choice(errors: dict[str, np.ndarray]) -> str:
 
 def apply_platt(probabilities: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Calibrated probabilities ``float64 [N, T]`` from ``probabilities`` ``[N, T]`` and
-    :func:`fit_platt` ``params`` ``[T, 2]``; NaN stays NaN."""
+    Platt ``params`` ``[T, 2]`` (:func:`fit_calibration`); NaN stays NaN."""
     z = params[:, 0] * _logit(probabilities) + params[:, 1]
     with np.errstate(over="ignore"):
         out = 1.0 / (1.0 + np.exp(-z))
@@ -203,7 +162,7 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray, folds: int = 
     Calibrated probabilities are ``softmax(log(p) / T)``: one parameter, which keeps the
     arg-max class and every one-vs-rest ranking. T is fitted by minimizing the log-loss; it
     is kept only when it lowers the log-loss in ``folds``-fold stratified cross-validation on
-    these (validation) molecules, as :func:`fit_platt` decides for binary tasks.
+    these (validation) molecules.
 
     Args:
         probabilities: ``float [N, C]`` class probabilities (NaN rows: no prediction).

@@ -1,9 +1,15 @@
-"""Platt scaling and the expected calibration error."""
+"""Calibration maps chosen by cross-validation (none, Platt, isotonic) and the expected
+calibration error."""
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from molpred.trust.calibration import apply_platt, expected_calibration_error, fit_platt
+from molpred.trust.calibration import apply_platt, expected_calibration_error, fit_calibration
+
+
+def fit_platt(p, y):
+    """The Platt parameters ``[T, 2]`` cross-validation chose (identity where it chose none)."""
+    return fit_calibration(p, y)[0]
 
 
 def _overconfident(n: int, seed: int):
