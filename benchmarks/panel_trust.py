@@ -59,7 +59,7 @@ def curves(trust, model, prepared, rows: np.ndarray, confidence: float = 0.9) ->
     known = np.isfinite(y) & np.isfinite(values)
     out: dict = {"similarity_bins": list(SIMILARITY_BINS)}
     if prepared.task_type == "classification":
-        sets = trust.set_membership(values, confidence)
+        sets = trust.set_membership(values, confidence, similarity)
         label = np.where(known, y, 0).astype(int)
         hit = np.take_along_axis(sets, label[..., None], axis=2)[..., 0]
         edges = np.linspace(0, 1, 11)
@@ -80,7 +80,7 @@ def curves(trust, model, prepared, rows: np.ndarray, confidence: float = 0.9) ->
         out["minority_coverage"] = minority
         out["ece_if_calibrated"] = ece_if_calibrated(p)
     else:
-        bounds = trust.intervals(values, spread, confidence)
+        bounds = trust.intervals(values, spread, confidence, similarity)
         with np.errstate(invalid="ignore"):
             hit = (y >= bounds[..., 0]) & (y <= bounds[..., 1])
     cover = []

@@ -304,18 +304,21 @@ class Predictor:
         return self.trust.calibrated(mean), spread
 
     def trust_columns(self, values: np.ndarray, spread: np.ndarray | None,
-                      confidence: float | None) -> dict[str, object]:
+                      confidence: float | None, similarity: np.ndarray | None = None
+                      ) -> dict[str, object]:
         """Conformal columns at ``confidence`` for :meth:`table`: ``{"TASK_set": [...]}``
         (classification) or ``{"TASK_lower": ..., "TASK_upper": ...}`` (regression); ``{}``
-        without ``confidence`` or :attr:`trust`."""
+        without ``confidence`` or :attr:`trust`. ``similarity`` ``[N]``: the molecules' max
+        ECFP4 similarity to the training set, which picks their bin where the conformal
+        predictors are conditioned on it (``TrustModel.conformal == "similarity"``)."""
         if confidence is None or self.trust is None:
             return {}
         if self.task_type == "multiclass":
             return {self.targets[0] + SET_SUFFIX: self.trust.prediction_sets(values, confidence)[0]}
         if self.task_type == "classification":
-            sets = self.trust.prediction_sets(values, confidence)
+            sets = self.trust.prediction_sets(values, confidence, similarity)
             return {task + SET_SUFFIX: s for task, s in zip(self.tasks, sets, strict=True)}
-        bounds = self.trust.intervals(values, spread, confidence)
+        bounds = self.trust.intervals(values, spread, confidence, similarity)
         out: dict[str, object] = {}
         for j, task in enumerate(self.tasks):
             out[task + LOWER_SUFFIX], out[task + UPPER_SUFFIX] = bounds[:, j, 0], bounds[:, j, 1]

@@ -43,8 +43,10 @@ class Predictor(Protocol):
         """``(values [N, T], spread [N, T] | None)`` of member predictions ``[M, N, T]``."""
 
     def trust_columns(self, values: np.ndarray, spread: np.ndarray | None,
-                      confidence: float | None) -> dict[str, object]:
-        """Conformal columns at ``confidence``, each N long."""
+                      confidence: float | None, similarity: np.ndarray | None = None
+                      ) -> dict[str, object]:
+        """Conformal columns at ``confidence``, each N long (``similarity`` ``[N]``: the
+        molecules' max ECFP4 similarity to the training set)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ class RunOptions:
     def request(self, predictor: Predictor) -> FeatureRequest:
         """The features stage 2 must compute for ``predictor`` with these options."""
         return FeatureRequest(predictor.model.config.featurizer_config,
-                              fingerprints=self.domain and predictor.trust is not None,
+                              fingerprints=predictor.trust is not None
+                              and (self.domain or self.confidence is not None),
                               alerts=self.alerts, druglike=self.druglike)
 
 
@@ -120,14 +123,20 @@ def predict_features(predictor: Predictor, features: RowFeatures, options: RunOp
     else:  # no rows (a screen's template): the columns, without running the model
         members, embeddings = np.empty((predictor.ensemble_size, 0, len(predictor.tasks))), None
     values, spread = predictor.summarize(members)
-    extra = predictor.trust_columns(values, spread, options.confidence)
+    similarity = None  # what the conformal predictors' similarity bins and the domain read
+    if predictor.trust is not None and features.fingerprints is not None and len(features):
+        similarity = predictor.trust.fingerprints.max_similarity(features.fingerprints)
+        similarity[features.failed] = np.nan
+    extra = predictor.trust_columns(values, spread, options.confidence, similarity)
     if want_domain:  # failed rows: no similarity, not in the domain (their error says why)
-        similarity, distance, expected = np.empty(0), np.empty(0), np.empty(0)
+        distance, expected = np.empty(0), np.empty(0)
         inside = np.empty(0, dtype=bool)
+        if similarity is None:
+            similarity = np.empty(0)
         if embeddings is not None:
             failed = features.failed
             similarity, distance, expected, inside = predictor.trust.domain_of(
-                features.fingerprints, embeddings, values, spread)
+                features.fingerprints, embeddings, values, spread, similarity)
             similarity[failed], distance[failed], expected[failed] = np.nan, np.nan, np.nan
             inside[failed] = False
         extra.update(zip(DOMAIN_COLUMNS, (similarity, distance, expected, inside), strict=True))

@@ -89,7 +89,7 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
     if prepared.task_type == "multiclass":
         return _multiclass_report(report, trust, mean, values, y[:, 0], inside, confidence)
     if prepared.task_type == "classification":
-        sets = trust.set_membership(values, confidence)  # bool [n, T, 2]
+        sets = trust.set_membership(values, confidence, similarity)  # bool [n, T, 2]
         label = np.where(known, y, 0).astype(int)
         hit = np.take_along_axis(sets, label[..., None], axis=2)[..., 0]
         report.update(
@@ -102,7 +102,7 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         for side, mask in (("in", inside), ("out", ~inside)):
             report[f"roc_auc_{side}"] = _mean_roc_auc(y[mask], values[mask])
     else:
-        bounds = trust.intervals(values, spread, confidence)
+        bounds = trust.intervals(values, spread, confidence, similarity)
         with np.errstate(invalid="ignore"):
             hit = (y >= bounds[..., 0]) & (y <= bounds[..., 1])
         report.update(coverage=float(hit[known].mean()),
@@ -250,6 +250,7 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     error_model, rule, cv = fit_error_model(prepared.task_type, similarity, distance,
                                             val["values"], None, labels, signals)
     return TrustModel(prepared.task_type, platt,
-                      {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
+                      {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
+                      | {"similarity": similarity},
                       FingerprintIndex(bits), embedding, min_similarity, max_distance, standardize,
-                      None, error_model, rule, cv, isotonic=isotonic)
+                      None, error_model, rule, cv, conformal="similarity", isotonic=isotonic)

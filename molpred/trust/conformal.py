@@ -32,9 +32,43 @@ def check_confidence(confidence: float) -> None:
         raise InputError(f"confidence must be between 0 and 1 (e.g. 0.9), not {confidence}")
 
 
-CONFORMAL_KINDS = ("mondrian", "marginal")
-"""Binary conformal predictors: class-conditional (the default since trust files record it)
-or marginal (what models saved before that were measured with)."""
+CONFORMAL_KINDS = ("similarity", "mondrian", "marginal")
+"""How a model's conformal predictors are conditioned, as ``trust.json`` records it:
+
+- ``similarity`` (the default since trust files store the validation molecules' similarity):
+  Mondrian by similarity bin (:func:`similarity_edges`) and, for binary tasks, by class;
+- ``mondrian``: binary tasks by class only, regression unconditioned;
+- ``marginal``: unconditioned (models saved before the kind was recorded)."""
+SIMILARITY_BIN_MOLECULES = 100
+"""Fewest validation molecules (of each class, for a binary task) a similarity bin holds: a
+bin's 90 % quantile rests on at least this many molecules, so it is not much wider than the
+pooled one from noise alone."""
+MAX_SIMILARITY_BINS = 3
+
+
+def similarity_edges(similarity: np.ndarray) -> np.ndarray:
+    """Inner edges ``float64 [k - 1]`` of ``k`` equal-count bins of validation molecules'
+    max ECFP4 similarity to the training set, ``k = min(3, n // 100)`` (at least 1: no edge).
+
+    A Mondrian conformal predictor by these bins (Vovk et al. 2005, ch. 4.5; Boström et al.
+    2021 for difficulty bins in regression) holds its coverage within each bin, so near and
+    far from the training set alike, instead of only on average over the validation mix."""
+    s = np.asarray(similarity, dtype=np.float64)
+    s = s[np.isfinite(s)]
+    k = max(1, min(MAX_SIMILARITY_BINS, len(s) // SIMILARITY_BIN_MOLECULES))
+    if k == 1:
+        return np.empty(0)
+    edges = np.unique(np.quantile(s, np.arange(1, k) / k))
+    counts = np.bincount(similarity_bin(s, edges), minlength=len(edges) + 1)
+    if counts.min() < SIMILARITY_BIN_MOLECULES // 2:  # tied similarities: a bin stays empty
+        return np.empty(0)
+    return edges
+
+
+def similarity_bin(similarity: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``int64 [N]`` bin index of each similarity (NaN: the lowest bin)."""
+    s = np.nan_to_num(np.asarray(similarity, dtype=np.float64), nan=0.0)
+    return np.searchsorted(edges, s, side="right").astype(np.int64)
 
 
 class ClassConformal:
@@ -64,25 +98,41 @@ class ClassConformal:
     """
 
     def __init__(self, val_probabilities: np.ndarray, val_labels: np.ndarray,
-                 kind: str = "mondrian") -> None:
+                 kind: str = "mondrian", val_similarity: np.ndarray | None = None) -> None:
         if kind not in CONFORMAL_KINDS:
             raise ValueError(f"unknown conformal predictor {kind!r}; known: {CONFORMAL_KINDS}")
+        if kind == "similarity" and val_similarity is None:
+            raise ValueError("a conformal predictor by similarity needs the validation "
+                             "molecules' similarity")
         self.kind = kind
         self.val_probabilities = np.asarray(val_probabilities, dtype=np.float64)
         self.val_labels = np.asarray(val_labels, dtype=np.float64)
         from crepes import ConformalClassifier  # imported on use: crepes imports scikit-learn
 
         p_true = np.where(self.val_labels == 1, self.val_probabilities, 1 - self.val_probabilities)
-        self._conformal = None
+        self._conformal = self._by_similarity = None
+        self.edges = [np.empty(0), np.empty(0)]  # per class
         if len(p_true):
-            bins = self.val_labels.astype(int) if kind == "mondrian" else None
+            bins = self.val_labels.astype(int) if kind != "marginal" else None
             self._conformal = ConformalClassifier().fit(1 - p_true, bins=bins)
+        if len(p_true) and kind == "similarity":
+            sim = np.asarray(val_similarity, dtype=np.float64)
+            labels = self.val_labels.astype(int)
+            self.edges = [similarity_edges(sim[labels == c]) for c in (0, 1)]
+            cells = np.empty(len(labels), dtype=np.int64)
+            for c in (0, 1):
+                cells[labels == c] = (c * MAX_SIMILARITY_BINS
+                                      + similarity_bin(sim[labels == c], self.edges[c]))
+            self._by_similarity = ConformalClassifier().fit(1 - p_true, bins=cells)
         self._seen = {int(c) for c in np.unique(self.val_labels)} if len(p_true) else set()
 
-    def p_values(self, probabilities: np.ndarray) -> np.ndarray:
+    def p_values(self, probabilities: np.ndarray, similarity: np.ndarray | None = None
+                 ) -> np.ndarray:
         """``float64 [N, 2]`` p-values of classes 0 and 1 (NaN rows give NaN; without
         validation labels, or of a class without validation molecules in the Mondrian
-        predictor, every p-value is 1, so that class is never excluded)."""
+        predictor, every p-value is 1, so that class is never excluded). ``similarity``
+        ``[N]``: the molecules' max similarity to the training set, which picks their bin in
+        a predictor by similarity (without it, the class-conditional predictor answers)."""
         p = np.asarray(probabilities, dtype=np.float64)
         out = np.ones((len(p), 2))
         ok = np.isfinite(p)
@@ -92,19 +142,26 @@ class ClassConformal:
                 out[ok] = self._conformal.predict_p(alphas, smoothing=False)
             else:
                 for c in (0, 1):
-                    if c in self._seen:
+                    if c not in self._seen:
+                        continue
+                    if self._by_similarity is not None and similarity is not None:
+                        bins = c * MAX_SIMILARITY_BINS + similarity_bin(
+                            np.asarray(similarity)[ok], self.edges[c])
+                        out[ok, c] = self._by_similarity.predict_p(
+                            alphas[:, [c]], bins=bins, smoothing=False)[:, 0]
+                    else:
                         out[ok, c] = self._conformal.predict_p(
                             alphas[:, [c]], bins=np.full(int(ok.sum()), c), smoothing=False)[:, 0]
         out[~ok] = np.nan
         return out
 
-    def predict_set(self, probabilities: np.ndarray, confidence: float = DEFAULT_CONFIDENCE
-                    ) -> np.ndarray:
+    def predict_set(self, probabilities: np.ndarray, confidence: float = DEFAULT_CONFIDENCE,
+                    similarity: np.ndarray | None = None) -> np.ndarray:
         """``bool [N, 2]``: whether classes 0 and 1 are in each molecule's prediction set
-        (both False for a NaN probability)."""
+        (both False for a NaN probability); ``similarity`` as for :meth:`p_values`."""
         check_confidence(confidence)
         with np.errstate(invalid="ignore"):
-            return self.p_values(probabilities) > 1 - confidence
+            return self.p_values(probabilities, similarity) > 1 - confidence
 
 
 class MulticlassConformal:
@@ -157,15 +214,18 @@ class MulticlassConformal:
 
 
 class RegressionConformal:
-    """Normalized conformal regressor for one task.
+    """Normalized conformal regressor for one task, Mondrian by similarity bin when given the
+    validation molecules' similarity (:func:`similarity_edges`; one bin below 200 molecules).
 
     Args:
         val_predictions, val_targets, val_sigmas: ``float [n]`` predictions, measured values
             and ensemble spreads on validation molecules with a value (same units).
+        val_similarity: ``float [n]`` their max ECFP4 similarity to the training set, or
+            ``None`` (unconditioned, as models saved before it).
     """
 
     def __init__(self, val_predictions: np.ndarray, val_targets: np.ndarray,
-                 val_sigmas: np.ndarray) -> None:
+                 val_sigmas: np.ndarray, val_similarity: np.ndarray | None = None) -> None:
         self.val_predictions = np.asarray(val_predictions, dtype=np.float64)
         self.val_targets = np.asarray(val_targets, dtype=np.float64)
         self.val_sigmas = np.asarray(val_sigmas, dtype=np.float64)
@@ -173,19 +233,34 @@ class RegressionConformal:
 
         median = float(np.median(self.val_sigmas)) if len(self.val_sigmas) else 0.0
         self.beta = median if median > 0 else 1.0
-        self._conformal = ConformalRegressor().fit(self.val_targets - self.val_predictions,
-                                                   sigmas=self.val_sigmas + self.beta)
+        residuals = self.val_targets - self.val_predictions
+        self._conformal = ConformalRegressor().fit(residuals, sigmas=self.val_sigmas + self.beta)
+        self.edges = np.empty(0)
+        self._by_similarity = None
+        if val_similarity is not None:
+            self.edges = similarity_edges(val_similarity)
+            if len(self.edges):
+                self._by_similarity = ConformalRegressor().fit(
+                    residuals, sigmas=self.val_sigmas + self.beta,
+                    bins=similarity_bin(val_similarity, self.edges))
 
     def predict_interval(self, predictions: np.ndarray, sigmas: np.ndarray,
-                         confidence: float = DEFAULT_CONFIDENCE) -> np.ndarray:
+                         confidence: float = DEFAULT_CONFIDENCE,
+                         similarity: np.ndarray | None = None) -> np.ndarray:
         """``float64 [N, 2]`` lower and upper bounds (units of the predictions; NaN rows stay
-        NaN; infinite when the validation part is too small for ``confidence``)."""
+        NaN; infinite when the validation part is too small for ``confidence``).
+        ``similarity`` ``[N]`` picks each molecule's bin in a predictor by similarity (without
+        it, the unconditioned predictor answers)."""
         check_confidence(confidence)
         y_hat = np.asarray(predictions, dtype=np.float64)
         sig = np.nan_to_num(np.asarray(sigmas, dtype=np.float64), nan=0.0)
         out = np.full((len(y_hat), 2), np.nan)
         ok = np.isfinite(y_hat)
-        if ok.any():
+        if ok.any() and self._by_similarity is not None and similarity is not None:
+            bins = similarity_bin(np.asarray(similarity)[ok], self.edges)
+            out[ok] = self._by_similarity.predict_int(y_hat[ok], sigmas=sig[ok] + self.beta,
+                                                      bins=bins, confidence=confidence)
+        elif ok.any():
             out[ok] = self._conformal.predict_int(y_hat[ok], sigmas=sig[ok] + self.beta,
                                                   confidence=confidence)
         return out

@@ -61,8 +61,9 @@ class TrustModel:
             for a multiclass target ``[1, 2]``: ``(1 / temperature, 0)``.
         val: Validation arrays the conformal predictors are built from: ``values``
             (calibrated probabilities or predictions, ``[n, T]``; multiclass ``[n, C]``),
-            ``labels`` ``[n, T]`` (NaN = missing; multiclass ``[n, 1]`` class indices) and,
-            for regression, ``sigmas`` ``[n, T]``.
+            ``labels`` ``[n, T]`` (NaN = missing; multiclass ``[n, 1]`` class indices),
+            for regression ``sigmas`` ``[n, T]``, and ``similarity`` ``[n]`` (max ECFP4
+            similarity to the training set; trust files since the ``similarity`` kind).
         classes: Class names of a multiclass target (what its sets list), else ``None``.
         fingerprints: :class:`~molpred.trust.domain.FingerprintIndex` of training molecules.
         embedding: One :class:`~molpred.trust.domain.EmbeddingDistance` per ensemble member.
@@ -78,9 +79,11 @@ class TrustModel:
         isotonic: ``{task index: float64 [2, K]}`` isotonic breakpoints of the binary tasks
             whose calibration cross-validation chose isotonic regression (their Platt row is
             the identity).
-        conformal: Binary tasks' conformal predictor, ``"mondrian"`` (class-conditional) or
-            ``"marginal"`` (trust files saved before it was recorded);
-            :class:`~molpred.trust.conformal.ClassConformal`.
+        conformal: How the conformal predictors are conditioned
+            (:data:`~molpred.trust.conformal.CONFORMAL_KINDS`): ``"similarity"`` (by similarity
+            bin and, binary tasks, by class; needs ``val["similarity"]``), ``"mondrian"``
+            (binary tasks by class) or ``"marginal"`` (trust files saved before the kind was
+            recorded).
     """
 
     def __init__(self, task_type: str, platt: np.ndarray, val: dict[str, np.ndarray],
@@ -117,13 +120,15 @@ class TrustModel:
                 return self._conformal
             for t in range(self.platt.shape[0]):
                 known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
+                similarity = (val["similarity"][known] if self.conformal == "similarity"
+                              else None)
                 if self.task_type == "classification":
                     out.append(ClassConformal(val["values"][known, t], val["labels"][known, t],
-                                              self.conformal))
+                                              self.conformal, similarity))
                 else:
                     out.append(RegressionConformal(val["values"][known, t],
                                                    val["labels"][known, t],
-                                                   val["sigmas"][known, t]))
+                                                   val["sigmas"][known, t], similarity))
             self._conformal = out
         return self._conformal
 
@@ -155,9 +160,11 @@ class TrustModel:
         similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles, standardize))
         distance = _mean_distance(embedding, val_embeddings)
         min_similarity, max_distance = domain_thresholds(similarity, distance)
-        model = cls(task_type, platt, {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
+        model = cls(task_type, platt,
+                    {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
+                    | {"similarity": np.asarray(similarity, dtype=np.float64)},
                     fingerprints, embedding, min_similarity, max_distance, standardize, classes,
-                    isotonic=isotonic)
+                    conformal="similarity", isotonic=isotonic)
         spread = model.member_spread(val_members)  # as predict computes it
         model.error_model, model.domain_rule, model.domain_cv = fit_error_model(
             task_type, similarity, distance, val["values"], spread, val_labels)
@@ -171,19 +178,25 @@ class TrustModel:
             return None
         return np.stack([self.calibrated(m) for m in members]).std(axis=0)
 
-    def recalibrated(self, members: np.ndarray, labels: np.ndarray) -> TrustModel:
+    def recalibrated(self, members: np.ndarray, labels: np.ndarray,
+                     similarity: np.ndarray | None = None) -> TrustModel:
         """A copy whose calibration and conformal predictors are refitted on new labelled
-        molecules (their member predictions ``float [M, n, T]`` and labels ``[n, T]``, NaN =
-        missing); the applicability domain (training set, thresholds) is kept. What Morger
-        et al. (2021, J. Cheminform. 13, 35) showed repairs calibration and coverage when
-        the data drift from the training set.
+        molecules (their member predictions ``float [M, n, T]``, labels ``[n, T]``, NaN =
+        missing, and max similarity ``[n]`` to the training set, without which the conformal
+        predictors are not conditioned on similarity); the applicability domain (training
+        set, thresholds) is kept. What Morger et al. (2021, J. Cheminform. 13, 35) showed
+        repairs calibration and coverage when the data drift from the training set.
         """
         platt, val, isotonic = _calibration(self.task_type, members, labels)
-        return TrustModel(self.task_type, platt,
-                          {k: np.asarray(v, dtype=np.float64) for k, v in val.items()},
-                          self.fingerprints, self.embedding, self.min_similarity,
-                          self.max_distance, self.standardize, self.classes, self.error_model,
-                          self.domain_rule, self.domain_cv, self.conformal, isotonic)
+        val = {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
+        conformal = self.conformal
+        if similarity is not None:
+            val["similarity"], conformal = np.asarray(similarity, dtype=np.float64), "similarity"
+        elif conformal == "similarity":
+            conformal = "mondrian"
+        return TrustModel(self.task_type, platt, val, self.fingerprints, self.embedding,
+                          self.min_similarity, self.max_distance, self.standardize, self.classes,
+                          self.error_model, self.domain_rule, self.domain_cv, conformal, isotonic)
 
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
@@ -194,42 +207,47 @@ class TrustModel:
             return mean
         return apply_calibration(mean, self.platt, self.isotonic)
 
-    def set_membership(self, values: np.ndarray, confidence: float) -> np.ndarray:
+    def set_membership(self, values: np.ndarray, confidence: float,
+                       similarity: np.ndarray | None = None) -> np.ndarray:
         """Classification: ``bool [N, T, 2]``, whether classes 0 and 1 are in each molecule's
         conformal set for each task, from calibrated probabilities ``[N, T]`` (both False for
-        failed rows); multiclass: ``bool [N, 1, C]`` from ``[N, C]``.
+        failed rows); multiclass: ``bool [N, 1, C]`` from ``[N, C]``. ``similarity`` ``[N]``
+        (max ECFP4 similarity to the training set) picks each molecule's bin where the
+        predictors are conditioned on it; without it they are not.
 
         Raises:
             InputError: if ``confidence`` is not between 0 and 1.
         """
         if self.task_type == "multiclass":
             return self._conformal_predictors()[0].predict_set(values, confidence)[:, None, :]
-        return np.stack([c.predict_set(values[:, t], confidence)
+        return np.stack([c.predict_set(values[:, t], confidence, similarity)
                          for t, c in enumerate(self._conformal_predictors())], axis=1)
 
-    def prediction_sets(self, values: np.ndarray, confidence: float) -> list[list[str]]:
+    def prediction_sets(self, values: np.ndarray, confidence: float,
+                        similarity: np.ndarray | None = None) -> list[list[str]]:
         """:meth:`set_membership` as text, per task: ``"0"``, ``"1"``, ``"0,1"`` (both
         plausible), ``"empty"`` (no class reaches the confidence) or ``""`` (a failed row).
 
         Raises:
             InputError: if ``confidence`` is not between 0 and 1.
         """
-        members = self.set_membership(values, confidence)
+        members = self.set_membership(values, confidence, similarity)
         if self.task_type == "multiclass":  # one target: its classes, e.g. "0,2"
             return [_set_labels(members[:, 0], np.isfinite(values).all(axis=1), self.classes)]
         return [_set_labels(members[:, t], np.isfinite(values[:, t]))
                 for t in range(members.shape[1])]
 
-    def intervals(self, values: np.ndarray, spread: np.ndarray | None, confidence: float
-                  ) -> np.ndarray:
+    def intervals(self, values: np.ndarray, spread: np.ndarray | None, confidence: float,
+                  similarity: np.ndarray | None = None) -> np.ndarray:
         """Regression: ``float64 [N, T, 2]`` conformal lower/upper bounds around predictions
-        ``[N, T]`` with ensemble spread ``[N, T]`` (``None``: zero, a single model).
+        ``[N, T]`` with ensemble spread ``[N, T]`` (``None``: zero, a single model) and
+        ``similarity`` ``[N]`` as for :meth:`set_membership`.
 
         Raises:
             InputError: if ``confidence`` is not between 0 and 1.
         """
         spread = np.zeros_like(values) if spread is None else spread
-        return np.stack([c.predict_interval(values[:, t], spread[:, t], confidence)
+        return np.stack([c.predict_interval(values[:, t], spread[:, t], confidence, similarity)
                          for t, c in enumerate(self._conformal_predictors())], axis=1)
 
     def domain(self, smiles: Sequence[str | None], embeddings: np.ndarray,
@@ -243,11 +261,14 @@ class TrustModel:
         return self.domain_of(ecfp4_bits(smiles, self.standardize), embeddings, values, spread)
 
     def domain_of(self, bits: Sequence[np.ndarray | None], embeddings: np.ndarray,
-                  values: np.ndarray | None = None, spread: np.ndarray | None = None
+                  values: np.ndarray | None = None, spread: np.ndarray | None = None,
+                  similarity: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`domain` from ECFP4 on-bits already computed on the molecules the model sees
-        (:func:`~molpred.trust.domain.ecfp4_bits_of`; ``None`` for a failed row)."""
-        similarity = self.fingerprints.max_similarity(bits)
+        (:func:`~molpred.trust.domain.ecfp4_bits_of`; ``None`` for a failed row), or from
+        their max similarity ``[N]`` to the training set where already computed."""
+        if similarity is None or len(similarity) != len(bits):
+            similarity = self.fingerprints.max_similarity(bits)
         distance = _mean_distance(self.embedding, embeddings)
         expected = np.full(len(similarity), np.nan)
         if self.error_model is not None and values is not None and self.task_type != "multiclass":
@@ -323,6 +344,9 @@ class TrustModel:
             conformal = meta.get("conformal", "marginal")  # files before it: marginal
             if conformal not in CONFORMAL_KINDS:
                 raise ValueError(f"unknown conformal predictor {conformal!r}")
+            if conformal == "similarity" and val.get("similarity", np.empty((0, 0))).ndim != 1:
+                raise ValueError("conformal predictors by similarity without the validation "
+                                 "molecules' similarity")
             return cls(meta["task_type"], arrays["platt"], val,
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
                        embedding, float(meta["min_similarity"]), float(meta["max_distance"]),

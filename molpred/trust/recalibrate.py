@@ -101,19 +101,24 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
     if known.sum() < 20 * labels.shape[1]:
         raise InputError(f"{data}: {int(known.sum())} labelled (molecule, task) pairs for "
                          f"{labels.shape[1]} task(s); recalibration needs at least 20 per task")
-    old, new = predictor.trust, predictor.trust.recalibrated(members, labels)
+    from molpred.trust.domain import ecfp4_bits
+
+    smiles = [s for s, good in zip(table.smiles, ok, strict=True) if good]
+    similarity = predictor.trust.fingerprints.max_similarity(
+        ecfp4_bits(smiles, predictor.trust.standardize))
+    old, new = predictor.trust, predictor.trust.recalibrated(members, labels, similarity)
 
     def measure(trust) -> dict:
         values = trust.calibrated(members.mean(axis=0))
         out: dict = {}
         if trust.task_type == "classification":
             out["ece"] = float(expected_calibration_error(values, labels))
-            sets = trust.set_membership(values, 0.9)
+            sets = trust.set_membership(values, 0.9, similarity)
             label = np.where(known, labels, 0).astype(int)
             hit = np.take_along_axis(sets, label[..., None], axis=2)[..., 0]
             out["coverage_90"] = float(hit[known].mean())
         else:
-            bounds = trust.intervals(values, members.std(axis=0), 0.9)
+            bounds = trust.intervals(values, members.std(axis=0), 0.9, similarity)
             inside = (labels >= bounds[..., 0]) & (labels <= bounds[..., 1])
             out["coverage_90"] = float(inside[known].mean())
         return out

@@ -91,3 +91,72 @@ def test_an_empty_set_is_a_word_and_a_failed_row_an_empty_cell():
 
     back = pd.read_csv(io.StringIO(pd.DataFrame({"s": labels}).to_csv(index=False)))
     assert back["s"].isna().tolist() == [False, False, False, True]  # only the failed row
+
+
+def _far_is_harder(n: int, seed: int):
+    """Regression where the error grows as similarity to the training set falls and the
+    ensemble spread does not see it (constant): what a scaffold split does to a model."""
+    rng = np.random.default_rng(seed)
+    similarity = rng.uniform(0.2, 0.9, n)
+    y = rng.normal(0, 0.2 + 2 * (0.9 - similarity))
+    return similarity, y, np.full(n, 0.3)
+
+
+def test_similarity_bins_hold_coverage_far_from_the_training_set():
+    from molpred.trust.conformal import similarity_edges
+
+    sim_val, y_val, sig_val = _far_is_harder(3000, 0)
+    sim, y, sig = _far_is_harder(20000, 1)
+    edges = similarity_edges(sim_val)
+    assert len(edges) == 2 and len(similarity_edges(sim_val[:250])) == 1  # 3 bins; 2 of 125
+    far, near = sim < np.quantile(sim, 0.2), sim > np.quantile(sim, 0.8)
+    hits = {}
+    for name, given in (("pooled", None), ("binned", sim_val)):
+        bounds = RegressionConformal(np.zeros(3000), y_val, sig_val, given).predict_interval(
+            np.zeros(len(y)), sig, 0.9, sim)
+        hits[name] = (y >= bounds[:, 0]) & (y <= bounds[:, 1])
+    pooled, binned = hits["pooled"], hits["binned"]
+    assert pooled[far].mean() < 0.75 and pooled[near].mean() > 0.99  # wrong at both ends
+    assert binned[far].mean() > 0.83 and binned[near].mean() < 0.97
+    bins = np.searchsorted(edges, sim, side="right")
+    for b in range(3):  # each bin holds its coverage (1,000 calibration molecules each)
+        assert abs(binned[bins == b].mean() - 0.9) < 0.04
+
+
+def test_few_validation_molecules_keep_one_bin_and_the_class_conditional_sets():
+    from molpred.trust.conformal import similarity_edges
+
+    p, y = _calibrated(150, 0)
+    similarity = np.random.default_rng(0).uniform(0.2, 0.9, 150)
+    assert len(similarity_edges(similarity)) == 0
+    by_similarity = ClassConformal(p, y, "similarity", similarity)
+    test_p, test_sim = _calibrated(500, 1)[0], np.random.default_rng(1).uniform(0, 1, 500)
+    np.testing.assert_array_equal(by_similarity.predict_set(test_p, 0.9, test_sim),
+                                  ClassConformal(p, y, "mondrian").predict_set(test_p, 0.9))
+
+
+def test_class_sets_by_similarity_cover_each_class_in_each_bin():
+    """Probabilities that are right near the training set and overconfident far from it."""
+    def draw(n, seed):
+        rng = np.random.default_rng(seed)
+        similarity = rng.uniform(0.2, 0.9, n)
+        p = rng.beta(0.7, 0.7, n)
+        truth = np.where(similarity < 0.45, 0.5 + 0.3 * (p - 0.5), p)  # far: less sure
+        return p, (rng.random(n) < truth).astype(float), similarity
+
+    p_val, y_val, sim_val = draw(3000, 0)
+    p, y, sim = draw(30000, 1)
+    sets = ClassConformal(p_val, y_val, "similarity", sim_val).predict_set(p, 0.9, sim)
+    hit = sets[np.arange(len(y)), y.astype(int)]
+    for c in (0, 1):
+        for low, high in ((0.2, 0.433), (0.433, 0.667), (0.667, 0.9)):
+            cell = (y == c) & (sim >= low) & (sim < high)
+            assert abs(hit[cell].mean() - 0.9) < 0.03
+    pooled = ClassConformal(p_val, y_val, "mondrian").predict_set(p, 0.9)
+    pooled_hit = pooled[np.arange(len(y)), y.astype(int)]
+    assert pooled_hit[sim < 0.4].mean() < 0.86  # what the bins repair
+
+
+def test_a_predictor_by_similarity_needs_the_similarities():
+    with pytest.raises(ValueError, match="similarity"):
+        ClassConformal(*_calibrated(50, 0), kind="similarity")
