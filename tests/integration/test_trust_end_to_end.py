@@ -165,3 +165,32 @@ def test_fingerprint_and_tree_models_are_explained_on_their_atoms(tmp_path, data
         explain_smiles(cnn.model, aspirin)
     with pytest.raises(InputError, match="unknown explanation method"):
         explain_smiles(mlp.model, aspirin, method="magic")
+
+
+def test_sets_by_similarity_are_saved_and_the_same_with_or_without_domain_columns(
+        bbbp_model, tmp_path, data_dir):
+    from molpred.trust.model import TrustModel
+
+    _, folder = bbbp_model
+    assert json.loads((folder / TRUST_JSON).read_text())["conformal"] == "similarity"
+    predictor = molpred.load(folder)
+    assert predictor.trust.val["similarity"].shape == predictor.trust.val["labels"][:, 0].shape
+    smiles = pd.read_csv(data_dir / "bbbp.csv")["smiles"].iloc[400:440].tolist()
+    full = predictor.predict(smiles, confidence=0.9, workers=1)
+    bare = predictor.predict(smiles, confidence=0.9, domain=False, alerts=False, workers=1)
+    assert "max_similarity" not in bare.columns
+    assert full["p_np_set"].tolist() == bare["p_np_set"].tolist()
+    from molpred.pipeline.run import RunOptions  # the sets' bins need the fingerprints
+
+    assert RunOptions(confidence=0.9, domain=False).request(predictor).fingerprints
+    assert not RunOptions(confidence=None, domain=False).request(predictor).fingerprints
+    # a trust file that says "by similarity" without the validation similarities is refused
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in folder.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    trust = TrustModel.load(copy)
+    del trust.val["similarity"]
+    trust.save(copy)
+    with pytest.raises(ModelFileError, match="similarity"):
+        molpred.load(copy)
