@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=MEMBERS)
     parser.add_argument("--shared", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--extra-features", default=None,
+                        help="Comma-separated head features instead of the dataset card's "
+                             "recommended ones (e.g. rdkit2d_fast), or none.")
     args = parser.parse_args(argv)
 
     from molpred.models.encoders import ENCODERS
@@ -91,7 +94,10 @@ def main(argv: list[str] | None = None) -> None:
         folder = args.out / dataset / f"seed{seed}" / f"member{member}"
         if (folder / "metrics.json").exists() or not claim(folder):
             continue
-        chosen, applied = with_recommended(dataset, DEFAULT_MODEL, {"encoder_params": {}})
+        given = {"encoder_params": {}}
+        if args.extra_features is not None:
+            given["extra_features"] = [f for f in args.extra_features.split(",") if f != "none"]
+        chosen, applied = with_recommended(dataset, DEFAULT_MODEL, given)
         if dataset not in prepared_cache:
             prepared_cache.clear()  # one dataset in memory at a time
             featurizer = ENCODERS.get(DEFAULT_MODEL).featurizer_config(

@@ -23,8 +23,9 @@ ENCODER_MODULES: dict[str, str] = {
 DEFAULT_MODEL = "dmpnn"
 """The encoder ``molpred train`` uses when ``--model`` is not given."""
 
-EXTRA_FEATURES = ("rdkit2d", "ecfp")
-"""Molecule-level features the prediction head can take (``--extra-features``)."""
+EXTRA_FEATURES = ("rdkit2d", "rdkit2d_fast", "ecfp")
+"""Molecule-level features the prediction head can take (``--extra-features``): all RDKit 2D
+descriptors (217, ~11 ms a molecule), the 32 fast ones (~0.8 ms), ECFP4 bits."""
 
 TRAIN_PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
 """Lightning precisions for training (``--precision``); the first is the default."""

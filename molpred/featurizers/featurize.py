@@ -35,7 +35,15 @@ from molpred.chem.standardize import Standardizer
 from molpred.exceptions import InputError
 from molpred.featurizers.graph import graph_arrays
 from molpred.featurizers.tokens import smiles_tokens
-from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS, ecfp4, ecfp4_counts, rdkit2d
+from molpred.featurizers.vector import (
+    DESCRIPTOR_NAMES,
+    ECFP_BITS,
+    FAST_DESCRIPTOR_NAMES,
+    ecfp4,
+    ecfp4_counts,
+    rdkit2d,
+    rdkit2d_fast,
+)
 from molpred.names import EXTRA_FEATURES, PARALLEL_THRESHOLD, VECTOR_FEATURES
 
 if TYPE_CHECKING:
@@ -58,8 +66,9 @@ class FeaturizerConfig:
         graph: Build the molecular graph (``x``, ``edge_index``, ``edge_attr``).
         ecfp: Compute the ECFP4 bit vector as ``fp``.
         extra_features: Molecule-level features for the prediction head, any of
-            ``"rdkit2d"`` and ``"ecfp"``, concatenated in the given order into
-            ``mol_features``.
+            ``"rdkit2d"`` (217 RDKit 2D descriptors), ``"rdkit2d_fast"`` (the 32 fast ones
+            of :func:`~molpred.featurizers.vector.rdkit2d_fast`) and ``"ecfp"``,
+            concatenated in the given order into ``mol_features``.
         standardize: Run :class:`molpred.chem.Standardizer` after parsing.
         tokens: Compute the SMILES token ids as ``tokens`` (the ``cnn`` input). Configs saved
             before this field existed load with ``False``.
@@ -68,7 +77,7 @@ class FeaturizerConfig:
             Configs saved before this field existed load with ``()``.
 
     Raises:
-        InputError: for an extra feature other than ``rdkit2d`` and ``ecfp``, or a vector
+        InputError: for an extra feature not in :data:`~molpred.names.EXTRA_FEATURES`, or a vector
             feature other than ``ecfp_counts`` and ``rdkit2d``.
     """
 
@@ -95,7 +104,8 @@ class FeaturizerConfig:
     @property
     def extra_dim(self) -> int:
         """Width F of ``mol_features`` (0 when there are no extra features)."""
-        width = {"rdkit2d": len(DESCRIPTOR_NAMES), "ecfp": ECFP_BITS}
+        width = {"rdkit2d": len(DESCRIPTOR_NAMES), "rdkit2d_fast": len(FAST_DESCRIPTOR_NAMES),
+                 "ecfp": ECFP_BITS}
         return sum(width[f] for f in self.extra_features)
 
     @property
@@ -134,7 +144,8 @@ def mol_arrays(mol: Chem.Mol, config: FeaturizerConfig) -> dict[str, np.ndarray]
     descriptors = (rdkit2d(mol) if "rdkit2d" in config.extra_features + config.vector
                    else None)  # computed once when both the head and the trees read them
     if config.extra_features:
-        parts = [descriptors if f == "rdkit2d" else fp for f in config.extra_features]
+        parts = [descriptors if f == "rdkit2d" else rdkit2d_fast(mol) if f == "rdkit2d_fast"
+                 else fp for f in config.extra_features]
         arrays["mol_features"] = np.concatenate(parts)[None, :]
     if config.vector:
         parts = [descriptors if f == "rdkit2d" else ecfp4_counts(mol) for f in config.vector]

@@ -29,7 +29,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from molpred.exceptions import InputError, ModelFileError, UnknownNameError
-from molpred.featurizers.vector import DESCRIPTOR_NAMES
+from molpred.featurizers.vector import DESCRIPTOR_NAMES, FAST_DESCRIPTOR_NAMES
 from molpred.models.digest import check_sha256, file_sha256
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import ModelConfig, MoleculeModel
@@ -88,6 +88,9 @@ def save_model(
     if "rdkit2d" in model.config.extra_features:
         config["descriptors"] = {"rdkit_version": rdBase.rdkitVersion,
                                  "names": list(DESCRIPTOR_NAMES)}
+    if "rdkit2d_fast" in model.config.extra_features:
+        config["fast_descriptors"] = {"rdkit_version": rdBase.rdkitVersion,
+                                      "names": list(FAST_DESCRIPTOR_NAMES)}
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2))
     if metrics is not None:
         (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2))
@@ -259,6 +262,14 @@ def _check_descriptors(path: Path, config: dict[str, Any]) -> None:
     Raises:
         ModelFileError: naming both RDKit versions and the first descriptors that differ.
     """
+    fast = config.get("fast_descriptors")
+    if fast is not None:
+        names = fast.get("names") if isinstance(fast, dict) else None
+        if names != list(FAST_DESCRIPTOR_NAMES):
+            raise ModelFileError(
+                f"{path} was trained on fast descriptors {names if isinstance(names, list) else '?'}"
+                f"; this molpred computes {list(FAST_DESCRIPTOR_NAMES)}: its head would read "
+                "misaligned features")
     saved = config.get("descriptors")
     if saved is None:
         return

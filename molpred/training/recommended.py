@@ -6,7 +6,7 @@ in its dataset's card (``datasets/NAME.json``, field ``recommended``), with ``wh
 which ``command`` it was chosen, so that ``molpred train tox21`` and ``molpred benchmark``
 train the same default model. A config is a JSON object of :data:`CONFIG_KEYS`:
 
-- ``standardize`` (bool) and ``extra_features`` (list of ``rdkit2d``/``ecfp``) apply to every
+- ``standardize`` (bool) and ``extra_features`` (list of ``rdkit2d``/``rdkit2d_fast``/``ecfp``) apply to every
   encoder;
 - ``ensemble_size``, ``encoder_params``, ``head_params`` and ``epochs``
   (:data:`DEFAULT_MODEL_KEYS`) to the default model only, because other encoders have other
@@ -180,7 +180,8 @@ def with_recommended(dataset: Any, model: str, given: dict[str, Any],
 def describe(settings: dict[str, Any]) -> str:
     """A short human summary of per-dataset settings, e.g. ``"RDKit 2D descriptors into the
     head; SMILES as given (not standardized)"`` (``""`` for none)."""
-    names = {"rdkit2d": "RDKit 2D descriptors", "ecfp": "ECFP4 bits"}
+    names = {"rdkit2d": "RDKit 2D descriptors", "rdkit2d_fast": "fast RDKit descriptors",
+             "ecfp": "ECFP4 bits"}
     parts = []
     if settings.get("extra_features"):
         parts.append(" and ".join(names.get(f, f) for f in settings["extra_features"])

@@ -74,8 +74,9 @@ def train(
                        "dataset's recommended value, else the encoder's own (dmpnn 0.1, mlp "
                        "0.2).", MODEL, min=0.0, max=1.0)] = None,
     extra_features: Annotated[str | None, option("Comma-separated whole-molecule features for "
-                              f"the output layers: {', '.join(EXTRA_FEATURES)} (RDKit 2D "
-                              "descriptors, ECFP4 bits), or none. Replaces the dataset's "
+                              f"the output layers: {', '.join(EXTRA_FEATURES)} (all 217 "
+                              "RDKit 2D descriptors, ~11 ms a molecule; 32 fast ones, ~0.8 ms; "
+                              "ECFP4 bits), or none. Replaces the dataset's "
                               "recommended ones, which are the default (else none).",
                               MODEL)] = None,
     standardize: Annotated[bool | None, option("Standardize molecules first with RDKit: "

@@ -19,6 +19,7 @@ from molpred.featurizers import (
     rdkit2d,
 )
 from molpred.featurizers.atom import ELEMENTS
+from molpred.featurizers.vector import FAST_DESCRIPTOR_NAMES, rdkit2d_fast
 
 
 def test_atom_features_of_alanine_zwitterion():
@@ -79,6 +80,52 @@ def test_descriptors_equal_rdkits_own_functions_on_real_molecules(tox21):
             expected = np.float32(np.clip(np.nan_to_num(value, nan=0.0, posinf=1e6,
                                                         neginf=-1e6), -1e6, 1e6))
             assert ours[i] == expected, (smiles, name)
+
+
+FAST_EQUALS = {  # a fast descriptor -> the RDKit 2D descriptor it must equal
+    "exactmw": "ExactMolWt", "amw": "MolWt", "NumHBD": "NumHDonors", "NumRings": "RingCount",
+    "NumHeavyAtoms": "HeavyAtomCount", "NumHeteroatoms": "NumHeteroatoms",
+    "NumAromaticRings": "NumAromaticRings", "NumAliphaticRings": "NumAliphaticRings",
+    "NumSaturatedRings": "NumSaturatedRings", "FractionCSP3": "FractionCSP3",
+    "NumSpiroAtoms": "NumSpiroAtoms", "NumBridgeheadAtoms": "NumBridgeheadAtoms",
+    "labuteASA": "LabuteASA", "tpsa": "TPSA", "chi0v": "Chi0v", "chi1v": "Chi1v",
+    "chi0n": "Chi0n", "chi1n": "Chi1n", "hallKierAlpha": "HallKierAlpha", "kappa1": "Kappa1",
+    "CrippenClogP": "MolLogP", "CrippenMR": "MolMR",
+}
+
+
+def test_fast_descriptors_equal_the_full_sets_values_on_real_molecules(tox21):
+    """rdkit2d_fast reads RDKit's C++ calculators in one call; where a full descriptor means
+    the same thing, the value must be the same (float32)."""
+    assert len(FAST_DESCRIPTOR_NAMES) == 32 and set(FAST_EQUALS) <= set(FAST_DESCRIPTOR_NAMES)
+    checked = 0
+    for smiles in tox21["smiles"].head(60):
+        mol = Chem.MolFromSmiles(smiles)
+        if mol is None:
+            continue
+        fast, full = rdkit2d_fast(Chem.Mol(mol)), rdkit2d(Chem.Mol(mol))
+        assert fast.shape == (32,) and fast.dtype == np.float32 and np.isfinite(fast).all()
+        for name, other in FAST_EQUALS.items():
+            assert fast[FAST_DESCRIPTOR_NAMES.index(name)] == pytest.approx(
+                full[DESCRIPTOR_NAMES.index(other)], rel=1e-5, abs=1e-4), (smiles, name)
+        checked += 1
+    assert checked > 50
+    aspirin = rdkit2d_fast(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"))
+    assert aspirin[FAST_DESCRIPTOR_NAMES.index("amw")] == pytest.approx(180.16, abs=0.01)
+    assert aspirin[FAST_DESCRIPTOR_NAMES.index("tpsa")] == pytest.approx(63.6, abs=0.1)
+
+
+def test_fast_descriptors_go_into_mol_features(tox21):
+    config = FeaturizerConfig(extra_features=("rdkit2d_fast", "ecfp"))
+    assert config.extra_dim == 32 + 2048
+    data, errors = featurize_smiles(tox21["smiles"].head(5).tolist(), config, workers=1)
+    assert not any(errors)
+    mol = Chem.MolFromSmiles(tox21["smiles"].iloc[0])
+    from molpred.chem.standardize import Standardizer
+
+    mol = Standardizer()(mol) if config.standardize else mol
+    assert data[0].mol_features.shape == (1, 32 + 2048)
+    np.testing.assert_array_equal(data[0].mol_features[0, :32].numpy(), rdkit2d_fast(mol))
 
 
 def test_featurize_keeps_every_row_in_order(tox21):

@@ -101,6 +101,32 @@ def test_a_model_fed_other_rdkit_descriptors_is_refused(saved):
         load_model(path)
 
 
+def test_a_model_fed_fast_descriptors_round_trips_and_refuses_another_list(tmp_path, tox21):
+    from molpred.featurizers import FeaturizerConfig, featurize_smiles
+    from molpred.featurizers.collate import collate
+    from molpred.featurizers.vector import FAST_DESCRIPTOR_NAMES
+
+    config = FeaturizerConfig(extra_features=("rdkit2d_fast",))
+    data, _ = featurize_smiles(tox21["smiles"].head(16).tolist(), config, workers=1)
+    batch = collate([d for d in data if d is not None])
+    torch.manual_seed(2)
+    model = MoleculeModel(ModelConfig.build("dmpnn", TASKS, "classification", {"hidden_size": 32},
+                                            extra_features=("rdkit2d_fast",)))
+    model.set_scalers(batch.mol_features, None)
+    model.eval()
+    path = save_model(model, tmp_path / "fast")
+    saved = json.loads((path / CONFIG_FILE).read_text())
+    assert saved["fast_descriptors"]["names"] == list(FAST_DESCRIPTOR_NAMES)
+    assert "descriptors" not in saved  # the 217-descriptor list is not this model's
+    loaded, _ = load_model(path)
+    with torch.no_grad():
+        assert torch.equal(model(batch), loaded(batch))
+    saved["fast_descriptors"]["names"] = list(reversed(FAST_DESCRIPTOR_NAMES))
+    (path / CONFIG_FILE).write_text(json.dumps(saved))
+    with pytest.raises(ModelFileError, match="fast descriptors"):
+        load_model(path)
+
+
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"hidden_size": -1}, r"hidden_size = -1 is outside"),  # bounds, before anything is built
     ({"hidden_size": 10**7}, r"hidden_size = 10000000 is outside 0\.\.65536"),
