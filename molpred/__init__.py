@@ -2,7 +2,8 @@
 
 Public API (imported lazily, so ``import molpred`` stays fast and never imports the CLI):
 
-* :func:`molpred.train` — train a model on a MoleculeNet dataset or your own file;
+* :func:`molpred.train` — train a model on a MoleculeNet dataset or your own file (settings
+  as keywords, or grouped in a :class:`molpred.TrainSettings`);
 * :func:`molpred.load` — load a trained model directory or a shipped model (``"tox21"``),
   then ``.predict(smiles)`` / ``.explain(smiles, task)``;
 * :func:`molpred.predict_panel` — every endpoint of the shipped panel in one table;
@@ -18,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "evaluate", "load", "screen", "train", "Predictor", "MolPredictor",
+__all__ = ["__version__", "evaluate", "load", "screen", "train", "TrainSettings", "Predictor", "MolPredictor",
            "MolClassifier", "MolRegressor", "predict_panel", "show_grid"]
 
 _LAZY = {
     "train": "molpred.training.api",
+    "TrainSettings": "molpred.training.settings",
     "evaluate": "molpred.training.evaluate",
     "load": "molpred.predictor",
     "Predictor": "molpred.predictor",
@@ -42,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from molpred.sklearn import MolClassifier, MolPredictor, MolRegressor
     from molpred.training.api import train
     from molpred.training.evaluate import evaluate
+    from molpred.training.settings import TrainSettings
 
 
 def __getattr__(name: str) -> Any:

@@ -16,7 +16,6 @@ from molpred.inference import predict_members, predict_with_embeddings, resolve_
 from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
-from molpred.models.task_types import CLASS_SUFFIX
 from molpred.pipeline.columns import (  # the report's names, re-exported
     LOWER_SUFFIX,
     SET_SUFFIX,
@@ -24,6 +23,7 @@ from molpred.pipeline.columns import (  # the report's names, re-exported
     UPPER_SUFFIX,
 )
 from molpred.pipeline.run import Predicted, RunOptions, concat_predicted, run_rows
+from molpred.tasks import task_head
 from molpred.trust.conformal import check_confidence
 from molpred.trust.model import TRUST_JSON, TrustModel
 
@@ -256,7 +256,7 @@ class Predictor:
         from molpred.trust.explain import explain_smiles
 
         explanation = explain_smiles(self.model, smiles, task, method=method)
-        if self.trust is not None and self.task_type == "classification":
+        if self.trust is not None and self.trust.head.outputs_independent:
             j = self.tasks.index(explanation.task)  # the probability predict() reports
             row = np.full((1, len(self.tasks)), np.nan)
             row[0, j] = explanation.prediction
@@ -313,11 +313,9 @@ class Predictor:
         predictors are conditioned on it (``TrustModel.conformal == "similarity"``)."""
         if confidence is None or self.trust is None:
             return {}
-        if self.task_type == "multiclass":
-            return {self.targets[0] + SET_SUFFIX: self.trust.prediction_sets(values, confidence)[0]}
-        if self.task_type == "classification":
+        if self.trust.head.conformal_sets:  # one set column per target
             sets = self.trust.prediction_sets(values, confidence, similarity)
-            return {task + SET_SUFFIX: s for task, s in zip(self.tasks, sets, strict=True)}
+            return {target + SET_SUFFIX: s for target, s in zip(self.targets, sets, strict=True)}
         bounds = self.trust.intervals(values, spread, confidence, similarity)
         out: dict[str, object] = {}
         for j, task in enumerate(self.tasks):
@@ -331,9 +329,9 @@ class Predictor:
         long; a ``TASK_...`` column is placed after its task's columns, under a name that no
         input column has), and the error column last."""
         out = frame.copy()
-        extra = dict(extra or {})
-        if self.task_type == "multiclass":  # the most probable class, before its set
-            extra = {self.targets[0] + CLASS_SUFFIX: _most_probable(values, self.classes), **extra}
+        # e.g. a multiclass target's most probable class, before its set
+        extra = {**task_head(self.task_type).extra_columns(values, self.targets, self.classes),
+                 **(extra or {})}
         taken = {str(c) for c in frame.columns}
         for j, (name, spread_name) in enumerate(self.prediction_columns(frame.columns)):
             out[name] = values[:, j]
@@ -361,14 +359,6 @@ def _column(values: object, index: pd.Index) -> object:
     """A column's values as given, except a list (text: sets, alerts, errors), which becomes
     an ``object`` Series, so that an empty table's text columns are text, not float64."""
     return pd.Series(values, index=index, dtype=object) if isinstance(values, list) else values
-
-
-def _most_probable(values: np.ndarray, classes: Sequence[str]) -> list[str]:
-    """The arg-max class name per row of class probabilities ``[N, C]``; ``""`` for a row
-    without a prediction."""
-    ok = np.isfinite(values).all(axis=1)
-    best = np.argmax(np.nan_to_num(values, nan=-1.0), axis=1)
-    return [classes[b] if good else "" for b, good in zip(best, ok, strict=True)]
 
 
 def with_non_finite(errors: Sequence[str], values: np.ndarray) -> list[str]:
@@ -426,8 +416,9 @@ def _check_trust(path: Path, trust: TrustModel, model) -> None:
     problems = []
     if trust.task_type != model.config.task_type:
         problems.append(f"task type {trust.task_type!r} vs the model's {model.config.task_type!r}")
-    if trust.task_type == "multiclass" and trust.classes != model.config.classes:
-        problems.append(f"classes {trust.classes} vs the model's {model.config.classes}")
+    if trust.classes != getattr(model.config, "classes", None):  # trees: none
+        problems.append(f"classes {trust.classes} vs the model's "
+                        f"{getattr(model.config, 'classes', None)}")
     if trust.platt.shape != (len(model.config.tasks), 2):
         problems.append(f"calibration for {trust.platt.shape[0] if trust.platt.ndim else 0} "
                         f"task(s) vs the model's {len(model.config.tasks)}")

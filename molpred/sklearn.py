@@ -37,6 +37,7 @@ from sklearn.exceptions import NotFittedError
 
 from molpred.exceptions import InputError
 from molpred.names import DEFAULT_MODEL
+from molpred.tasks import HEADS, BinaryHead, task_head
 
 
 class NotFittedYet(InputError, NotFittedError):
@@ -88,10 +89,8 @@ class MolPredictor(BaseEstimator):
         is a 1-D sequence of SMILES strings (so scikit-learn's float-matrix checks skip it);
         several targets allowed (missing labels: NaN)."""
         tags = super().__sklearn_tags__()
-        kind = {"classification": "classifier", "regression": "regressor"}.get(
-            self.task_type or "")
-        if kind is not None:
-            tags.estimator_type = kind
+        if self.task_type in HEADS:
+            tags.estimator_type = HEADS[self.task_type].sklearn_type
         tags.input_tags.two_d_array = False
         tags.input_tags.one_d_array = True
         tags.input_tags.string = True
@@ -118,7 +117,7 @@ class MolPredictor(BaseEstimator):
         for t in range(truth.shape[1]):
             ok = ~np.isnan(truth[:, t]) & ~np.isnan(predicted[:, t])
             w = None if weights is None else weights[ok]
-            metric = r2_score if self.task_type_ == "regression" else accuracy_score
+            metric = accuracy_score if task_head(self.task_type_).probabilities else r2_score
             scores.append(metric(truth[ok, t], predicted[ok, t], sample_weight=w))
         return float(np.mean(scores))
 
@@ -152,7 +151,8 @@ class MolPredictor(BaseEstimator):
             self._check_valid(smiles)
         table = pd.concat([pd.DataFrame({"smiles": smiles}), labels], axis=1)
         task_type = self.task_type
-        if task_type == "classification" and labels.shape[1] == 1 and \
+        if task_type is not None and isinstance(task_head(task_type), BinaryHead) and \
+                labels.shape[1] == 1 and \
                 labels.iloc[:, 0].dropna().nunique() > 2:  # a classifier takes C classes
             task_type = "multiclass"
         with tempfile.TemporaryDirectory() as tmp:
@@ -166,12 +166,10 @@ class MolPredictor(BaseEstimator):
                            workers=1)
         self.tasks_ = list(result.model.config.tasks)
         self.task_type_ = result.model.config.task_type
-        if self.task_type_ == "classification" and len(self.tasks_) == 1:
-            self.classes_ = np.array([0, 1])
-        elif self.task_type_ == "multiclass":
-            values = np.array([float(c) for c in result.model.config.classes])
-            whole = np.all(values == np.round(values))
-            self.classes_ = values.astype(np.int64) if whole else values
+        classes = task_head(self.task_type_).sklearn_classes(len(self.tasks_),
+                                                             result.model.config.classes)
+        if classes is not None:
+            self.classes_ = classes
         elif hasattr(self, "classes_"):
             del self.classes_
         self.metrics_ = result.metrics
@@ -207,13 +205,8 @@ class MolPredictor(BaseEstimator):
         Raises:
             InputError: before ``fit``, or for an unreadable SMILES with ``on_invalid="raise"``.
         """
-        values = self._values(smiles)
-        if self.task_type_ == "multiclass":
-            ok = np.isfinite(values).all(axis=1)
-            best = self.classes_[np.argmax(np.nan_to_num(values, nan=-1.0), axis=1)]
-            return np.where(ok, best.astype(np.float64), np.nan)
-        if self.task_type_ == "classification":
-            values = np.where(np.isnan(values), np.nan, (values >= 0.5).astype(np.float64))
+        values = self._values(smiles)  # refuses an unfitted estimator first
+        values = task_head(self.task_type_).sklearn_predict(values, getattr(self, "classes_", None))
         return values[:, 0] if values.shape[1] == 1 else values
 
     def predict_proba(self, smiles: Sequence[str] | str) -> np.ndarray | list[np.ndarray]:
@@ -230,10 +223,11 @@ class MolPredictor(BaseEstimator):
                 with ``on_invalid="raise"``.
         """
         self._check_fitted()
-        if self.task_type_ not in ("classification", "multiclass"):
+        head = task_head(self.task_type_)
+        if not head.probabilities:
             raise InputError("predict_proba needs a classification model; use predict")
         values = self._values(smiles)
-        if self.task_type_ == "multiclass":
+        if not head.outputs_independent:  # one target's C class probabilities
             return values
         per_task = [np.stack([1 - values[:, t], values[:, t]], axis=1)
                     for t in range(values.shape[1])]

@@ -17,13 +17,8 @@ from molpred.exceptions import InputError
 from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.encoders import ENCODERS
 from molpred.models.head import PredictionHead
-from molpred.models.task_types import (
-    MAX_CLASSES,
-    MULTICLASS,
-    REGRESSION,
-    TASK_TYPES,
-    output_names,
-)
+from molpred.models.task_types import output_names
+from molpred.tasks import TaskHead, task_head
 
 if TYPE_CHECKING:  # PyG is imported only where its layers are used (start-up time)
     from torch_geometric.data import Batch
@@ -61,21 +56,12 @@ class ModelConfig:
     classes: list[str] | None = None
 
     def __post_init__(self) -> None:
-        if self.task_type not in TASK_TYPES:
-            raise InputError(f"task type must be one of {TASK_TYPES}, got {self.task_type!r}")
+        head = task_head(self.task_type)  # InputError for an unknown task type
         if not self.tasks:
             raise InputError("a model needs at least one task")
         if isinstance(self.tasks, str) or not all(isinstance(t, str) and t for t in self.tasks):
             raise InputError(f"tasks must be a list of column names, not {self.tasks!r}")
-        if self.task_type == MULTICLASS:
-            classes = self.classes or []
-            if len(self.tasks) != 1:
-                raise InputError(f"a multiclass model has one target, not {len(self.tasks)}")
-            if not 3 <= len(set(classes)) == len(classes) <= MAX_CLASSES:
-                raise InputError(f"a multiclass target needs 3 to {MAX_CLASSES} distinct "
-                                 f"classes, not {classes!r}")
-        elif self.classes is not None:
-            raise InputError(f"classes are for multiclass models, not {self.task_type}")
+        head.check_targets(self.tasks, self.classes)
 
     @property
     def outputs(self) -> list[str]:
@@ -173,14 +159,9 @@ class MoleculeModel(nn.Module):
         self.register_buffer("target_std", torch.ones(len(config.tasks)))
 
     @property
-    def is_classification(self) -> bool:
-        """Binary classification (sigmoid outputs)."""
-        return self.config.task_type == "classification"
-
-    @property
-    def is_multiclass(self) -> bool:
-        """A multiclass target (softmax outputs)."""
-        return self.config.task_type == MULTICLASS
+    def task(self) -> TaskHead:
+        """The task type's head (:mod:`molpred.tasks`): loss, output transform, metric."""
+        return task_head(self.config.task_type)
 
     def forward(self, batch: Batch) -> Tensor:
         """Raw outputs ``float32 [num_graphs, T]`` (``[num_graphs, C]`` multiclass): logits, or
@@ -201,11 +182,7 @@ class MoleculeModel(nn.Module):
         """Raw outputs ``float32 [num_graphs, T]`` -> probabilities of class 1 (sigmoid), class
         probabilities (softmax over the C outputs, multiclass), or values in the dataset's
         units (de-standardized), same shape and dtype."""
-        if self.is_classification:
-            return torch.sigmoid(raw)
-        if self.is_multiclass:
-            return torch.softmax(raw, dim=1)
-        return raw * self.target_std + self.target_mean
+        return self.task.transform(raw, self.target_mean, self.target_std)
 
     def set_scalers(self, mol_features: Tensor | None, targets: Tensor | None) -> None:
         """Fit the buffers on training data.
@@ -218,7 +195,7 @@ class MoleculeModel(nn.Module):
         if mol_features is not None and self.feature_mean.numel():
             self.feature_mean.copy_(mol_features.mean(0))
             self.feature_std.copy_(mol_features.std(0).clamp_min(1e-6))
-        if targets is not None and self.config.task_type == REGRESSION:
+        if targets is not None and self.task.scales_targets:
             known = ~torch.isnan(targets)
             filled = torch.where(known, targets, torch.zeros_like(targets))
             count = known.sum(0).clamp_min(1)

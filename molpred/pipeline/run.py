@@ -73,9 +73,11 @@ class RunOptions:
 
     def request(self, predictor: Predictor) -> FeatureRequest:
         """The features stage 2 must compute for ``predictor`` with these options."""
+        trust = predictor.trust
+        by_similarity = (trust is not None and trust.conformal == "similarity"
+                         and self.confidence is not None)  # sets conditioned on similarity
         return FeatureRequest(predictor.model.config.featurizer_config,
-                              fingerprints=predictor.trust is not None
-                              and (self.domain or self.confidence is not None),
+                              fingerprints=trust is not None and (self.domain or by_similarity),
                               alerts=self.alerts, druglike=self.druglike)
 
 

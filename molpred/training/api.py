@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -12,10 +12,10 @@ from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig
-from molpred.models.task_types import MULTICLASS
 from molpred.names import AUTO_MODEL, DEFAULT_MODEL, MODEL_FAMILIES, TREE_MODELS, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
 from molpred.pretraining.backbone import fine_tune_encoder_params
+from molpred.tasks import task_head
 from molpred.training.evaluate import label_prior, predict_part
 from molpred.training.fit import FitSettings, check_settings, fit_model
 from molpred.training.metrics import HIGHER_IS_BETTER, METRICS, score_predictions
@@ -28,6 +28,7 @@ from molpred.training.prepare import (
 from molpred.training.progress import EpochProgress, EpochReport
 from molpred.training.recommended import with_recommended
 from molpred.training.result import TrainResult
+from molpred.training.settings import TrainSettings
 from molpred.training.splitting import resolve_split
 from molpred.training.trees import fit_trees
 from molpred.training.trust import fit_trust, trust_report
@@ -109,11 +110,12 @@ def train_prepared(
     if ensemble_size < 1:
         raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
     settings = settings or FitSettings()
-    if settings.class_weight != "none" and prepared.task_type != "classification":
+    head = task_head(prepared.task_type)
+    if settings.class_weight != "none" and not head.weights_classes:
         raise InputError(f"class weighting ({settings.class_weight}) applies to binary "
                          f"classification only; this dataset is {prepared.task_type}: drop "
                          "--class-weight")
-    if prepared.task_type == "multiclass" and model.lower() in TREE_MODELS:
+    if not head.trees and model.lower() in TREE_MODELS:
         raise InputError(f"--model {model.lower()} trains binary and regression tasks; a "
                          "multiclass target needs a network (e.g. --model dmpnn)")
     if model.lower() in TREE_MODELS:
@@ -181,48 +183,8 @@ def train_prepared(
     return TrainResult(trained, metrics, model_dir, predictions, trust)
 
 
-def train(
-    data: str | Path,
-    *,
-    smiles_col: str | None = None,
-    targets: Sequence[str] | None = None,
-    task_type: str | None = None,
-    model: str | None = None,
-    out: str | Path | None = None,
-    splits: str | Path | None = None,
-    split_key: str = "seed0",
-    split: str = "scaffold",
-    split_sizes: tuple[float, float, float] = (0.8, 0.1, 0.1),
-    epochs: int | None = None,
-    patience: int = 10,
-    batch_size: int = 64,
-    lr: float = 1e-3,
-    hidden_size: int | None = None,
-    depth: int | None = None,
-    dropout: float | None = None,
-    extra_features: Sequence[str] | None = None,
-    standardize: bool | None = None,
-    seed: int = 0,
-    ensemble_size: int | None = None,
-    class_weight: str = "none",
-    precision: str = "32-true",
-    devices: int = 1,
-    num_nodes: int = 1,
-    strategy: str = "auto",
-    device: str = "auto",
-    workers: int | None = None,
-    progress: bool = False,
-    featurize_progress: Callable[[int], None] | None = None,
-    recommended: bool = True,
-    min_epochs: int = 0,
-    tree_params: dict[str, Any] | None = None,
-    time_budget: float | None = None,
-    folds: int = 3,
-    progress_message: Callable[[str], None] | None = None,
-    pretrained: str | None = None,
-    encoder_lr_ratio: float = 1.0,
-    freeze_encoder: bool = False,
-) -> TrainResult:
+def train(data: str | Path, settings: TrainSettings | None = None,
+          **keywords: Any) -> TrainResult:
     """Train a model on a dataset and score it on validation and test rows.
 
     A registry dataset whose card recommends settings for it (chosen on validation data,
@@ -234,65 +196,12 @@ def train(
     Args:
         data: A registry dataset name (``tox21``; read from ``MOLPRED_DATA_DIR`` or the
             download cache) or a CSV/TSV/SMI/SDF/Parquet file.
-        smiles_col: SMILES column of a file (default: a column named ``smiles``,
-            ``canonical_smiles`` or ``isomeric_smiles``, any case, else its first column).
-        targets: Target columns of a file (required for files; a registry dataset uses all
-            of its tasks).
-        task_type: ``classification``, ``regression`` or ``multiclass``; default from the
-            dataset card or inferred (0/1 labels -> classification; one target of 3-10
-            whole numbers -> multiclass, trained by ``auto`` as a D-MPNN ensemble).
-        model: ``auto`` (candidate families chosen per task by K-fold cross-validation,
-            :mod:`molpred.training.auto`), a tree model (``gbdt``, ``rf``) or an encoder:
-            ``dmpnn``, ``gcn``, ``gin``, ``gat``, ``attentivefp``, ``transformer``, ``cnn`` or
-            ``mlp``. ``None``: ``dmpnn`` with the card's settings for a MoleculeNet dataset
-            name, ``auto`` for a file (:func:`default_model`).
-        out: Save the model directory here (``config.json``, ``model.safetensors``,
-            ``metrics.json``).
-        splits, split_key: A split file and the key of the split to use (e.g. ``seed0``);
-            otherwise ``split`` (``scaffold`` or ``random``) with ``split_sizes`` and ``seed``.
-        epochs, patience, batch_size, lr: Optimization (early stopping on the validation
-            metric; the best validation epoch is kept). ``epochs=None``: the recommended
-            budget, else 50.
-        hidden_size, depth, dropout: Encoder overrides (``None`` = the recommended value,
-            else the encoder's default).
-        extra_features: Molecule-level features for the head: ``rdkit2d`` and/or ``ecfp``
-            (``None``: the recommended ones, else none).
-        standardize: Standardize molecules with RDKit before featurizing (``None``: as
-            recommended, else yes; under ``auto``, chosen by cross-validation, step 0 of
-            ``docs/auto.md``).
-        seed: Random seed (weights, shuffling, random split); ensemble member k uses
-            ``seed + k``.
-        ensemble_size: Members of a deep ensemble (1 = a single model; ``None``: as
-            recommended, else 1); predictions are the members' mean and
-            ``Predictor.predict`` adds a ``TASK_std`` column per task.
-        class_weight: ``none`` or ``balanced`` (per-task positive weighting, see
-            :class:`~molpred.training.fit.FitSettings`).
-        precision: ``32-true``, ``bf16-mixed`` or ``16-mixed`` (Lightning precision).
-        devices, num_nodes, strategy: Data-parallel training through Lightning (e.g.
-            ``devices=2, strategy="ddp"``).
-        device: ``auto`` (CUDA if present), ``cpu`` or ``cuda``.
-        workers: Featurization processes (default: all cores).
-        progress: Show a per-epoch progress bar.
-        featurize_progress: Called with the number of molecules featurized so far, as
-            featurization advances (e.g. to drive a progress bar).
-        recommended: Use the dataset card's recommended settings for what is left ``None``.
-        min_epochs: Networks: never stop early before this many epochs.
-        tree_params: LightGBM overrides for ``gbdt``/``rf``.
-        time_budget: ``auto`` only: seconds the whole search may take (approximate).
-        folds: ``auto`` only: K of the K-fold cross-validation on train+val.
-        progress_message: Called with one printable line per step: the tasks and the task
-            type (and whether it was given, from the card or inferred from the labels), then
-            for a network every epoch (:meth:`~molpred.training.progress.EpochReport.line`),
-            for ``auto`` every finished candidate and fold.
-        pretrained: Fine-tune a pretrained backbone (``molpred-base``, shipped; or a folder
-            written by ``molpred pretrain``) instead of starting the encoder from random
-            weights; ``model`` defaults to the backbone's encoder (``dmpnn``). Under ``auto``
-            it is the backbone of the pretrained D-MPNN candidate, which then competes at any
-            data size (by default ``molpred-base`` competes on train+val sets of at most
-            3,000 molecules; ``"none"``: never).
-        encoder_lr_ratio: The encoder's learning rate as a multiple of ``lr``.
-        freeze_encoder: Train the head only: the pretrained encoder's weights stay as they are
-            (its dropout still acts while training).
+        settings: Every other setting, grouped (:class:`~molpred.training.settings.TrainSettings`:
+            ``data``, ``split``, ``model``, ``optim``, ``auto``, ``run``; each field is
+            documented there). Default: molpred's defaults.
+        **keywords: Single fields of ``settings`` by name, which win over ``settings``:
+            ``model="dmpnn"``, ``out="runs/x"``, ``splits=..., split_key="seed1"``,
+            ``extra_features=["rdkit2d_fast"]``, ``time_budget=600``, ...
 
     Returns:
         A :class:`TrainResult`.
@@ -301,12 +210,30 @@ def train(
         DatasetError: for an unknown dataset name, a missing file, or a dataset that can be
             neither found locally nor downloaded.
         UnknownNameError: for an unknown encoder.
+        TypeError: for a keyword that names no setting (the message names the closest).
         InputError: for a file that cannot be read (corrupt, unknown format), missing
             columns, labels that do not fit ``task_type``, a missing or unusable split file
             or key, invalid optimization settings, or ``ensemble_size`` < 1.
         TrainingError: if training diverged (the model predicts NaN or infinity). All are
             :class:`~molpred.exceptions.MolpredError`.
     """
+    s = (settings or TrainSettings()).with_keywords(**keywords)
+    smiles_col, targets, task_type = s.data.smiles_col, s.data.targets, s.data.task_type
+    splits, split_key, split, split_sizes = (s.split.splits, s.split.split_key, s.split.split,
+                                             s.split.split_sizes)
+    m = s.model
+    model, hidden_size, depth, dropout = m.model, m.hidden_size, m.depth, m.dropout
+    extra_features, standardize, ensemble_size = m.extra_features, m.standardize, m.ensemble_size
+    recommended, tree_params, pretrained = m.recommended, m.tree_params, m.pretrained
+    o = s.optim
+    epochs, patience, batch_size, lr, seed = o.epochs, o.patience, o.batch_size, o.lr, o.seed
+    class_weight, precision, min_epochs = o.class_weight, o.precision, o.min_epochs
+    encoder_lr_ratio, freeze_encoder = o.encoder_lr_ratio, o.freeze_encoder
+    time_budget, folds = s.auto.time_budget, s.auto.folds
+    r = s.run
+    out, device, devices, num_nodes, strategy = r.out, r.device, r.devices, r.num_nodes, r.strategy
+    workers, progress, featurize_progress = r.workers, r.progress, r.featurize_progress
+    progress_message = r.progress_message
     no_backbone = pretrained is not None and pretrained.lower() == "none"
     model = model or (DEFAULT_MODEL if pretrained is not None and not no_backbone
                       else default_model(data))
@@ -324,7 +251,8 @@ def train(
     check_settings(FitSettings(precision=precision, class_weight=class_weight, strategy=strategy))
     if ensemble_size is not None and ensemble_size < 1:
         raise InputError(f"ensemble size must be at least 1, not {ensemble_size}")
-    if kind == AUTO_MODEL and load_labelled(data, smiles_col, targets, task_type)[2] == MULTICLASS:
+    if kind == AUTO_MODEL and not task_head(load_labelled(data, smiles_col, targets,
+                                                         task_type)[2]).trees:
         if progress_message is not None:
             progress_message(f"auto: a multiclass target is trained with the {DEFAULT_MODEL} "
                              f"alone, an ensemble of {folds} (the tree candidates and the "

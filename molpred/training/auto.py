@@ -403,12 +403,9 @@ def _mean_score(prepared: PreparedDataset, pool: np.ndarray, predictions: np.nda
 
 def _task_has_support(y: np.ndarray, task_type: str) -> np.ndarray:
     """``bool [T]``: tasks whose OOF labels can carry a weight of their own."""
-    known = np.isfinite(y)
-    if task_type == "regression":
-        return known.sum(axis=0) >= MIN_TASK_ROWS
-    positives = np.nansum(y == 1, axis=0)
-    negatives = np.nansum(y == 0, axis=0)
-    return np.minimum(positives, negatives) >= MIN_TASK_MINORITY
+    from molpred.tasks import task_head
+
+    return task_head(task_type).has_support(y, MIN_TASK_ROWS, MIN_TASK_MINORITY)
 
 
 def choose_blend(prepared: PreparedDataset, pool: np.ndarray, oof: dict[str, np.ndarray]

@@ -33,13 +33,9 @@ def label_prior(y: np.ndarray, task_type: str, n_classes: int | None = None) -> 
     Used only for rows RDKit cannot read, so that every row of a benchmark part has a score
     (the reference scorer refuses missing predictions); such rows are flagged in ``error``.
     """
-    if task_type == "multiclass":
-        known = y[:, 0][~np.isnan(y[:, 0])].astype(int)
-        counts = np.bincount(known, minlength=n_classes or 0).astype(np.float64)
-        return counts / counts.sum() if counts.sum() else np.full(len(counts), 1 / len(counts))
-    with np.errstate(all="ignore"):
-        prior = np.nanmean(y, axis=0) if y.size else np.zeros(y.shape[1])
-    return np.nan_to_num(prior, nan=0.5 if task_type == "classification" else 0.0)
+    from molpred.tasks import task_head
+
+    return task_head(task_type).prior(y, n_classes)
 
 
 def model_prior(model: MoleculeModel | Ensemble) -> np.ndarray:
@@ -50,12 +46,13 @@ def model_prior(model: MoleculeModel | Ensemble) -> np.ndarray:
     task's units; the members' mean for an ensemble), and 0.5 for classification, where the
     model keeps no positive rate. Never derived from the labels being scored.
     """
-    members = members_of(model)
-    if model.config.task_type == "classification":
-        return np.full(len(model.config.tasks), 0.5)
-    if model.config.task_type == "multiclass":
-        return np.full(len(model.config.outputs), 1 / len(model.config.outputs))
-    return np.mean([m.target_mean.detach().cpu().double().numpy() for m in members], axis=0)
+    from molpred.tasks import task_head
+
+    head = task_head(model.config.task_type)
+    if not head.scales_targets:
+        return head.fallback(len(model.config.outputs))
+    return np.mean([m.target_mean.detach().cpu().double().numpy() for m in members_of(model)],
+                   axis=0)
 
 
 def predict_part(

@@ -18,7 +18,7 @@ from molpred.exceptions import InputError
 from molpred.inference import resolve_device
 from molpred.models.model import ModelConfig, MoleculeModel
 from molpred.names import CLASS_WEIGHTS, STRATEGIES, TRAIN_PRECISIONS
-from molpred.training.metrics import HIGHER_IS_BETTER, METRICS
+from molpred.tasks import task_head
 from molpred.training.module import KeepBestWeights, MoleculeLightningModule, with_val_index
 from molpred.training.prepare import PreparedDataset
 from molpred.training.progress import EpochProgress
@@ -211,10 +211,11 @@ def fit_model(
         model, lr=settings.lr, max_epochs=settings.epochs, steps_per_epoch=len(train_loader),
         weight_decay=settings.weight_decay, encoder_lr_ratio=settings.encoder_lr_ratio,
         pos_weight=(positive_weights(prepared.y[_valid_rows(prepared, split["train"])])
-                    if settings.class_weight == "balanced" and config.task_type == "classification"
+                    if settings.class_weight == "balanced"
+                    and task_head(config.task_type).weights_classes
                     else None),
     )
-    higher = HIGHER_IS_BETTER[METRICS[config.task_type]]
+    higher = task_head(config.task_type).higher_is_better
     keep_best = KeepBestWeights(higher_is_better=higher, every_epoch=settings.keep_every_epoch)
     device = resolve_device(settings.device)
     for name in ("lightning.pytorch", "lightning.fabric"):  # no "GPU available"/tips chatter

@@ -1,9 +1,8 @@
-"""Masked multi-task losses: missing labels (NaN) contribute nothing."""
+"""Masked multi-task losses: missing labels (NaN) contribute nothing. Each task type's loss
+lives in its head (:mod:`molpred.tasks`)."""
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -23,17 +22,6 @@ def masked_loss(raw: Tensor, target: Tensor, task_type: str, pos_weight: Tensor 
     Returns:
         Scalar tensor; 0 (with gradient) when the batch has no label at all.
     """
-    if task_type == "multiclass":
-        known = ~torch.isnan(target[:, 0])
-        if not known.any():
-            return raw.float().sum() * 0.0
-        return F.cross_entropy(raw.float()[known], target[known, 0].long())
-    known = ~torch.isnan(target)
-    filled = torch.where(known, target, torch.zeros_like(target))
-    if task_type == "classification":
-        loss = F.binary_cross_entropy_with_logits(raw.float(), filled, reduction="none",
-                                                  pos_weight=pos_weight)
-    else:
-        loss = (raw.float() - filled) ** 2
-    loss = loss * known
-    return loss.sum() / known.sum().clamp_min(1)
+    from molpred.tasks import task_head
+
+    return task_head(task_type).loss(raw, target, pos_weight)

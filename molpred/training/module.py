@@ -67,10 +67,7 @@ class MoleculeLightningModule(L.LightningModule):
         self.val_scores: list[float] = []
 
     def _scaled_target(self, batch: Batch) -> torch.Tensor:
-        y = batch.y
-        if self.model.config.task_type != "regression":
-            return y  # 0/1 labels, or class indices
-        return (y - self.model.target_mean) / self.model.target_std
+        return self.model.task.scale_target(batch.y, self.model.target_mean, self.model.target_std)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         pos_weight = None if self.pos_weight is None else self.pos_weight.to(batch.y.device)

@@ -21,12 +21,12 @@ from molpred.featurizers.featurize import FeaturizerConfig, featurize_smiles
 from molpred.models.task_types import (
     CLASSIFICATION,
     INFERRED_MAX_CLASSES,
-    MAX_CLASSES,
     MULTICLASS,
     REGRESSION,
-    class_name,
     output_names,
 )
+from molpred.tasks import task_head
+from molpred.tasks.multiclass import class_indices  # noqa: F401 - re-exported
 
 
 @dataclass
@@ -92,47 +92,6 @@ def infer_task_type(y: np.ndarray) -> str:
             and 3 <= len(np.unique(known)) <= INFERRED_MAX_CLASSES:
         return MULTICLASS
     return REGRESSION
-
-
-def class_indices(y: np.ndarray, source: str, task: str,
-                  classes: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
-    """A multiclass target's labels as class indices.
-
-    Args:
-        y: ``float [N, 1]`` labels as read, NaN = missing.
-        source, task: For messages.
-        classes: The class names to map onto (a trained model's); default: the distinct
-            values of ``y``, ascending.
-
-    Returns:
-        ``(float32 [N, 1] indices with NaN kept, class names)``.
-
-    Raises:
-        InputError: with more than one target column, fewer than 3 or more than
-            :data:`~molpred.models.task_types.MAX_CLASSES` classes, or a label outside
-            ``classes`` (naming its row).
-    """
-    if y.shape[1] != 1:
-        raise InputError(f"{source}: a multiclass model takes one target column, not "
-                         f"{y.shape[1]}; train one model per multiclass target (--target NAME)")
-    column = y[:, 0]
-    known = ~np.isnan(column)
-    names = [class_name(v) for v in column[known]]
-    if classes is None:
-        classes = [class_name(v) for v in np.unique(column[known])]
-        if not 3 <= len(classes) <= MAX_CLASSES:
-            raise InputError(f"{source}: target {task!r} holds {len(classes)} distinct value(s); "
-                             f"multiclass takes 3 to {MAX_CLASSES} classes (two classes: "
-                             "--task classification with 0/1 labels)")
-    position = {c: i for i, c in enumerate(classes)}
-    out = np.full((len(column), 1), np.nan, dtype=np.float32)
-    rows = np.flatnonzero(known)
-    for row, name in zip(rows, names, strict=True):
-        if name not in position:
-            raise InputError(f"{source}: target {task!r}, row {row + 1} holds {name}, not one of "
-                             f"the classes {', '.join(classes)}")
-        out[row, 0] = position[name]
-    return out, list(classes)
 
 
 IDENTIFIER_NAME = re.compile(
@@ -224,19 +183,7 @@ def load_labelled(
         raise InputError(f"{source}: no target columns; name them with --targets a,b,...")
     y = table.y
     kind = task_type or (card.task_type if card else infer_task_type(y))
-    if kind == CLASSIFICATION:
-        bad = ~np.isnan(y) & ~np.isin(y, (0.0, 1.0))
-        if bad.any():
-            row, task = (int(i) for i in np.argwhere(bad)[0])
-            others = int(bad.sum()) - 1
-            col = table.targets[task]
-            cell = table.frame[col].iloc[row]
-            shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
-            raise InputError(
-                f"{source}: classification targets must be 0/1; target column {col!r}, "
-                f"row {row + 1} holds {shown}"
-                + (f" ({others} more such cell{'s' if others > 1 else ''})" if others else "")
-                + "; continuous values need task type regression")
+    task_head(kind).check_labels(y, table.frame, table.targets, source)
     return table, card, kind
 
 
@@ -272,9 +219,7 @@ def prepare_dataset(
     """
     table, card, kind = load_labelled(source, smiles_col, targets, task_type)
     y = table.y
-    names = None
-    if kind == MULTICLASS:
-        y, names = class_indices(y, str(source), table.targets[0], classes)
+    y, names = task_head(kind).encode_labels(y, str(source), table.targets[0], classes)
     data, errors = featurize_smiles(table.smiles, featurizer, workers=workers, progress=progress)
     for i, d in enumerate(data):
         if d is not None:
@@ -291,32 +236,16 @@ def describe_tasks(prepared: PreparedDataset, given: str | None = None,
     the targets were not ``named`` (a file's default), also the numeric columns left out as
     identifiers."""
     tasks = prepared.tasks
+    head = task_head(prepared.task_type)
     names = ", ".join(tasks[:5]) + (f", ... ({len(tasks) - 5} more)" if len(tasks) > 5 else "")
     if given:
         source = "as given"
     elif prepared.card is not None:
         source = "from the dataset card"
-    elif prepared.task_type == CLASSIFICATION:
-        source = "inferred from the labels (every value 0 or 1; --task regression to override)"
-    elif prepared.task_type == MULTICLASS:
-        source = (f"inferred from the labels ({len(prepared.classes or ())} whole-number "
-                  "classes; --task regression to treat them as a number)")
     else:
-        source = "inferred from the labels (not all 0/1; --task classification to override)"
+        source = head.inferred_from(prepared.classes)
     line = f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} ({names}): {prepared.task_type}, {source}"
-    if prepared.task_type == MULTICLASS:
-        counts = np.bincount(prepared.y[:, 0][~np.isnan(prepared.y[:, 0])].astype(int),
-                             minlength=len(prepared.classes or ()))
-        line += "; classes " + ", ".join(f"{c} ({n:,})" for c, n in
-                                          zip(prepared.classes or (), counts, strict=True))
-    if prepared.task_type == REGRESSION and prepared.card is None:
-        for t, task in enumerate(tasks):
-            values = np.unique(prepared.y[:, t][~np.isnan(prepared.y[:, t])])
-            if 2 < len(values) <= INFERRED_MAX_CLASSES and np.all(values == np.round(values)):
-                shown = ", ".join(f"{v:g}" for v in values)
-                line += (f"; note: {task} holds only the whole numbers {shown}: trained as a "
-                         "number (regression); if they are classes, train it alone "
-                         "(--target NAME) or with --task multiclass")
+    line += head.label_note(prepared.y, tasks, prepared.classes, carded=prepared.card is not None)
     skipped = identifier_columns(prepared.table) if not named and prepared.card is None else {}
     if skipped:
         line += ("; not targets, taken for identifiers: "

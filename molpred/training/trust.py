@@ -7,10 +7,11 @@ import numpy as np
 from molpred.inference import predict_with_embeddings, resolve_device
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import MoleculeModel
+from molpred.tasks import task_head
 from molpred.training.prepare import PreparedDataset
 from molpred.trust.calibration import expected_calibration_error
 from molpred.trust.conformal import DEFAULT_CONFIDENCE
-from molpred.trust.model import TrustModel, calibrate_binary, fit_error_model
+from molpred.trust.model import TrustModel, fit_error_model
 
 
 def fit_trust(model: MoleculeModel | Ensemble, prepared: PreparedDataset, split: dict,
@@ -86,9 +87,10 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
                     "in_domain_share": float(inside.mean()) if len(inside) else float("nan"),
                     "domain_rule": trust.domain_rule,
                     **{f"domain_cv_{k}": v for k, v in trust.domain_cv.items() if k != "rule"}}
-    if prepared.task_type == "multiclass":
+    head = trust.head
+    if not head.error_model:  # a multiclass target: class sets, no error model
         return _multiclass_report(report, trust, mean, values, y[:, 0], inside, confidence)
-    if prepared.task_type == "classification":
+    if head.conformal_sets:
         sets = trust.set_membership(values, confidence, similarity)  # bool [n, T, 2]
         label = np.where(known, y, 0).astype(int)
         hit = np.take_along_axis(sets, label[..., None], axis=2)[..., 0]
@@ -108,7 +110,7 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         report.update(coverage=float(hit[known].mean()),
                       mean_width=float((bounds[..., 1] - bounds[..., 0])[known].mean()))
         wrong = (values - y) ** 2
-    regression = prepared.task_type != "classification"
+    regression = not head.probabilities  # RMSE of values, else mean Brier score
     report.update(_sides(wrong, known, inside, "", regression))
     # both rules side by side, whichever the model uses
     from molpred.trust.domain import in_domain
@@ -121,7 +123,7 @@ def trust_report(trust: TrustModel, model: MoleculeModel | Ensemble, prepared: P
         report.update(_sides(wrong, known, by_model, "error_model_", regression))
         report["error_model_in_domain_share"] = float(by_model.mean()) if len(rows) else np.nan
         report["expected_error_spearman"] = _spearman(expected, wrong, known)
-    report["error"] = "Brier score" if prepared.task_type == "classification" else "RMSE"
+    report["error"] = head.error_name
     return report
 
 
@@ -228,11 +230,8 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     pool_smiles = [smiles[i] for i in pool]
     members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool],
                                                   batch_size, where)
-    if prepared.task_type == "classification":
-        platt, val, isotonic = calibrate_binary(oof, labels)
-    else:
-        platt, isotonic = np.tile([1.0, 0.0], (oof.shape[1], 1)), {}
-        val = {"values": oof, "labels": labels, "sigmas": members.std(axis=0)}
+    head = task_head(prepared.task_type)
+    platt, val, isotonic = head.fit_calibration(members, labels, mean=oof)
     standardize = prepared.featurizer.standardize
     bits = ecfp4_bits(pool_smiles, standardize)
     similarity = np.full(len(pool), np.nan)
@@ -245,8 +244,8 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     distance = np.mean([e.distance(m) for e, m in zip(embedding, embeddings, strict=True)], axis=0)
     min_similarity, max_distance = domain_thresholds(similarity, distance)
     # the members' spread on molecules they were trained on says little: not a signal here
-    signals = ("dissimilarity", "distance") + (
-        ("ambiguity",) if prepared.task_type == "classification" else ())
+    signals = ("dissimilarity", "distance") + tuple(
+        s for s in head.error_signals if s == "ambiguity")
     error_model, rule, cv = fit_error_model(prepared.task_type, similarity, distance,
                                             val["values"], None, labels, signals)
     return TrustModel(prepared.task_type, platt,

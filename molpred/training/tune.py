@@ -109,7 +109,9 @@ def tune(
     featurizer = (FeaturizerConfig(graph=False, vector=VECTOR_FEATURES) if trees
                   else FeaturizerConfig(graph=True))
     prepared = prepare_dataset(data, featurizer, smiles_col, targets, task_type, workers)
-    if prepared.task_type == "multiclass" and trees:
+    from molpred.tasks import task_head
+
+    if not task_head(prepared.task_type).trees and trees:
         raise InputError(f"--model {model} trains binary and regression tasks; tune a "
                          "multiclass target with --model dmpnn")
     parts = resolve_split(prepared, splits, split_key, split, seed=seed)

@@ -124,7 +124,10 @@ def tree_attributions(model: Any, arrays: dict, mol: Chem.Mol, index: int
 
     X = np.asarray(arrays["vector"], dtype=np.float64).reshape(1, -1)
     atoms, outputs, bases, rest = [], [], [], []
-    binary = model.config.task_type == "classification" and model.config.encoder == "gbdt"
+    from molpred.tasks import task_head
+
+    # boosted trees on binary tasks predict through the logistic link (log-odds contributions)
+    binary = task_head(model.config.task_type).tree_objective(model.config.encoder) == "binary"
     for member in model.members:
         booster = member[index]
         if isinstance(booster, float):  # a constant task: nothing to attribute

@@ -244,3 +244,13 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray,
         if inside.any():
             error += inside.mean() * abs(p[inside].mean() - y[inside].mean())
     return float(error)
+
+
+def calibrate_binary(mean: np.ndarray, labels: np.ndarray
+                     ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
+    """``(Platt parameters, validation arrays, isotonic breakpoints)`` of binary tasks from
+    held-out probabilities ``[n, T]`` (a validation part's ensemble mean, or out-of-fold
+    predictions) and labels: the map :func:`fit_calibration` chooses per task, applied
+    (:meth:`molpred.tasks.BinaryHead.fit_calibration`)."""
+    platt, isotonic = fit_calibration(mean, labels)
+    return platt, {"values": apply_calibration(mean, platt, isotonic), "labels": labels}, isotonic

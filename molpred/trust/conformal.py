@@ -19,6 +19,8 @@ on validity is small, but it is not the textbook split.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 DEFAULT_CONFIDENCE = 0.9
@@ -264,3 +266,21 @@ class RegressionConformal:
             out[ok] = self._conformal.predict_int(y_hat[ok], sigmas=sig[ok] + self.beta,
                                                   confidence=confidence)
         return out
+
+
+EMPTY_SET = "empty"
+"""A prediction set with no class (neither class reaches the confidence: the molecule is
+unlike the validation molecules), written as a word so that pandas, KNIME and spreadsheets
+do not read it as a missing value, as they would an empty cell."""
+
+
+def set_labels(included: np.ndarray, predicted: np.ndarray,
+                classes: Sequence[str] | None = None) -> list[str]:
+    """``"0"``, ``"1"``, ``"0,1"`` (the ``classes`` in each set, ``included`` ``bool [N, C]``),
+    :data:`EMPTY_SET`, or ``""`` for a row not predicted."""
+    classes = list(classes) if classes is not None else ["0", "1"]
+    names = []
+    for inside, ok in zip(included, predicted, strict=True):
+        label = ",".join(c for c, hit in zip(classes, inside, strict=True) if hit)
+        names.append(label or (EMPTY_SET if ok else ""))
+    return names

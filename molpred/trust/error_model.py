@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from molpred.tasks import task_head
+
 FEATURES = ("dissimilarity", "distance", "spread", "ambiguity", "extremity")
 """The signals an error model may use, in the order of its weights."""
 ERROR_KEEP = 0.8
@@ -87,8 +89,7 @@ def signal_matrix(features: tuple[str, ...], similarity: np.ndarray, distance: n
 def pair_errors(task_type: str, values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Error per (molecule, task) ``float64 [N, T]``: Brier ``(p - y)^2`` (classification) or
     ``|y_hat - y|`` (regression); NaN where the label or the prediction is missing."""
-    diff = np.asarray(values, dtype=np.float64) - np.asarray(labels, dtype=np.float64)
-    return diff ** 2 if task_type == "classification" else np.abs(diff)
+    return task_head(task_type).pair_errors(values, labels)
 
 
 class ErrorModel:
@@ -142,9 +143,9 @@ class ErrorModel:
         from scipy.optimize import nnls
 
         if features is None:
+            own = task_head(task_type).error_signals  # ambiguity, or extremity
             features = tuple(f for f in FEATURES
-                             if (f != "ambiguity" or task_type == "classification")
-                             and (f != "extremity" or task_type == "regression")
+                             if (f not in ("ambiguity", "extremity") or f in own)
                              and (f != "spread" or spread is not None))
         values = np.asarray(values, dtype=np.float64)
         predicted = np.isfinite(values)
@@ -284,11 +285,7 @@ def choose_domain_rule(task_type: str, similarity: np.ndarray, distance: np.ndar
         if fitted:
             out, inside = known & flagged[:, None], known & ~flagged[:, None]
             if out.any() and inside.any():
-                if task_type == "classification":
-                    ratio = errors[out].mean() / max(errors[inside].mean(), 1e-12)
-                else:
-                    ratio = np.sqrt((relative[out] ** 2).mean() / max((relative[inside] ** 2).mean(),
-                                                                      1e-12))
+                ratio = task_head(task_type).error_ratio(errors, relative, out, inside)
         result[f"ratio_{rule}"] = float(ratio)
         result[f"flagged_{rule}"] = float(flagged.mean()) if fitted else float("nan")
     thresholds_better = (np.isfinite(result["ratio_thresholds"])

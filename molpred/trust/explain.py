@@ -186,7 +186,9 @@ def explain_smiles(model: MoleculeModel | Ensemble | object, smiles: str,
         weights, output, base = network_attributions(members_of(model), arrays, mol, index,
                                                      method, steps, samples)
     delta = abs(float(np.sum(weights)) + rest - (output - base))
-    units = ("probability" if config.task_type in ("classification", "multiclass")
+    from molpred.tasks import task_head
+
+    units = ("probability" if task_head(config.task_type).probabilities
              else (config.units or "target units"))
     return Explanation(smiles, mol, outputs[index], np.asarray(weights, dtype=np.float64),
                        output, delta, method, units, base, rest)

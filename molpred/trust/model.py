@@ -23,17 +23,12 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from molpred.exceptions import ModelFileError
-from molpred.trust.calibration import (
-    apply_calibration,
-    apply_temperature,
-    fit_calibration,
-    fit_temperature,
-)
-from molpred.trust.conformal import (
+from molpred.tasks import TaskHead, task_head
+from molpred.trust.calibration import calibrate_binary  # noqa: F401 - re-exported
+from molpred.trust.conformal import (  # noqa: F401 - re-exported
     CONFORMAL_KINDS,
-    ClassConformal,
-    MulticlassConformal,
-    RegressionConformal,
+    EMPTY_SET,
+    set_labels,
 )
 from molpred.trust.domain import (
     EmbeddingDistance,
@@ -109,27 +104,16 @@ class TrustModel:
         self.isotonic = dict(isotonic or {})
         self._conformal: list | None = None  # built on first use: crepes takes ~1 s to import
 
+    @property
+    def head(self) -> TaskHead:
+        """The task type's head (:mod:`molpred.tasks`): calibrator and conformal predictors."""
+        return task_head(self.task_type)
+
     def _conformal_predictors(self) -> list:
         """One conformal predictor per task, from the validation arrays."""
         if self._conformal is None:
-            val, out = self.val, []
-            if self.task_type == "multiclass":
-                known = np.isfinite(val["labels"][:, 0]) & np.isfinite(val["values"]).all(axis=1)
-                self._conformal = [MulticlassConformal(val["values"][known],
-                                                       val["labels"][known, 0])]
-                return self._conformal
-            for t in range(self.platt.shape[0]):
-                known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
-                similarity = (val["similarity"][known] if self.conformal == "similarity"
-                              else None)
-                if self.task_type == "classification":
-                    out.append(ClassConformal(val["values"][known, t], val["labels"][known, t],
-                                              self.conformal, similarity))
-                else:
-                    out.append(RegressionConformal(val["values"][known, t],
-                                                   val["labels"][known, t],
-                                                   val["sigmas"][known, t], similarity))
-            self._conformal = out
+            self._conformal = self.head.conformal_predictors(self.val, self.platt.shape[0],
+                                                             self.conformal)
         return self._conformal
 
     @classmethod
@@ -201,11 +185,7 @@ class TrustModel:
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
         (classification; multiclass ``[N, C]``); regression values are returned unchanged."""
-        if self.task_type == "multiclass":
-            return apply_temperature(mean, self.platt)
-        if self.task_type != "classification":
-            return mean
-        return apply_calibration(mean, self.platt, self.isotonic)
+        return self.head.calibrate(mean, self.platt, self.isotonic)
 
     def set_membership(self, values: np.ndarray, confidence: float,
                        similarity: np.ndarray | None = None) -> np.ndarray:
@@ -218,10 +198,8 @@ class TrustModel:
         Raises:
             InputError: if ``confidence`` is not between 0 and 1.
         """
-        if self.task_type == "multiclass":
-            return self._conformal_predictors()[0].predict_set(values, confidence)[:, None, :]
-        return np.stack([c.predict_set(values[:, t], confidence, similarity)
-                         for t, c in enumerate(self._conformal_predictors())], axis=1)
+        return self.head.set_membership(self._conformal_predictors(), values, confidence,
+                                        similarity)
 
     def prediction_sets(self, values: np.ndarray, confidence: float,
                         similarity: np.ndarray | None = None) -> list[list[str]]:
@@ -232,10 +210,7 @@ class TrustModel:
             InputError: if ``confidence`` is not between 0 and 1.
         """
         members = self.set_membership(values, confidence, similarity)
-        if self.task_type == "multiclass":  # one target: its classes, e.g. "0,2"
-            return [_set_labels(members[:, 0], np.isfinite(values).all(axis=1), self.classes)]
-        return [_set_labels(members[:, t], np.isfinite(values[:, t]))
-                for t in range(members.shape[1])]
+        return self.head.set_labels(members, values, self.classes)
 
     def intervals(self, values: np.ndarray, spread: np.ndarray | None, confidence: float,
                   similarity: np.ndarray | None = None) -> np.ndarray:
@@ -271,7 +246,7 @@ class TrustModel:
             similarity = self.fingerprints.max_similarity(bits)
         distance = _mean_distance(self.embedding, embeddings)
         expected = np.full(len(similarity), np.nan)
-        if self.error_model is not None and values is not None and self.task_type != "multiclass":
+        if self.error_model is not None and values is not None and self.head.error_model:
             expected = self.error_model.expected(similarity, distance, values, spread)
         if self.domain_rule == "error_model" and self.error_model is not None and values is not None:
             inside = self.error_model.in_domain(expected)
@@ -364,7 +339,7 @@ def fit_error_model(task_type: str, similarity: np.ndarray, distance: np.ndarray
     """``(error model, domain rule, its CV figures)`` from held-out molecules' signals
     (``[n]``), calibrated predictions, spread and labels (``[n, T]``); no error model for a
     multiclass target or too few labels (the rule is then ``"thresholds"``)."""
-    if task_type == "multiclass":
+    if not task_head(task_type).error_model:
         return None, "thresholds", {}
     model = ErrorModel.fit(task_type, similarity, distance, values, spread, labels, features)
     if model is None:
@@ -375,24 +350,6 @@ def fit_error_model(task_type: str, similarity: np.ndarray, distance: np.ndarray
 
 def _mean_distance(embedding: list[EmbeddingDistance], members: np.ndarray) -> np.ndarray:
     return np.mean([e.distance(m) for e, m in zip(embedding, members, strict=True)], axis=0)
-
-
-EMPTY_SET = "empty"
-"""A prediction set with no class (neither class reaches the confidence: the molecule is
-unlike the validation molecules), written as a word so that pandas, KNIME and spreadsheets
-do not read it as a missing value, as they would an empty cell."""
-
-
-def _set_labels(included: np.ndarray, predicted: np.ndarray,
-                classes: Sequence[str] | None = None) -> list[str]:
-    """``"0"``, ``"1"``, ``"0,1"`` (the ``classes`` in each set, ``included`` ``bool [N, C]``),
-    :data:`EMPTY_SET`, or ``""`` for a row not predicted."""
-    classes = list(classes) if classes is not None else ["0", "1"]
-    names = []
-    for inside, ok in zip(included, predicted, strict=True):
-        label = ",".join(c for c, hit in zip(classes, inside, strict=True) if hit)
-        names.append(label or (EMPTY_SET if ok else ""))
-    return names
 
 
 def _class_names(value) -> list[str] | None:
@@ -415,19 +372,4 @@ def _calibration(task_type: str, members: np.ndarray, labels: np.ndarray
     task as cross-validation chooses (:func:`~molpred.trust.calibration.fit_calibration`),
     temperature for a multiclass target, identity for regression (whose arrays add the
     members' spread)."""
-    mean = members.mean(axis=0)
-    if task_type == "classification":
-        return calibrate_binary(mean, labels)
-    if task_type == "multiclass":
-        platt = fit_temperature(mean, labels)
-        return platt, {"values": apply_temperature(mean, platt), "labels": labels}, {}
-    platt = np.tile([1.0, 0.0], (mean.shape[1], 1))
-    return platt, {"values": mean, "labels": labels, "sigmas": members.std(axis=0)}, {}
-
-
-def calibrate_binary(mean: np.ndarray, labels: np.ndarray
-                     ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
-    """:func:`_calibration` of binary tasks from held-out probabilities ``[n, T]`` (a
-    validation part's ensemble mean, or out-of-fold predictions)."""
-    platt, isotonic = fit_calibration(mean, labels)
-    return platt, {"values": apply_calibration(mean, platt, isotonic), "labels": labels}, isotonic
+    return task_head(task_type).fit_calibration(members, labels)

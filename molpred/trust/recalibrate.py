@@ -75,7 +75,8 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
     predictor = load(model)
     if predictor.trust is None or predictor.path is None:
         raise ModelFileError(f"{model} has no trust files to recalibrate")
-    if predictor.task_type == "multiclass":
+    head = predictor.trust.head
+    if not head.outputs_independent:
         raise InputError(f"{model} is a multiclass model; recalibration takes binary and "
                          "regression models (retrain with your data added instead)")
     table = read_table(data, smiles_col=smiles_col)  # read once; the tasks picked below
@@ -86,12 +87,7 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
     table = MoleculeTable(frame=table.frame, smiles_col=table.smiles_col,
                           targets=list(predictor.tasks))
     labels = table.y.astype(np.float64)
-    if predictor.task_type == "classification":
-        bad = np.isfinite(labels) & ~np.isin(labels, (0.0, 1.0))
-        if bad.any():
-            row, task = (int(i) for i in np.argwhere(bad)[0])
-            raise InputError(f"{data}: row {row + 1}, task {predictor.tasks[task]!r}: "
-                             "classification labels must be 0 or 1")
+    head.check_labels(labels, table.frame, list(predictor.tasks), str(data))
     config = predictor.model.config.featurizer_config
     featurized, _ = featurize_smiles(table.smiles, config, workers=workers, arrays=True)
     members = predict_members(predictor.model, featurized)
@@ -111,7 +107,7 @@ def recalibrate(model: str | Path, data: str | Path, output: str | Path,
     def measure(trust) -> dict:
         values = trust.calibrated(members.mean(axis=0))
         out: dict = {}
-        if trust.task_type == "classification":
+        if head.conformal_sets:
             out["ece"] = float(expected_calibration_error(values, labels))
             sets = trust.set_membership(values, 0.9, similarity)
             label = np.where(known, labels, 0).astype(int)

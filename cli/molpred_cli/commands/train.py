@@ -140,23 +140,35 @@ def train(
     with ui.counting_status(f"Reading {dataset}...", "Featurized {n:,} molecules; "
                             "training...") as featurized:
         from molpred.training.api import train as train_model
-
-        result = train_model(
-            dataset, smiles_col=smiles_col, targets=opt.target_list(targets, target),
-            task_type=task.value if task else None, model=model_name, out=out, splits=splits,
-            split_key=split_key, split=split.value, epochs=epochs, patience=patience,
-            batch_size=batch_size, lr=lr, hidden_size=hidden_size, depth=depth, dropout=dropout,
-            extra_features=_feature_list(extra_features), standardize=standardize,
-            recommended=recommended,
-            seed=seed, ensemble_size=ensemble_size, class_weight=class_weight.value,
-            precision=precision.value, devices=devices, num_nodes=num_nodes,
-            strategy=strategy.value, device=device.value, workers=workers, featurize_progress=featurized,
-            min_epochs=min_epochs, time_budget=time_budget, folds=folds,
-            tree_params=_json_object(tree_params),
-            progress_message=None if quiet else ui.progress_line,
-            pretrained=from_pretrained, encoder_lr_ratio=encoder_lr_ratio,
-            freeze_encoder=freeze_encoder,
+        from molpred.training.settings import (
+            AutoSettings,
+            DataSettings,
+            ModelSettings,
+            OptimSettings,
+            RunSettings,
+            SplitSettings,
+            TrainSettings,
         )
+
+        result = train_model(dataset, TrainSettings(
+            data=DataSettings(smiles_col=smiles_col, targets=opt.target_list(targets, target),
+                              task_type=task.value if task else None),
+            split=SplitSettings(splits=splits, split_key=split_key, split=split.value),
+            model=ModelSettings(model=model_name, hidden_size=hidden_size, depth=depth,
+                                dropout=dropout, extra_features=_feature_list(extra_features),
+                                standardize=standardize, ensemble_size=ensemble_size,
+                                recommended=recommended, tree_params=_json_object(tree_params),
+                                pretrained=from_pretrained),
+            optim=OptimSettings(epochs=epochs, patience=patience, batch_size=batch_size, lr=lr,
+                                seed=seed, class_weight=class_weight.value,
+                                precision=precision.value, min_epochs=min_epochs,
+                                encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder),
+            auto=AutoSettings(time_budget=time_budget, folds=folds),
+            run=RunSettings(out=out, device=device.value, devices=devices, num_nodes=num_nodes,
+                            strategy=strategy.value, workers=workers,
+                            featurize_progress=featurized,
+                            progress_message=None if quiet else ui.progress_line),
+        ))
     if result.model_dir is None:  # a non-zero rank of a data-parallel run: rank 0 reports
         return
     m = result.metrics

@@ -32,6 +32,7 @@ from molpred.exceptions import InputError
 from molpred.featurizers.featurize import FeaturizerConfig
 from molpred.featurizers.vector import DESCRIPTOR_NAMES, ECFP_BITS
 from molpred.names import TREE_MODELS, VECTOR_FEATURES
+from molpred.tasks import task_head
 
 TREE_FEATURIZER = FeaturizerConfig(graph=False, vector=VECTOR_FEATURES, standardize=True)
 """What tree models read: ECFP4 counts + RDKit 2D descriptors of the standardized molecule."""
@@ -98,7 +99,7 @@ class TreeConfig:
     def __post_init__(self) -> None:
         if self.encoder not in TREE_MODELS:
             raise InputError(f"unknown tree model {self.encoder!r}; choose {', '.join(TREE_MODELS)}")
-        if self.task_type not in ("classification", "regression"):
+        if not task_head(self.task_type).trees:  # InputError too for an unknown task type
             raise InputError(f"task type must be classification or regression, not {self.task_type!r}")
         if not self.tasks or not all(isinstance(t, str) and t for t in self.tasks):
             raise InputError(f"tasks must be a non-empty list of column names, not {self.tasks!r}")
@@ -177,7 +178,7 @@ class TreeModel:
         """Every member's predictions, ``float64 [M, n, T]``, for vectors ``X`` ``[n, V]``:
         probabilities of class 1 (classification) or values in the targets' units."""
         out = np.empty((len(self.members), len(X), len(self.config.tasks)), dtype=np.float64)
-        classification = self.config.task_type == "classification"
+        classification = task_head(self.config.task_type).probabilities
         threads = _threads()
         for k, member in enumerate(self.members):
             for t, booster in enumerate(member):
@@ -228,8 +229,8 @@ def _threads() -> int:
 
 def _objective(kind: str, task_type: str) -> str:
     """LightGBM objective: binary log-loss for boosted classification, L2 otherwise (the
-    forest averages 0/1 labels into probabilities)."""
-    return "binary" if task_type == "classification" and kind == "gbdt" else "regression"
+    forest averages 0/1 labels into probabilities); :meth:`TaskHead.tree_objective`."""
+    return task_head(task_type).tree_objective(kind)
 
 
 def fit_tree_model(
@@ -287,10 +288,8 @@ def fit_tree_model(
         for t in range(len(tasks)):
             rows = np.flatnonzero(np.isfinite(y[:, t]))
             labels = y[rows, t]
-            if len(rows) < 2 or (task_type == "classification" and len(np.unique(labels)) < 2) \
-                    or np.ptp(labels) == 0:
-                prior = float(labels.mean()) if len(rows) else (
-                    0.5 if task_type == "classification" else 0.0)
+            if len(rows) < 2 or np.ptp(labels) == 0:  # one class, or one value
+                prior = float(labels.mean()) if len(rows) else task_head(task_type).empty_value
                 member.append(prior)
                 continue
             part = lgb.Dataset(X[rows], label=labels, reference=full,  # full's bins

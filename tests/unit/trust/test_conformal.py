@@ -80,10 +80,10 @@ def test_regression_intervals_cover_and_widen_where_members_disagree():
 
 
 def test_an_empty_set_is_a_word_and_a_failed_row_an_empty_cell():
-    from molpred.trust.model import EMPTY_SET, _set_labels
+    from molpred.trust.conformal import EMPTY_SET, set_labels
 
     included = np.array([[True, False], [True, True], [False, False], [False, False]])
-    labels = _set_labels(included, np.array([True, True, True, False]))
+    labels = set_labels(included, np.array([True, True, True, False]))
     assert labels == ["0", "0,1", EMPTY_SET, ""] and EMPTY_SET == "empty"
     import io
 
