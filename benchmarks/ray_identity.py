@@ -79,7 +79,8 @@ def compare(a: Path, b: Path) -> dict:
     for col in x.columns:
         u = pd.to_numeric(x[col], errors="coerce")
         v = pd.to_numeric(y[col], errors="coerce")
-        numeric = u.notna().any() and (u.isna() == (x[col] == "")).all()
+        numeric = (x[col].dtype != bool and u.notna().any()
+                   and (u.isna() == (x[col] == "")).all())
         if numeric:
             d = np.abs(u - v).to_numpy()
             rel = d / np.maximum(np.abs(u.to_numpy()), 1e-12)
@@ -99,7 +100,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/ray_identity"))
     ap.add_argument("--extra", default="", help="more molpred screen options")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--compare-only", type=Path, default=None,
+                    help="a folder holding local.csv, ray.csv and resumed.csv of an earlier run: "
+                         "only compare them")
     a = ap.parse_args()
+    if a.compare_only is not None:
+        record = {"ray_vs_local": compare(a.compare_only / "local.csv", a.compare_only / "ray.csv"),
+                  "resumed_vs_local": compare(a.compare_only / "local.csv",
+                                              a.compare_only / "resumed.csv")}
+        print(json.dumps(record, indent=1))
+        return
     molpred = shutil.which("molpred") or sys.exit("molpred is not on PATH")
     work = Path(tempfile.mkdtemp())
     lib = head_library(a.shared / "benchmarks" / "library_1m.csv.gz", a.rows, work / "lib.csv")
