@@ -54,10 +54,11 @@ def stage_costs(model: str, smiles: list[str]) -> dict[str, float]:
     (members, embeddings), t_infer = _timed(lambda: predict_with_embeddings(
         predictor.model, arrays, 32, "cpu", embeddings=True))
 
-    def trust():
+    def trust():  # as molpred.pipeline.run.predict_features: similarity once, for both
         values, spread = predictor.summarize(members)
-        predictor.trust_columns(values, spread, 0.9)
-        predictor.trust.domain_of(bits, embeddings)
+        similarity = predictor.trust.fingerprints.max_similarity(bits)
+        predictor.trust_columns(values, spread, 0.9, similarity)
+        predictor.trust.domain_of(bits, embeddings, values, spread, similarity)
 
     _, t_trust = _timed(trust)
     (_, t_similarity) = _timed(lambda: predictor.trust.fingerprints.max_similarity(bits))
