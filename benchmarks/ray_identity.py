@@ -21,7 +21,6 @@ Writes ``OUT/ray_identity.json``.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -33,15 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
 
-def head_library(library: Path, rows: int, dest: Path) -> Path:
-    """The first ``rows`` data rows of the library as a plain CSV (header kept)."""
-    with gzip.open(library, "rt") as src, open(dest, "w") as out:
-        for i, line in enumerate(src):
-            if i > rows:
-                break
-            out.write(line)
-    return dest
+from screening_scale import head_library  # noqa: E402
 
 
 def run(cmd: list[str]) -> float:

@@ -12,6 +12,27 @@ from torch import Tensor
 from molpred.exceptions import InputError
 
 
+def masked_mean(loss: Tensor, known: Tensor) -> Tensor:
+    """Mean of ``loss`` over the ``known`` entries (0 with gradient when none is)."""
+    return (loss * known).sum() / known.sum().clamp_min(1)
+
+
+def labelled_columns(y_true: np.ndarray, y_pred: np.ndarray, tasks: Sequence[str]):
+    """``(task, labels, predictions)`` per task, ``float64`` over the rows with a label."""
+    for j, task in enumerate(tasks):
+        y = np.asarray(y_true[:, j], dtype=float)
+        known = ~np.isnan(y)
+        yield task, y[known], np.asarray(y_pred[:, j], dtype=float)[known]
+
+
+def mean_score(metric: str, per_task: dict[str, float], **more: float) -> dict:
+    """The score record of :meth:`TaskHead.score`: the mean over the scored tasks (NaN
+    when none could be)."""
+    score = float(np.mean(list(per_task.values()))) if per_task else float("nan")
+    return {"metric": metric, "score": score, "tasks_scored": len(per_task), "tasks": per_task,
+            **more}
+
+
 class TaskHead:
     """The meaning of one task type: loss, output transform, metric, prior, error.
 

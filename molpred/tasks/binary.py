@@ -12,12 +12,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import Tensor
 
 from molpred.exceptions import InputError
-from molpred.tasks.base import TaskHead
-
-
-def masked_mean(loss: Tensor, known: Tensor) -> Tensor:
-    """Mean of ``loss`` over the ``known`` entries (0 with gradient when none is)."""
-    return (loss * known).sum() / known.sum().clamp_min(1)
+from molpred.tasks.base import TaskHead, labelled_columns, masked_mean, mean_score
 
 
 class BinaryHead(TaskHead):
@@ -70,19 +65,15 @@ class BinaryHead(TaskHead):
         """ROC-AUC per task, their mean, and the mean PRC-AUC (``prc_auc``)."""
         per_task: dict[str, float] = {}
         prc: list[float] = []
-        for j, task in enumerate(tasks):
-            y = np.asarray(y_true[:, j], dtype=float)
-            p = np.asarray(y_pred[:, j], dtype=float)
-            known = ~np.isnan(y)
-            if not np.isfinite(p[known]).all():
+        for task, y, p in labelled_columns(y_true, y_pred, tasks):
+            if not np.isfinite(p).all():
                 per_task[task] = float("nan")
                 prc.append(float("nan"))
-            elif len(set(y[known])) == 2:
-                per_task[task] = float(roc_auc_score(y[known], p[known]))
-                prc.append(float(average_precision_score(y[known], p[known])))
-        score = float(np.mean(list(per_task.values()))) if per_task else float("nan")
-        return {"metric": self.metric, "score": score, "tasks_scored": len(per_task),
-                "tasks": per_task, "prc_auc": float(np.mean(prc)) if prc else float("nan")}
+            elif len(set(y)) == 2:
+                per_task[task] = float(roc_auc_score(y, p))
+                prc.append(float(average_precision_score(y, p)))
+        return mean_score(self.metric, per_task,
+                          prc_auc=float(np.mean(prc)) if prc else float("nan"))
 
     @property
     def empty_value(self) -> float:

@@ -9,8 +9,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from molpred.tasks.base import TaskHead
-from molpred.tasks.binary import masked_mean
+from molpred.tasks.base import TaskHead, labelled_columns, masked_mean, mean_score
 
 
 class RegressionHead(TaskHead):
@@ -62,17 +61,12 @@ class RegressionHead(TaskHead):
     def score(self, y_true: np.ndarray, y_pred: np.ndarray, tasks: list[str]) -> dict:
         """RMSE per task in its units, and their mean."""
         per_task: dict[str, float] = {}
-        for j, task in enumerate(tasks):
-            y = np.asarray(y_true[:, j], dtype=float)
-            p = np.asarray(y_pred[:, j], dtype=float)
-            known = ~np.isnan(y)
-            if not np.isfinite(p[known]).all():
+        for task, y, p in labelled_columns(y_true, y_pred, tasks):
+            if not np.isfinite(p).all():
                 per_task[task] = float("nan")
-            elif known.any():
-                per_task[task] = math.sqrt(float(np.mean((y[known] - p[known]) ** 2)))
-        score = float(np.mean(list(per_task.values()))) if per_task else float("nan")
-        return {"metric": self.metric, "score": score, "tasks_scored": len(per_task),
-                "tasks": per_task}
+            elif len(y):
+                per_task[task] = math.sqrt(float(np.mean((y - p) ** 2)))
+        return mean_score(self.metric, per_task)
 
     def pair_errors(self, values: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Absolute error ``|y_hat - y|`` in the task's units."""
