@@ -1,0 +1,162 @@
+"""Should ``auto`` replace a shipped panel model? Train it on the panel's train part, score
+both on the validation part, decide by the rule in ``benchmarks/results/panel_auto/RULE.md``.
+
+Step 1 (``--decide``, resumable: one ``DATASET.json`` per panel model in ``--out``):
+``auto`` with every default on the train part of split seed 0 only (its split file names
+the validation part ``test`` and leaves ``val`` empty); its validation score beside the
+shipped model's (``metrics.json`` of ``molpred/panel/models/NAME``).
+
+Step 2 (``--install``): each model that ``auto`` won is copied into the panel and its test
+part predicted once, for ``metrics.json`` and ``card.md``.
+
+Commands::
+
+    OMP_NUM_THREADS=1 MOLPRED_TREE_THREADS=1 MOLPRED_DATA_DIR=../shared/datasets \\
+        python benchmarks/panel_auto.py --decide --models clintox,bbbp,esol \\
+        --shared ../shared --runs ../panel_auto_runs --out benchmarks/results/panel_auto
+    MOLPRED_DATA_DIR=../shared/datasets python benchmarks/panel_auto.py --install \\
+        --shared ../shared --runs ../panel_auto_runs --out benchmarks/results/panel_auto
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+SEED = 0
+
+
+def dataset_file(shared: Path, dataset: str) -> Path:
+    """The shared CSV of ``dataset`` (HIV and ToxCast are gzipped)."""
+    path = shared / "datasets" / f"{dataset}.csv"
+    return path if path.is_file() else path.with_suffix(".csv.gz")
+
+
+def canonical_split(shared: Path, dataset: str) -> dict[str, list[int]]:
+    """Split seed 0 of ``shared/benchmarks/splits/DATASET.json``."""
+    saved = json.loads((shared / "benchmarks" / "splits" / f"{dataset}.json").read_text())
+    return saved["splits"][f"seed{SEED}"]
+
+
+def panel_inputs(entry, shared: Path, runs: Path) -> tuple[Path, Path]:
+    """``(csv, split)`` for the decision run: the dataset with the panel's output names and a
+    split whose ``test`` part is the validation part (``val`` empty)."""
+    frame = pd.read_csv(dataset_file(shared, entry.dataset))
+    if entry.outputs:
+        frame.columns = [frame.columns[0], *entry.outputs]
+    data = runs / "data" / f"{entry.name}.csv"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(data, index=False)
+    split = canonical_split(shared, entry.dataset)
+    split_file = runs / "data" / f"{entry.name}_train_to_val.json"
+    split_file.write_text(json.dumps({"train": split["train"], "val": [], "test": split["val"]}))
+    return data, split_file
+
+
+def better_or_equal(metric: str, candidate: float, incumbent: float) -> bool:
+    """The rule's comparison: ROC-AUC at least as high, RMSE at least as low."""
+    return candidate >= incumbent if metric == "roc_auc" else candidate <= incumbent
+
+
+def decide(entry, shared: Path, runs: Path, out: Path) -> dict:
+    """Train ``auto`` on the train part and compare validation scores (step 1)."""
+    from molpred.panel import MODELS_DIR
+    from molpred.training.api import train
+
+    data, split_file = panel_inputs(entry, shared, runs)
+    model_dir = runs / entry.name
+    if model_dir.exists():
+        shutil.rmtree(model_dir)
+    start = time.perf_counter()
+    result = train(data, model="auto", splits=split_file, seed=SEED, out=model_dir,
+                   progress_message=lambda m: print(f"  {entry.name}: {m}", flush=True))
+    seconds = time.perf_counter() - start
+    shipped = json.loads((MODELS_DIR / entry.name / "metrics.json").read_text())["val"]
+    auto_val = result.metrics["test"]  # the validation part, given to auto as its test part
+    metric = auto_val["metric"]
+    wins = better_or_equal(metric, auto_val["score"], shipped["score"])
+    record = {"model": entry.name, "dataset": entry.dataset, "metric": metric,
+              "val_auto": auto_val["score"], "val_shipped": shipped["score"],
+              "val_tasks_auto": auto_val["tasks"], "val_tasks_shipped": shipped["tasks"],
+              "auto_wins": wins, "cv_auto": result.metrics["cv"], "seconds": round(seconds, 1),
+              "auto": result.metrics["auto"],
+              "trust_on_val": result.metrics.get("trust")}
+    (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
+    return record
+
+
+def install(entry, shared: Path, runs: Path, out: Path) -> dict:
+    """Copy a winning ``auto`` model into the panel; predict its test part once (step 2)."""
+    from molpred.models.checkpoint import load_model
+    from molpred.panel import MODELS_DIR
+    from molpred.training.evaluate import label_prior, predict_part
+    from molpred.training.metrics import score_predictions
+    from molpred.training.prepare import prepare_dataset
+    from molpred.training.trust import TrustModel, trust_report
+
+    record = json.loads((out / f"{entry.name}.json").read_text())
+    target = MODELS_DIR / entry.name
+    shutil.rmtree(target)
+    shutil.copytree(runs / entry.name, target)
+    model, config = load_model(target)
+    data, _ = panel_inputs(entry, shared, runs)
+    prepared = prepare_dataset(data, model.config.featurizer_config, workers=1)
+    split = {k: pd.Index(v).to_numpy() for k, v in canonical_split(shared, entry.dataset).items()}
+    prior = label_prior(prepared.y[split["train"]], prepared.task_type)
+    scores = {}
+    for part in ("val", "test"):
+        frame = predict_part(model, prepared, split[part], prior, "cpu")
+        scores[part] = score_predictions(prepared.y[split[part]],
+                                         frame[list(model.config.tasks)].to_numpy(),
+                                         list(model.config.tasks), prepared.task_type)
+    trust = TrustModel.load(target, model)
+    metrics = json.loads((target / "metrics.json").read_text())
+    metrics.update(val=scores["val"], test=scores["test"],
+                   trust=trust_report(trust, model, prepared, split["test"], device="cpu"),
+                   panel={"rule": "benchmarks/results/panel_auto/RULE.md",
+                          "val_shipped_before": record["val_shipped"],
+                          "cv": record["cv_auto"]})
+    (target / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    record["test_auto"] = scores["test"]["score"]
+    record["test_trust"] = metrics["trust"]
+    (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
+    return record
+
+
+def main(argv: list[str] | None = None) -> None:
+    from molpred.panel import PANEL
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    step = parser.add_mutually_exclusive_group(required=True)
+    step.add_argument("--decide", action="store_true")
+    step.add_argument("--install", action="store_true")
+    parser.add_argument("--models", default=",".join(PANEL))
+    parser.add_argument("--shared", type=Path, required=True)
+    parser.add_argument("--runs", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/panel_auto"))
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in args.models.split(","):
+        entry = PANEL[name]
+        path = args.out / f"{name}.json"
+        if args.decide:
+            if path.is_file():
+                print(f"{name}: decided already ({path})", flush=True)
+                continue
+            r = decide(entry, args.shared, args.runs, args.out)
+            print(f"{name}: validation {r['metric']} auto {r['val_auto']:.4f}, shipped "
+                  f"{r['val_shipped']:.4f}: {'auto' if r['auto_wins'] else 'shipped'} "
+                  f"({r['seconds']:.0f} s)", flush=True)
+        elif path.is_file() and json.loads(path.read_text())["auto_wins"]:
+            r = install(entry, args.shared, args.runs, args.out)
+            print(f"{name}: installed; test {r['test_auto']:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
