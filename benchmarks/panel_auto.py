@@ -91,6 +91,68 @@ def decide(entry, shared: Path, runs: Path, out: Path) -> dict:
     return record
 
 
+def card(entry, record: dict, prepared, split: dict, metrics: dict, size_mb: float) -> str:
+    """The panel card of an ``auto`` model, up to its "Intended use" section."""
+    from molpred.training.auto import auto_card
+
+    metric = {"roc_auc": "ROC-AUC", "rmse": "RMSE"}[record["metric"]]
+    test, t = metrics["test"], metrics["trust"]
+    chosen = auto_card(prepared, metrics).split("\n", 2)[2]  # without its title line
+    chosen = chosen.replace("on train+val", "on the train part").replace(
+        "Test was not used.", "Neither validation nor test was used.")
+    chosen = chosen[:chosen.index("Test ")] + chosen[chosen.index("| task"):] \
+        if "Test " in chosen else chosen
+    tasks = "\n".join(f"| {k} | {'' if v is None else f'{v:.3f}'} |"
+                      for k, v in test["tasks"].items())
+    if "ece_raw" in t:
+        calibration = (f"- Expected calibration error (10 bins, all labelled pairs): "
+                       f"{t['ece_raw']:.3f} before, {t['ece_calibrated']:.3f} after calibration "
+                       f"(fitted on the out-of-fold predictions).\n- Class-conditional conformal "
+                       f"sets at 0.9 contain the true label for {t['coverage']:.3f} of test pairs "
+                       f"(mean set size {t['mean_set_size']:.2f}).")
+    else:
+        calibration = (f"- Conformal intervals at 0.9 contain the measured value for "
+                       f"{t['coverage']:.3f} of test molecules (mean width "
+                       f"{t['mean_width']:.2f}).")
+    kind = t.get("error", "Brier score" if "ece_raw" in t else "RMSE")
+    ratio = t["error_out"] / t["error_in"] if t.get("error_in") else float("nan")
+    return f"""# molpred panel model `{entry.name}`
+
+{entry.title}. Area: {entry.area}.
+
+## Data
+- Dataset: MoleculeNet `{entry.dataset}`, {len(prepared.y):,} rows, {len(prepared.tasks)} \
+task(s), {prepared.task_type}.
+- Split: the canonical balanced scaffold split, seed 0 (`shared/benchmarks/splits/\
+{entry.dataset}.json`): {len(split['train']):,} train, {len(split['val']):,} validation, \
+{len(split['test']):,} test molecules. The model learnt from the train part only.
+
+## Model: `molpred train --model auto` (rule v3, [docs/auto.md](../../../../docs/auto.md))
+{chosen}
+Stored as trained ({size_mb:.1f} MB with the uncertainty files; nothing pickled).
+
+## Why this model ships
+By the rule in `benchmarks/results/panel_auto/RULE.md`, committed before it was trained:
+validation {metric} **{record['val_auto']:.3f}** for `auto` against {record['val_shipped']:.3f} \
+for the D-MPNN ensemble it replaces (whose epochs were chosen on that same part).
+
+## Test figures (scaffold split seed 0, predicted once after the decision)
+- {metric}: **{test['score']:.3f}**{f"; PRC-AUC {test['prc_auc']:.3f}" if 'prc_auc' in test else ''}.
+
+| output | test {metric} |
+|---|---|
+{tasks}
+
+## How far to believe it (fitted on the out-of-fold predictions, measured on test)
+{calibration}
+- `in_domain` follows the {'expected error' if t.get('domain_rule') == 'error_model'
+                           else 'similarity/distance thresholds'}: on test \
+{1 - t['in_domain_share']:.1%} of molecules are flagged; {kind} {t['error_in']:.3f} inside, \
+{t['error_out']:.3f} outside ({ratio:.2f}x).
+
+"""
+
+
 def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     """Copy a winning ``auto`` model into the panel; predict its test part once (step 2)."""
     from molpred.models.checkpoint import load_model
@@ -98,10 +160,12 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     from molpred.training.evaluate import label_prior, predict_part
     from molpred.training.metrics import score_predictions
     from molpred.training.prepare import prepare_dataset
-    from molpred.training.trust import TrustModel, trust_report
+    from molpred.training.trust import trust_report
+    from molpred.trust.model import TrustModel
 
     record = json.loads((out / f"{entry.name}.json").read_text())
     target = MODELS_DIR / entry.name
+    old_card = (target / "card.md").read_text()
     shutil.rmtree(target)
     shutil.copytree(runs / entry.name, target)
     model, config = load_model(target)
@@ -115,7 +179,7 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
         scores[part] = score_predictions(prepared.y[split[part]],
                                          frame[list(model.config.tasks)].to_numpy(),
                                          list(model.config.tasks), prepared.task_type)
-    trust = TrustModel.load(target, model)
+    trust = TrustModel.load(target)
     metrics = json.loads((target / "metrics.json").read_text())
     metrics.update(val=scores["val"], test=scores["test"],
                    trust=trust_report(trust, model, prepared, split["test"], device="cpu"),
@@ -123,6 +187,9 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
                           "val_shipped_before": record["val_shipped"],
                           "cv": record["cv_auto"]})
     (target / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
+    (target / "card.md").write_text(card(entry, record, prepared, split, metrics, size_mb)
+                                    + old_card[old_card.index("## Intended use"):])
     record["test_auto"] = scores["test"]["score"]
     record["test_trust"] = metrics["trust"]
     (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
