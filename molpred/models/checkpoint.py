@@ -58,7 +58,7 @@ def save_model(
         training: Training settings to record (seed, epochs, split, ...), JSON-serializable.
         metrics: Metrics to record in ``metrics.json``.
         half_weights: Store the learned weights as float16 (half the size; what the shipped
-            panel does); buffers (feature and target scalers) stay float32. Loading casts
+            panel does; a blend's network part too, tree models have none); buffers (feature and target scalers) stay float32. Loading casts
             back to float32.
 
     Returns:
@@ -70,7 +70,7 @@ def save_model(
     out.mkdir(parents=True, exist_ok=True)
     family = getattr(model, "family", None)
     if family is not None:  # trees or a blend: their own files, the same config.json frame
-        return _save_other(model, out, family, training, metrics)
+        return _save_other(model, out, family, training, metrics, half_weights)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     if half_weights:
         learned = {name for name, _ in model.named_parameters()}
@@ -98,8 +98,9 @@ def save_model(
 
 
 def _save_other(model: Any, out: Path, family: str, training: dict[str, Any] | None,
-                metrics: dict[str, Any] | None) -> Path:
-    """:func:`save_model` for a tree model or a blend (``model.family``)."""
+                metrics: dict[str, Any] | None, half_weights: bool = False) -> Path:
+    """:func:`save_model` for a tree model or a blend (``model.family``); ``half_weights``
+    reaches a blend's network part."""
     from molpred import __version__
 
     config: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION,
@@ -111,7 +112,8 @@ def _save_other(model: Any, out: Path, family: str, training: dict[str, Any] | N
     else:
         from molpred.models.blend import save_blend
 
-        save_blend(model, out, config, save_model)
+        save_blend(model, out, config,
+                   lambda part, folder: save_model(part, folder, half_weights=half_weights))
     config["descriptors"] = {"rdkit_version": rdBase.rdkitVersion, "names": list(DESCRIPTOR_NAMES)}
     for stale in (WEIGHTS_FILE,):  # a network saved here before must not linger
         (out / stale).unlink(missing_ok=True)

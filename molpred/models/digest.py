@@ -45,24 +45,43 @@ def check_sha256(path: str | Path, expected: object, recorded_in: str = "config.
                              f"differs from the one {recorded_in} recorded); retrain or restore it")
 
 
+MAX_JSON_BYTES = 1 << 30
+"""Largest JSON text a gzip-compressed model file may unpack to (1 GiB): a file that would
+unpack to more is refused rather than read (a decompression bomb)."""
+
+
 def read_sealed_json(path: Path, config: dict, fmt: str, what: str) -> dict:
     """A JSON file of a model folder whose SHA-256 ``config.json`` recorded under ``files``:
-    hash checked, then parsed, then its ``format`` field checked.
+    hash checked, then parsed (gunzipped first when its name ends in ``.gz``, up to
+    :data:`MAX_JSON_BYTES`), then its ``format`` field checked.
 
     Args:
-        path: The file.
+        path: The file (``.json`` or ``.json.gz``).
         config: The folder's parsed ``config.json``.
         fmt: The ``format`` value the file must hold.
         what: What the file is, for messages ("tree file", "blend").
 
     Raises:
-        ModelFileError: changed since saved, not JSON, or not of format ``fmt``.
+        ModelFileError: changed since saved, not gzip (``.gz``), unpacking to more than
+            :data:`MAX_JSON_BYTES`, not JSON, or not of format ``fmt``.
     """
+    import gzip
     import json
+    import zlib
 
     check_sha256(path, (config.get("files") or {}).get(path.name))
     try:
-        saved = json.loads(path.read_text())
+        if path.name.endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                raw = handle.read(MAX_JSON_BYTES + 1)
+            if len(raw) > MAX_JSON_BYTES:
+                raise ModelFileError(f"{path} unpacks to more than {MAX_JSON_BYTES:,} bytes; "
+                                     "refused")
+        else:
+            raw = path.read_bytes()
+        saved = json.loads(raw.decode("utf-8"))
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ModelFileError(f"{path} is corrupt (not readable gzip: {exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{path} is corrupt (not valid JSON: {exc})") from None
     if not isinstance(saved, dict) or saved.get("format") != fmt:

@@ -89,6 +89,32 @@ def test_a_changed_blend_file_is_refused(auto_run, tmp_path):
         molpred.load(copy)
 
 
+def test_a_blend_saved_with_half_weights_keeps_its_trees_and_halves_its_network(
+        auto_run, bbbp_file, tmp_path):
+    """What the shipped panel does to an ``auto`` model: the network part stored as float16,
+    the trees (compact, gzip-compressed) untouched; predictions barely move."""
+    from safetensors.numpy import load_file
+
+    from molpred.models.blend import BlendModel
+    from molpred.models.checkpoint import load_model, save_model
+
+    _, out, _ = auto_run
+    model, _ = load_model(out)
+    network = molpred.train(bbbp_file, model="dmpnn", epochs=1, seed=0, workers=1,
+                            ensemble_size=len(model.members)).model
+    smiles = ["CC(=O)Oc1ccccc1C(=O)O", "CCN(CC)CC", "c1ccc2[nH]ccc2c1", "OC(=O)CCCN"]
+    blend = BlendModel(network, model.trees, np.full(len(model.config.tasks), 0.5))
+    half, config = load_model(save_model(blend, tmp_path / "half", half_weights=True))
+    weights = load_file(str(tmp_path / "half" / "network" / "model.safetensors"))
+    assert {w.dtype for name, w in weights.items() if name.endswith("weight")} == {
+        np.dtype(np.float16)}
+    assert (tmp_path / "half" / "trees" / "trees.json.gz").is_file()
+    before, after = molpred.Predictor(blend, config), molpred.Predictor(half, config)
+    a = before.predict(smiles, domain=False, alerts=False)["p_np"].to_numpy()
+    b = after.predict(smiles, domain=False, alerts=False)["p_np"].to_numpy()
+    np.testing.assert_allclose(a, b, atol=5e-3)
+
+
 def test_a_tiny_time_budget_leaves_the_trees_alone(bbbp_file, tmp_path):
     lines: list[str] = []
     result = molpred.train(bbbp_file, model="auto", time_budget=1, folds=2, workers=1,
