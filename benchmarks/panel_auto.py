@@ -127,9 +127,10 @@ task(s), {prepared.task_type}.
 {entry.dataset}.json`): {len(split['train']):,} train, {len(split['val']):,} validation, \
 {len(split['test']):,} test molecules. The model learnt from the train part only.
 
-## Model: `molpred train --model auto` (rule v3, [docs/auto.md](../../../../docs/auto.md))
+## Model: `molpred train --model auto` (rule v3 of the docs' "auto" page)
 {chosen}
-Stored as trained ({size_mb:.1f} MB with the uncertainty files; nothing pickled).
+Network weights stored as float16, trees as LightGBM text ({size_mb:.1f} MB with the \
+uncertainty files; nothing pickled); every figure below was measured on the stored model.
 
 ## Why this model ships
 By the rule in `benchmarks/results/panel_auto/RULE.md`, committed before it was trained:
@@ -154,8 +155,10 @@ for the D-MPNN ensemble it replaces (whose epochs were chosen on that same part)
 
 
 def install(entry, shared: Path, runs: Path, out: Path) -> dict:
-    """Copy a winning ``auto`` model into the panel; predict its test part once (step 2)."""
-    from molpred.models.checkpoint import load_model
+    """Put a winning ``auto`` model into the panel (network weights as float16, as the panel
+    stores them; the trust files as fitted on the out-of-fold predictions) and predict its
+    test part once (step 2)."""
+    from molpred.models.checkpoint import load_model, save_model
     from molpred.panel import MODELS_DIR
     from molpred.training.evaluate import label_prior, predict_part
     from molpred.training.metrics import score_predictions
@@ -166,9 +169,17 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     record = json.loads((out / f"{entry.name}.json").read_text())
     target = MODELS_DIR / entry.name
     old_card = (target / "card.md").read_text()
+    if "test_shipped" not in record:  # the replaced model's test score, from its metrics
+        record["test_shipped"] = json.loads((target / "metrics.json").read_text())["test"]["score"]
+    trained, trained_config = load_model(runs / entry.name)
+    training = {**trained_config["training"], "dataset": entry.dataset,
+                "splits": f"{entry.dataset}.json (the train part; validation chose, test scored)",
+                "command": "benchmarks/panel_auto.py", "rule": "benchmarks/results/panel_auto/RULE.md"}
     shutil.rmtree(target)
-    shutil.copytree(runs / entry.name, target)
-    model, config = load_model(target)
+    save_model(trained, target, training=training, half_weights=True)  # as the panel ships
+    for name in ("trust.json", "trust.safetensors"):
+        shutil.copy2(runs / entry.name / name, target / name)
+    model, config = load_model(target)  # every figure below is of what ships
     data, _ = panel_inputs(entry, shared, runs)
     prepared = prepare_dataset(data, model.config.featurizer_config, workers=1)
     split = {k: pd.Index(v).to_numpy() for k, v in canonical_split(shared, entry.dataset).items()}
@@ -180,7 +191,7 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
                                          frame[list(model.config.tasks)].to_numpy(),
                                          list(model.config.tasks), prepared.task_type)
     trust = TrustModel.load(target)
-    metrics = json.loads((target / "metrics.json").read_text())
+    metrics = json.loads((runs / entry.name / "metrics.json").read_text())
     metrics.update(val=scores["val"], test=scores["test"],
                    trust=trust_report(trust, model, prepared, split["test"], device="cpu"),
                    panel={"rule": "benchmarks/results/panel_auto/RULE.md",
@@ -189,11 +200,27 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     (target / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
     (target / "card.md").write_text(card(entry, record, prepared, split, metrics, size_mb)
-                                    + old_card[old_card.index("## Intended use"):])
+                                    + old_card[old_card.index("## Intended use"):].replace(
+                                        "with the validation ones", "with the out-of-fold ones"))
     record["test_auto"] = scores["test"]["score"]
     record["test_trust"] = metrics["trust"]
     (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
     return record
+
+
+def summarize(out: Path) -> str:
+    """``README.md`` of the results folder: one row per decided panel model."""
+    lines = ["| model | metric | validation: shipped D-MPNN ensemble | validation: auto | panel takes "
+             "| test before | test after | auto's choice (CV on train) | auto wall s |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for path in sorted(out.glob("*.json")):
+        r = json.loads(path.read_text())
+        after = f"{r['test_auto']:.3f}" if "test_auto" in r else "–"
+        before = f"{r['test_shipped']:.3f}" if "test_shipped" in r else "(unchanged)"
+        lines.append(f"| {r['model']} | {r['metric']} | {r['val_shipped']:.4f} | "
+                     f"{r['val_auto']:.4f} | {'auto' if r['auto_wins'] else 'shipped'} | "
+                     f"{before} | {after} | {r['auto']['summary']} | {r['seconds']:.0f} |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -203,12 +230,17 @@ def main(argv: list[str] | None = None) -> None:
     step = parser.add_mutually_exclusive_group(required=True)
     step.add_argument("--decide", action="store_true")
     step.add_argument("--install", action="store_true")
+    step.add_argument("--summarize", action="store_true")
     parser.add_argument("--models", default=",".join(PANEL))
     parser.add_argument("--shared", type=Path, required=True)
     parser.add_argument("--runs", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/panel_auto"))
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.summarize:
+        (args.out / "table.md").write_text(summarize(args.out))
+        print(summarize(args.out))
+        return
     for name in args.models.split(","):
         entry = PANEL[name]
         path = args.out / f"{name}.json"

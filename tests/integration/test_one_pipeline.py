@@ -141,7 +141,8 @@ def test_screen_without_a_model_runs_the_panel_as_predict_does(tmp_path, tox21, 
     assert {"tox21.NR-AR", "tox21.NR-AR_set", "esol.logS_lower", "bbbp.in_domain",
             "alerts"} <= set(screened.columns)
     for column in ("tox21.NR-AR", "esol.logS", "esol.logS_upper", "hiv.max_similarity"):
-        np.testing.assert_allclose(screened[column], kept[column], rtol=1e-5, atol=1e-7)
+        # float32 sums over other batch groupings (chunks of 10 against one batch): ~1e-6
+        np.testing.assert_allclose(screened[column], kept[column], rtol=1e-5, atol=1e-5)
     assert screened["alerts"].tolist() == kept["alerts"].tolist()
 
 
