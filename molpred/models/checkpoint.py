@@ -58,8 +58,8 @@ def save_model(
         training: Training settings to record (seed, epochs, split, ...), JSON-serializable.
         metrics: Metrics to record in ``metrics.json``.
         half_weights: Store the learned weights as float16 (half the size; what the shipped
-            panel does; a blend's network part too, tree models have none); buffers (feature and target scalers) stay float32. Loading casts
-            back to float32.
+            panel does; a blend's network part too, tree models have none); buffers
+            (feature and target scalers) stay float32. Loading casts back to float32.
 
     Returns:
         The directory as a ``Path``.

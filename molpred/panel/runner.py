@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from molpred.exceptions import InputError
-from molpred.featurizers.featurize import default_workers, slices
+from molpred.featurizers.featurize import DescriptorMemo, default_workers, slices
 from molpred.names import PARALLEL_THRESHOLD
 from molpred.pipeline.columns import ALERTS_COLUMN
 from molpred.pipeline.features import RowFeatures, compute_features
@@ -118,6 +118,7 @@ class Panel:
                 p.model.config.featurizer_config.standardize for p in self.predictors):
             parents = standardized(given)
         features: dict[str, RowFeatures] = {}
+        memo = DescriptorMemo(limit=2 * len(smiles) + 1)  # once per molecule, given and standardized
         out = PanelPredicted()
         model_options = replace(options, alerts=False, druglike=False)
         for label, predictor in zip(self.labels, self.predictors, strict=True):
@@ -125,7 +126,7 @@ class Panel:
             key = json.dumps(request.config.to_dict(), sort_keys=True) + str(request.fingerprints)
             if key not in features:
                 features[key] = compute_features(
-                    parents if request.config.standardize else given, request)
+                    parents if request.config.standardize else given, request, memo)
             out.parts[label] = predict_features(predictor, features[key], model_options)
         if options.alerts:
             from molpred.chem.alerts import alerts_of

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from molpred.featurizers.featurize import FeaturizerConfig, featurize_mols
+from molpred.featurizers.featurize import DescriptorMemo, FeaturizerConfig, featurize_mols
 from molpred.pipeline.prepare import Prepared, prepare
 
 
@@ -69,12 +69,15 @@ class RowFeatures:
         return np.array([a is None for a in self.arrays], dtype=bool)
 
 
-def compute_features(prepared: Prepared, request: FeatureRequest) -> RowFeatures:
+def compute_features(prepared: Prepared, request: FeatureRequest,
+                     memo: DescriptorMemo | None = None) -> RowFeatures:
     """Stage 2 on prepared rows.
 
     Args:
         prepared: Stage 1's output, standardized as ``request.config.standardize`` says.
         request: What to compute.
+        memo: RDKit 2D descriptors shared with other requests on the same molecules (the
+            panel's models), computed once per molecule.
 
     Returns:
         A :class:`RowFeatures` of ``len(prepared)`` rows.
@@ -85,7 +88,7 @@ def compute_features(prepared: Prepared, request: FeatureRequest) -> RowFeatures
     if prepared.standardized != request.config.standardize:
         raise ValueError("the rows were prepared with standardize="
                          f"{prepared.standardized}, the model expects {request.config.standardize}")
-    rows = featurize_mols(prepared.mols, prepared.errors, request.config)
+    rows = featurize_mols(prepared.mols, prepared.errors, request.config, memo)
     arrays = [a for a, _ in rows]
     errors = [e for _, e in rows]
     kept = [m if a is not None else None for m, a in zip(prepared.mols, arrays, strict=True)]

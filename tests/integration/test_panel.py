@@ -101,3 +101,27 @@ def test_the_shipped_models_expected_error_reproduces_their_reported_domain(spli
     inside = pred["in_domain"].to_numpy()
     assert np.nanmean(brier[inside]) == pytest.approx(report["error_in"], rel=1e-6)
     assert np.nanmean(brier[~inside]) > 1.5 * np.nanmean(brier[inside])
+
+
+def test_the_panel_computes_each_molecules_descriptors_once(tox21, monkeypatch):
+    """Tox21's D-MPNN reads RDKit 2D descriptors and BBBP's ``auto`` trees read them too, on
+    the same standardized molecules: one computation per molecule, the same predictions."""
+    from rdkit import Chem
+
+    from molpred.featurizers import featurize
+    from molpred.pipeline.prepare import prepare
+
+    smiles = tox21["smiles"].iloc[:25].tolist()
+    molecules = {Chem.MolToSmiles(m) for m in prepare(smiles, True).mols if m is not None}
+    calls = []
+    real = featurize.rdkit2d
+    monkeypatch.setattr(featurize, "rdkit2d", lambda mol: calls.append(1) or real(mol))
+    shared = predict_panel(smiles, ["tox21", "bbbp"], workers=1)
+    assert len(calls) == len(molecules) > 20
+    calls.clear()
+    alone = [predict_panel(smiles, [name], workers=1) for name in ("tox21", "bbbp")]
+    assert len(calls) == 2 * len([m for m in prepare(smiles, True).mols if m is not None])
+    for table in alone:
+        for column in table.columns:
+            if table[column].dtype.kind == "f":
+                np.testing.assert_array_equal(shared[column], table[column])
