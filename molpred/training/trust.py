@@ -199,7 +199,9 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     """A :class:`TrustModel` for a model cross-fitted on K folds (``--model auto``), fitted on
     its out-of-fold (OOF) predictions instead of a held-out validation part.
 
-    - Calibration (Platt) and the conformal scores: OOF predictions ``oof`` against
+    - Calibration (none, Platt or isotonic per task, as cross-validation chooses:
+      :meth:`~molpred.tasks.base.TaskHead.fit_calibration`) and the conformal scores: OOF
+      predictions ``oof`` against
       ``labels``; for regression the conformal normalizer is the final members' spread on
       the same molecules (each was seen by K-1 of the K members, so the spread is smaller
       than on new molecules; coverage is measured on test in ``benchmarks/``).
