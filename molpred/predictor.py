@@ -203,8 +203,8 @@ class Predictor:
 
         The embedding is what the encoder hands the prediction head: a network's molecule
         vector (D-MPNN: the sum of its atom states after message passing, Yang et al. 2019),
-        the members' mean for an ensemble; it is also what the applicability domain measures
-        distances in.
+        the members' mean for an ensemble, the network part's for a blend (``auto``); it is
+        also what the applicability domain measures distances in.
 
         Args:
             molecules, smiles_col, batch_size, device, workers: As for :meth:`predict`.
@@ -217,18 +217,22 @@ class Predictor:
             ``error``.
 
         Raises:
-            InputError: as for :meth:`predict`; for a tree model or a blend (their inputs,
-                ECFP4 counts and RDKit descriptors, are features already:
-                :func:`~molpred.featurizers.featurize.featurize_smiles`).
+            InputError: as for :meth:`predict`; for a tree model or a blend without a
+                network part (their inputs, ECFP4 counts and RDKit descriptors, are features
+                already: :func:`~molpred.featurizers.featurize.featurize_smiles`).
         """
-        if not isinstance(self.model, (MoleculeModel, Ensemble)):
-            raise InputError("embeddings come from a network; tree models and blends read "
-                             "ECFP4 counts and RDKit descriptors, features already")
+        network = self.model
+        if getattr(network, "family", None) == "blend":  # its network part, if it kept one
+            network = network.network
+        if not isinstance(network, (MoleculeModel, Ensemble)):
+            raise InputError("embeddings come from a network; tree models (and blends that "
+                             "kept no network) read ECFP4 counts and RDKit descriptors, "
+                             "features already")
         frame, column = _as_frame(molecules, smiles_col)
         data, errors = featurize_smiles(frame[column].tolist(),
-                                        self.model.config.featurizer_config, workers=workers,
+                                        network.config.featurizer_config, workers=workers,
                                         arrays=True)
-        _, hidden = predict_with_embeddings(self.model, data, batch_size,
+        _, hidden = predict_with_embeddings(network, data, batch_size,
                                             resolve_device(device), embeddings=True)
         vectors = hidden.mean(axis=0)  # a failed row is NaN in every member
         names = [f"{prefix}{i}" for i in range(vectors.shape[1])]

@@ -52,6 +52,22 @@ def test_tree_models_are_refused_with_the_reason(data_dir, tmp_path):
         molpred.load(trees.model_dir).embed(["CCO"])
 
 
+def test_a_blend_embeds_with_its_network_part():
+    """The shipped BBBP model is ``auto`` (D-MPNN and random forest): its embeddings are its
+    network part's, the vectors its applicability domain measures."""
+    from molpred.featurizers.featurize import featurize_smiles
+
+    model = molpred.load("bbbp")
+    network = model.model.network
+    smiles = ["CCO", "c1ccccc1O", "CN1CCC[C@H]1c1cccnc1"]
+    table = model.embed(smiles, workers=1)
+    data, _ = featurize_smiles(smiles, network.config.featurizer_config, workers=1, arrays=True)
+    _, hidden = predict_with_embeddings(network, data, embeddings=True)
+    columns = table.attrs["embedding_columns"]
+    assert len(columns) == hidden.shape[2] == 300
+    assert np.allclose(table[columns].to_numpy(), hidden.mean(axis=0), atol=1e-6)
+
+
 @pytest.fixture
 def cli_runner():
     from typer.testing import CliRunner
