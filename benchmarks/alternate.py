@@ -4,7 +4,7 @@ touches each alike; write every run's wall time and the medians.
 
 Each command runs through the shell (its own environment and virtualenv, e.g.
 ``. ../admet/bin/activate && admet_predict ...``), its output thrown away; a warm-up round
-runs first and is not counted (disk cache, Python byte code). Wall time is
+runs first and is not counted (disk cache, Python byte code; ``--warmup 0`` skips it). Wall time is
 ``time.perf_counter`` around the child, start-up included.
 
     python benchmarks/alternate.py --out benchmarks/results/versus_peers/screen100k \\
@@ -36,12 +36,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", action="append", required=True, metavar="NAME=COMMAND")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1, help="uncounted rounds first")
     parser.add_argument("--rows", type=int, required=True, help="molecules per run (for /s)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     commands = dict(item.split("=", 1) for item in args.run)
-    for name, command in commands.items():  # warm-up, not counted
-        print(f"warm-up {name}: {run_once(command)[0]:.1f} s", flush=True)
+    for _ in range(args.warmup):  # not counted
+        for name, command in commands.items():
+            print(f"warm-up {name}: {run_once(command)[0]:.1f} s", flush=True)
     times: dict[str, list[float]] = {name: [] for name in commands}
     codes: dict[str, list[int]] = {name: [] for name in commands}
     for round_ in range(args.repeats):
@@ -52,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"round {round_ + 1} {name}: {seconds:.1f} s (exit {code})", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     medians = {name: statistics.median(t) for name, t in times.items()}
-    record = {"rows": args.rows, "repeats": args.repeats, "commands": commands,
+    record = {"rows": args.rows, "repeats": args.repeats, "warmup": args.warmup,
+              "commands": commands,
               "seconds": times, "exit_codes": codes, "median_seconds": medians,
               "molecules_per_second": {n: round(args.rows / m, 1) for n, m in medians.items()}}
     (args.out / "runs.json").write_text(json.dumps(record, indent=2))
