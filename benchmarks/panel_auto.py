@@ -7,7 +7,8 @@ the validation part ``test`` and leaves ``val`` empty); its validation score bes
 shipped model's (``metrics.json`` of ``molpred/panel/models/NAME``).
 
 Step 2 (``--install``): each model that ``auto`` won is copied into the panel and its test
-part predicted once, for ``metrics.json`` and ``card.md``.
+part predicted once, for ``metrics.json``, ``card.md`` and the plots (``--draw`` redraws
+them).
 
 Commands::
 
@@ -27,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 SEED = 0
@@ -205,6 +207,27 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     record["test_auto"] = scores["test"]["score"]
     record["test_trust"] = metrics["trust"]
     (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
+    return draw(entry, shared, runs, out)
+
+
+def draw(entry, shared: Path, runs: Path, out: Path) -> dict:
+    """The reliability diagram and coverage-vs-similarity plot of an installed ``auto`` model
+    on its test part (``docs/img/trust/DATASET_auto_*.png``; binned figures in its record)."""
+    from panel_trust import curves, plots
+
+    from molpred.models.checkpoint import load_model
+    from molpred.panel import MODELS_DIR
+    from molpred.training.prepare import prepare_dataset
+    from molpred.trust.model import TrustModel
+
+    record = json.loads((out / f"{entry.name}.json").read_text())
+    model, _ = load_model(MODELS_DIR / entry.name)
+    data, _ = panel_inputs(entry, shared, runs)
+    prepared = prepare_dataset(data, model.config.featurizer_config, workers=1)
+    test = np.asarray(canonical_split(shared, entry.dataset)["test"])
+    record["curves"] = curves(TrustModel.load(MODELS_DIR / entry.name), model, prepared, test)
+    record["plots"] = plots(f"{entry.dataset}_auto", {**record, "trust": record["test_trust"]})
+    (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
     return record
 
 
@@ -231,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     step.add_argument("--decide", action="store_true")
     step.add_argument("--install", action="store_true")
     step.add_argument("--summarize", action="store_true")
+    step.add_argument("--draw", action="store_true", help="the plots of installed models")
     parser.add_argument("--models", default=",".join(PANEL))
     parser.add_argument("--shared", type=Path, required=True)
     parser.add_argument("--runs", type=Path, required=True)
@@ -252,7 +276,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name}: validation {r['metric']} auto {r['val_auto']:.4f}, shipped "
                   f"{r['val_shipped']:.4f}: {'auto' if r['auto_wins'] else 'shipped'} "
                   f"({r['seconds']:.0f} s)", flush=True)
-        elif path.is_file() and json.loads(path.read_text())["auto_wins"]:
+        elif args.draw and path.is_file() and "test_auto" in json.loads(path.read_text()):
+            print(f"{name}: {', '.join(draw(entry, args.shared, args.runs, args.out)['plots'])}")
+        elif args.install and path.is_file() and json.loads(path.read_text())["auto_wins"]:
             r = install(entry, args.shared, args.runs, args.out)
             print(f"{name}: installed; test {r['test_auto']:.4f}", flush=True)
 
