@@ -183,7 +183,7 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
         shutil.copy2(runs / entry.name / name, target / name)
     model, config = load_model(target)  # every figure below is of what ships
     data, _ = panel_inputs(entry, shared, runs)
-    prepared = prepare_dataset(data, model.config.featurizer_config, workers=1)
+    prepared = prepare_dataset(data, model.config.featurizer_config)
     split = {k: pd.Index(v).to_numpy() for k, v in canonical_split(shared, entry.dataset).items()}
     prior = label_prior(prepared.y[split["train"]], prepared.task_type)
     scores = {}
@@ -207,10 +207,10 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     record["test_auto"] = scores["test"]["score"]
     record["test_trust"] = metrics["trust"]
     (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
-    return draw(entry, shared, runs, out)
+    return draw(entry, shared, runs, out, prepared)
 
 
-def draw(entry, shared: Path, runs: Path, out: Path) -> dict:
+def draw(entry, shared: Path, runs: Path, out: Path, prepared=None) -> dict:
     """The reliability diagram and coverage-vs-similarity plot of an installed ``auto`` model
     on its test part (``docs/img/trust/DATASET_auto_*.png``; binned figures in its record)."""
     from panel_trust import curves, plots
@@ -222,8 +222,9 @@ def draw(entry, shared: Path, runs: Path, out: Path) -> dict:
 
     record = json.loads((out / f"{entry.name}.json").read_text())
     model, _ = load_model(MODELS_DIR / entry.name)
-    data, _ = panel_inputs(entry, shared, runs)
-    prepared = prepare_dataset(data, model.config.featurizer_config, workers=1)
+    if prepared is None:
+        data, _ = panel_inputs(entry, shared, runs)
+        prepared = prepare_dataset(data, model.config.featurizer_config)
     test = np.asarray(canonical_split(shared, entry.dataset)["test"])
     record["curves"] = curves(TrustModel.load(MODELS_DIR / entry.name), model, prepared, test)
     record["plots"] = plots(f"{entry.dataset}_auto", {**record, "trust": record["test_trust"]})
