@@ -37,6 +37,10 @@ def test_installed_distribution_has_no_generic_top_level_modules():
     assert "molpred/data/cards/tox21.json" in names
     for part in ("config.json", "model.safetensors", "trust.json", "trust.safetensors", "card.md"):
         assert f"molpred/panel/models/tox21/{part}" in names  # the shipped panel
+    # every file of every shipped model, the network/ and trees/ folders of auto models too
+    shipped = {"/".join(f.relative_to(REPO).parts) for f in (REPO / "molpred" / "panel" / "models")
+               .rglob("*") if f.is_file()}
+    assert shipped and shipped <= names, sorted(shipped - names)[:5]
     assert any(n.endswith("bin/molpred") for n in names)
     assert "molpred/web/static/jsme/jsme.nocache.js" in names  # the web app's sketcher
     assert "molpred/web/static/jsme/license.txt" in names
