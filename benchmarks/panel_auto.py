@@ -99,11 +99,10 @@ def card(entry, record: dict, prepared, split: dict, metrics: dict, size_mb: flo
 
     metric = {"roc_auc": "ROC-AUC", "rmse": "RMSE"}[record["metric"]]
     test, t = metrics["test"], metrics["trust"]
-    chosen = auto_card(prepared, metrics).split("\n", 2)[2]  # without its title line
-    chosen = chosen.replace("on train+val", "on the train part").replace(
+    # auto's own card without its title and test line (the test figures follow below)
+    chosen = auto_card(prepared, {k: v for k, v in metrics.items() if k != "test"})
+    chosen = chosen.split("\n", 2)[2].replace("on train+val", "on the train part").replace(
         "Test was not used.", "Neither validation nor test was used.")
-    chosen = chosen[:chosen.index("Test ")] + chosen[chosen.index("| task"):] \
-        if "Test " in chosen else chosen
     tasks = "\n".join(f"| {k} | {'' if v is None else f'{v:.3f}'} |"
                       for k, v in test["tasks"].items())
     if "ece_raw" in t:
@@ -160,10 +159,10 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     """Put a winning ``auto`` model into the panel (network weights as float16, as the panel
     stores them; the trust files as fitted on the out-of-fold predictions) and predict its
     test part once (step 2)."""
+    from trust import part_scores
+
     from molpred.models.checkpoint import load_model, save_model
     from molpred.panel import MODELS_DIR
-    from molpred.training.evaluate import label_prior, predict_part
-    from molpred.training.metrics import score_predictions
     from molpred.training.prepare import prepare_dataset
     from molpred.training.trust import trust_report
     from molpred.trust.model import TrustModel
@@ -184,14 +183,8 @@ def install(entry, shared: Path, runs: Path, out: Path) -> dict:
     model, config = load_model(target)  # every figure below is of what ships
     data, _ = panel_inputs(entry, shared, runs)
     prepared = prepare_dataset(data, model.config.featurizer_config)
-    split = {k: pd.Index(v).to_numpy() for k, v in canonical_split(shared, entry.dataset).items()}
-    prior = label_prior(prepared.y[split["train"]], prepared.task_type)
-    scores = {}
-    for part in ("val", "test"):
-        frame = predict_part(model, prepared, split[part], prior, "cpu")
-        scores[part] = score_predictions(prepared.y[split[part]],
-                                         frame[list(model.config.tasks)].to_numpy(),
-                                         list(model.config.tasks), prepared.task_type)
+    split = {k: np.asarray(v) for k, v in canonical_split(shared, entry.dataset).items()}
+    scores = part_scores(model, prepared, split)
     trust = TrustModel.load(target)
     metrics = json.loads((runs / entry.name / "metrics.json").read_text())
     metrics.update(val=scores["val"], test=scores["test"],

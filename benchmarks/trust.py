@@ -56,19 +56,26 @@ def assemble(runs: Path, dataset: str, seed: int, shared: Path, prepared_cache: 
     return model, prepared, split, metrics
 
 
-def evaluate_seed(model, prepared, split) -> dict:
-    """Test score of the ensemble and the trust report of its validation-fitted estimates."""
+def part_scores(model, prepared, split, parts=("val", "test")) -> dict:
+    """``{part: score record}`` of ``model`` on the parts of ``split`` (score.py's metric)."""
     from molpred.training.evaluate import label_prior, predict_part
     from molpred.training.metrics import score_predictions
-    from molpred.training.trust import fit_trust, trust_report
 
     prior = label_prior(prepared.y[split["train"]], prepared.task_type)
     scores = {}
-    for part in ("val", "test"):
+    for part in parts:
         frame = predict_part(model, prepared, split[part], prior, "cpu")
         tasks = list(model.config.tasks)  # the panel renames some (exp -> logD7.4)
         scores[part] = score_predictions(prepared.y[split[part]], frame[tasks].to_numpy(),
                                          tasks, prepared.task_type)
+    return scores
+
+
+def evaluate_seed(model, prepared, split) -> dict:
+    """Test score of the ensemble and the trust report of its validation-fitted estimates."""
+    from molpred.training.trust import fit_trust, trust_report
+
+    scores = part_scores(model, prepared, split)
     trust = fit_trust(model, prepared, split, "cpu")
     return {"val": scores["val"], "test": scores["test"],
             "trust": trust_report(trust, model, prepared, split["test"], device="cpu"),

@@ -80,8 +80,9 @@ def read_sealed_json(path: Path, config: dict, fmt: str, what: str) -> dict:
         else:
             raw = path.read_bytes()
         saved = json.loads(raw.decode("utf-8"))
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ModelFileError(f"{path} is corrupt (not readable gzip: {exc})") from None
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise ModelFileError(f"{path} is corrupt (not readable"
+                             f"{' gzip' if path.name.endswith('.gz') else ''}: {exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{path} is corrupt (not valid JSON: {exc})") from None
     if not isinstance(saved, dict) or saved.get("format") != fmt:

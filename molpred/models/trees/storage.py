@@ -68,12 +68,12 @@ def compact_booster_text(text: str) -> str:
 
 
 def save_tree_model(model: TreeModel, directory: str | Path, config: dict[str, Any]) -> Path:
-    """Write ``trees.json`` into ``directory`` and return the ``config.json`` fields that
-    describe it (``family``, ``model``, ``ensemble_size``, ``files``), merged into
-    ``config`` by the caller (:func:`molpred.models.checkpoint.save_model`).
+    """Write the tree file (:data:`TREES_FILE`) into ``directory`` and fill ``config`` with
+    the ``config.json`` fields that describe it (``family``, ``model``, ``ensemble_size``,
+    ``files``) for the caller (:func:`molpred.models.checkpoint.save_model`).
 
     Returns:
-        The path of ``trees.json``.
+        The path of the tree file.
     """
     out = Path(directory)
     members = [[{"constant": b} if isinstance(b, float)
