@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from molpred.exceptions import InputError
-from molpred.featurizers.featurize import DescriptorMemo, default_workers, slices
+from molpred.featurizers.featurize import SLICE_ROWS, DescriptorMemo, default_workers, slices
 from molpred.names import PARALLEL_THRESHOLD
 from molpred.pipeline.columns import ALERTS_COLUMN
 from molpred.pipeline.features import RowFeatures, compute_features
@@ -28,6 +28,14 @@ from molpred.predictor import Predictor, _free, error_column, load
 
 SEPARATOR = "."
 """Between a model's name and its column in the panel table (``tox21.NR-AR``)."""
+
+
+def pool_slice_rows(rows: int, workers: int) -> int:
+    """Rows per pool task for ``rows`` input rows on ``workers`` processes: about four
+    slices per worker, so that a worker given a slice of slow molecules does not leave the
+    others idle at the end; at least 32 rows (each task pays a round trip) and at most
+    :data:`~molpred.featurizers.featurize.SLICE_ROWS`."""
+    return max(32, min(SLICE_ROWS, -(-rows // (4 * max(1, workers)))))
 
 
 @dataclass
@@ -89,22 +97,25 @@ class Panel:
     def run_rows(self, smiles: Sequence[object], options: RunOptions,
                  workers: int | None = None) -> PanelPredicted:
         """Stages 1-3 of every model for ``smiles``, slice by slice (so only one slice's
-        molecules are alive at a time); inputs of :data:`~molpred.names.PARALLEL_THRESHOLD`
-        rows or more go to a pool of ``workers`` processes that each hold the panel
-        (:mod:`molpred.screening.workers`), as a screen's chunks do.
+        molecules are alive at a time). When rows times models reach
+        :data:`~molpred.names.PARALLEL_THRESHOLD` (a panel of 6 models from 334 rows), the
+        rows go to a pool of ``workers`` processes that each hold the panel
+        (:mod:`molpred.screening.workers`), as a screen's chunks do, in slices small enough
+        to keep every worker busy to the end (:func:`pool_slice_rows`).
 
         Raises:
             InputError: as :func:`~molpred.pipeline.run.predict_features`, or for
                 ``MOLPRED_NUM_WORKERS`` that is not a whole number.
         """
         workers = default_workers() if workers is None else max(1, workers)
-        if workers > 1 and len(smiles) >= PARALLEL_THRESHOLD:
+        if workers > 1 and len(smiles) * len(self.predictors) >= PARALLEL_THRESHOLD:
             from molpred.screening.workers import predicting_pool, start_prediction
 
             pool = predicting_pool(self, workers)
             try:
                 return self.concat(list(start_prediction(
-                    smiles, replace(options, device="cpu"), pool)))
+                    smiles, replace(options, device="cpu"), pool,
+                    pool_slice_rows(len(smiles), workers))))
             finally:
                 pool.shutdown(cancel_futures=True)
         return self.concat([self._run_slice(part, options) for part in slices(smiles)]

@@ -71,11 +71,12 @@ def predict_rows(smiles: Sequence[object], options: RunOptions):
     return _RUNNER.run_rows(smiles, options, workers=1)
 
 
-def start_prediction(smiles: Sequence[object], options: RunOptions, pool: Executor) -> Iterator:
-    """Submit ``smiles`` to a :func:`predicting_pool` now, in slices of
-    :data:`~molpred.featurizers.featurize.SLICE_ROWS`; collect later with
+def start_prediction(smiles: Sequence[object], options: RunOptions, pool: Executor,
+                     size: int | None = None) -> Iterator:
+    """Submit ``smiles`` to a :func:`predicting_pool` now, in slices of ``size`` rows
+    (default :data:`~molpred.featurizers.featurize.SLICE_ROWS`); collect later with
     :func:`collect_predictions`."""
-    parts = slices(smiles)
+    parts = slices(smiles) if size is None else slices(smiles, size)
     return pool.map(predict_rows, parts, [options] * len(parts))
 
 

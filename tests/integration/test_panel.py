@@ -127,3 +127,25 @@ def test_the_panel_computes_each_molecules_descriptors_once(tox21, monkeypatch):
         for column in table.columns:
             if table[column].dtype.kind == "f":
                 np.testing.assert_array_equal(shared[column], table[column])
+
+
+def test_the_panels_process_pool_gives_the_rows_and_values_of_one_process(tox21):
+    """Rows times models over PARALLEL_THRESHOLD go to a pool (here 400 Tox21 rows, a few
+    unparsable among them, times 5 models): the same rows in the same order, the same text
+    columns, numbers within float32 noise of other batch groupings."""
+    from molpred.names import PARALLEL_THRESHOLD
+    from molpred.panel.runner import pool_slice_rows
+
+    smiles = [*tox21["smiles"].iloc[:398], "not a smiles", "C1CC"]
+    models = ["clintox", "esol", "bbbp", "lipo", "tox21"]
+    assert len(smiles) * len(models) >= PARALLEL_THRESHOLD > len(smiles)
+    assert pool_slice_rows(len(smiles), 2) == 50
+    pooled = predict_panel(smiles, models, workers=2)
+    alone = predict_panel(smiles, models, workers=1)
+    assert list(pooled.columns) == list(alone.columns) and len(pooled) == 400
+    assert pooled["error"].iloc[-2:].str.len().gt(0).all()
+    for column in pooled.columns:
+        if pooled[column].dtype.kind == "f":
+            np.testing.assert_allclose(pooled[column], alone[column], atol=1e-5, rtol=0)
+        else:
+            assert pooled[column].tolist() == alone[column].tolist(), column
