@@ -36,7 +36,7 @@ from molpred.featurizers.featurize import (
     default_workers,
     usable_cores,
 )
-from molpred.inference import check_precision, default_batch_size, resolve_device
+from molpred.inference import GPU_BATCH_SIZE, check_precision, default_batch_size, resolve_device
 from molpred.panel.runner import Panel
 from molpred.pipeline.run import RunOptions
 from molpred.predictor import Predictor, error_column, load
@@ -60,8 +60,6 @@ cost about as much as all the rest: ``benchmarks/results/pipeline_stages/``); pr
 and spread only."""
 ENGINES = ("local", "ray")
 """``screen --engine``: this machine, or a Ray cluster."""
-RAY_BATCH_SIZE = 256
-"""Rows per batch sent to a Ray actor (and per forward pass there) by default."""
 
 
 @dataclass
@@ -168,7 +166,8 @@ def screen(
             ``minimal``: predictions and spread only (the fastest screen).
         engine: Where the chunks run (:mod:`molpred.screening.executors`): ``local`` (this
             process, or a pool of ``workers`` processes) or ``ray`` (actors of a Ray cluster,
-            one model copy each, fed batches of ``batch_size`` rows; ``workers`` unused).
+            one model copy each, fed the slices of rows the local pool's workers get;
+            ``workers`` unused).
             Everything else (reading, filters, ranking, checkpoints, resume, the output) is
             the same on both.
         address: Ray cluster (``ray://host:10001``, ``host:6379`` or ``auto``); default
@@ -227,9 +226,9 @@ def screen(
         from molpred.chem.sniff import check_guessed_smiles_column
 
         check_guessed_smiles_column(first, column, input)
-    if batch_size is None:
-        batch_size = (RAY_BATCH_SIZE if engine == "ray"
-                      else default_batch_size(resolve_device(device)))
+    batch_given = batch_size is not None
+    if batch_size is None:  # Ray's actors take the local default too (or a GPU's, below)
+        batch_size = default_batch_size(resolve_device(device))
     options = RunOptions(batch_size, device, precision, confidence if full else None,
                          domain=full, alerts=columns == "full", druglike=druglike)
     template = _template(runner, first, options)
@@ -248,8 +247,8 @@ def screen(
         resumed = sum(c.rows for c in store.counts)
 
         threads = torch.get_num_threads()
-        executor = _executor(engine, runner, options, batch_size, device, workers, chunk_size,
-                             address, num_actors)
+        executor = _executor(engine, runner, options, batch_given, device, workers,
+                             chunk_size, address, num_actors)
         job = _Job(runner, column, row_filter,
                    TopK(top, sort_by, ascending, errors_col) if top is not None else None)
         if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
@@ -351,14 +350,17 @@ class _Job:
             progress(len(result))
 
 
-def _executor(engine: str, runner: Predictor | Panel, options: RunOptions, batch_size: int,
+def _executor(engine: str, runner: Predictor | Panel, options: RunOptions, batch_given: bool,
               device: str, workers: int | None, chunk_size: int, address: str | None,
               num_actors: int | None) -> Executor:
     """The executor of :mod:`molpred.screening.executors` the arguments ask for. A local pool
     is used from :data:`~molpred.names.PARALLEL_THRESHOLD` rows per chunk and 2 workers on;
-    while it runs, this process keeps the cores left over (extra OpenMP threads only spin)."""
+    while it runs, this process keeps the cores left over (extra OpenMP threads only spin).
+    Ray's actors on GPUs take :data:`~molpred.inference.GPU_BATCH_SIZE` molecules per forward
+    pass unless a batch size was given (``batch_given``)."""
     if engine == "ray":
-        return RayActors(runner, options, batch_size, device, address, num_actors)
+        return RayActors(runner, options, device, address, num_actors,
+                         gpu_batch=None if batch_given else GPU_BATCH_SIZE)
     workers = default_workers() if workers is None else max(1, workers)
     if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
         on_cpu = resolve_device(device).type == "cpu"

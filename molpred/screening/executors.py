@@ -101,6 +101,10 @@ class _Actor:
 
         self.runner = ray.get(runner) if isinstance(runner, ray.ObjectRef) else runner
         self.options = options
+        if options.device == "cpu":  # one thread, as a local pool worker (same sums)
+            from molpred.screening.workers import _init_worker
+
+            _init_worker(self.runner)
 
     def run(self, smiles: list) -> Any:
         return self.runner.run_rows(smiles, self.options, workers=1)
@@ -108,7 +112,9 @@ class _Actor:
 
 class RayActors:
     """A fixed pool of Ray actors (one per CPU of the cluster, or per GPU), fed each chunk in
-    batches of ``batch_size`` rows, round robin; results come back in row order.
+    slices of :data:`~molpred.featurizers.featurize.SLICE_ROWS` rows (as :class:`LocalPool`'s
+    workers are), round robin; results come back in row order. CPU actors run with one
+    thread, as local workers do, so both engines give the same values.
 
     Connects to ``address`` / ``RAY_ADDRESS``, or starts a quiet local Ray watched by
     :class:`~molpred.screening.reaper.Reaper` (so ``kill -9`` of the driver leaves no Ray
@@ -120,12 +126,13 @@ class RayActors:
             ``num_actors < 1``.
     """
 
-    def __init__(self, runner: Any, options: RunOptions, batch_size: int, device: str,
-                 address: str | None = None, num_actors: int | None = None) -> None:
+    def __init__(self, runner: Any, options: RunOptions, device: str,
+                 address: str | None = None, num_actors: int | None = None,
+                 gpu_batch: int | None = None) -> None:
         if num_actors is not None and num_actors < 1:
             raise InputError(f"num_actors must be at least 1, not {num_actors}")
         self.ray = import_ray()
-        self.runner, self.batch_size, self.turn = runner, batch_size, 0
+        self.runner, self.turn = runner, 0
         self.started, self.reaper = start_ray(self.ray, address)
         try:
             resources = self.ray.cluster_resources()
@@ -138,6 +145,8 @@ class RayActors:
             actor = self.ray.remote(num_cpus=1, num_gpus=1 if gpus else 0)(_Actor)
             shared = self.ray.put(runner)  # once in the object store, not once per actor
             on = dataclasses.replace(options, device="cuda" if gpus else "cpu")
+            if gpus and gpu_batch is not None:
+                on = dataclasses.replace(on, batch_size=gpu_batch)
             self.actors = [actor.remote(shared, on) for _ in range(count)]
         except BaseException:
             self.close()
@@ -145,7 +154,7 @@ class RayActors:
 
     def start(self, smiles: Sequence[object]) -> list:
         refs = []
-        for part in slices(list(smiles), self.batch_size):
+        for part in slices(list(smiles)):
             refs.append(self.actors[self.turn % len(self.actors)].run.remote(part))
             self.turn += 1
         return refs

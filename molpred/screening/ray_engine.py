@@ -6,10 +6,11 @@ strings), the pipeline's columns, ``--filter``, ``--top``, ``--druglike``, check
 ``--resume`` (fingerprint marked ``engine: ray``, so a local run never resumes a Ray run's
 chunks) and the output are the local screen's; only where the pipeline runs differs. Each
 actor holds the model (or the panel) once, taken from Ray's object store, and runs the
-pipeline on batches of ``batch_size`` rows; at most two chunks are in flight, so the file
-streams through and is never staged whole. The output has the same rows, columns and values
-as the local engine's up to float32 rounding (< 1e-6; 1e-5 relative for the embedding
-distance; batches are grouped differently).
+pipeline on the slices of rows a local pool's worker gets, in forward passes of the local
+batch size, with one thread as a local worker has: molecules are grouped into forward passes
+as on the local engine, so the output has the same rows, columns and values (float32 sums
+over other groupings would differ by up to 1e-5 in the embedding distance). At most two
+chunks are in flight, so the file streams through and is never staged whole.
 
 A local Ray started here is watched by :mod:`molpred.screening.reaper`, so ``kill -9`` of the
 driver leaves no Ray process behind.
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from molpred.predictor import Predictor
-from molpred.screening.engine import DEFAULT_CONFIDENCE, RAY_BATCH_SIZE, ScreenReport, screen
+from molpred.screening.engine import DEFAULT_CONFIDENCE, ScreenReport, screen
 
 
 def screen_ray(
@@ -31,7 +32,7 @@ def screen_ray(
     *,
     smiles_col: str | None = None,
     chunk_size: int = 10_000,
-    batch_size: int = RAY_BATCH_SIZE,
+    batch_size: int | None = None,
     device: str = "auto",
     precision: str = "fp32",
     address: str | None = None,
@@ -50,7 +51,8 @@ def screen_ray(
             confidence, columns: As for :func:`~molpred.screening.engine.screen`;
             ``selection`` takes its ``druglike``, ``filter``, ``top``, ``sort_by`` and
             ``ascending``.
-        batch_size: Rows per batch sent to an actor, and per forward pass there.
+        batch_size: Molecules per forward pass in an actor: default the local engine's (32
+            on the CPU), 256 on actors with a GPU.
         device: ``auto`` (one GPU per actor if the cluster has GPUs, else CPU), ``cpu`` or
             ``cuda``.
         address: Ray cluster to use (``ray://host:10001``, ``host:6379`` or ``auto``);
