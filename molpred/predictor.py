@@ -117,7 +117,7 @@ class Predictor:
         self,
         molecules: str | Sequence[str] | pd.Series | pd.DataFrame,
         smiles_col: str | None = None,
-        batch_size: int = 256,
+        batch_size: int | None = None,
         device: str = "auto",
         workers: int | None = None,
         precision: str = "fp32",
@@ -131,7 +131,8 @@ class Predictor:
             molecules: One SMILES, a list/Series of SMILES, or a DataFrame with a SMILES
                 column (``smiles_col``, used for DataFrames only; default:
                 :func:`~molpred.data.formats.default_smiles_column`).
-            batch_size: Molecules per forward pass.
+            batch_size: Molecules per forward pass (default: 32 on the CPU, where a small
+                batch stays in the core's caches; 256 on a GPU).
             device: ``auto``, ``cpu`` or ``cuda``.
             workers: Featurization processes (default: all cores for large inputs).
             precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with AVX-512 BF16/AMX

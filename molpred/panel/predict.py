@@ -20,7 +20,7 @@ def predict_panel(
     models: Sequence[str | Path] | None = None,
     smiles_col: str | None = None,
     confidence: float | None = 0.9,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     device: str = "auto",
     workers: int | None = None,
     precision: str = "fp32",

@@ -229,7 +229,7 @@ def train(data: str | Path, settings: TrainSettings | None = None,
     epochs, patience, batch_size, lr, seed = o.epochs, o.patience, o.batch_size, o.lr, o.seed
     class_weight, precision, min_epochs = o.class_weight, o.precision, o.min_epochs
     encoder_lr_ratio, freeze_encoder = o.encoder_lr_ratio, o.freeze_encoder
-    time_budget, folds = s.auto.time_budget, s.auto.folds
+    folds = s.auto.folds
     r = s.run
     out, device, devices, num_nodes, strategy = r.out, r.device, r.devices, r.num_nodes, r.strategy
     workers, progress, featurize_progress = r.workers, r.progress, r.featurize_progress
@@ -261,13 +261,7 @@ def train(data: str | Path, settings: TrainSettings | None = None,
     elif kind == AUTO_MODEL:
         from molpred.training.auto import train_auto
 
-        return train_auto(data, smiles_col=smiles_col, targets=targets, task_type=task_type,
-                          out=out, splits=splits, split_key=split_key, split=split,
-                          split_sizes=split_sizes, seed=seed, epochs=epochs, batch_size=batch_size,
-                          lr=lr, device=device, workers=workers, featurize_progress=featurize_progress,
-                          time_budget=time_budget, folds=folds, progress_message=progress_message,
-                          standardize=standardize, pretrained=pretrained,
-                          encoder_lr_ratio=encoder_lr_ratio, freeze_encoder=freeze_encoder)
+        return train_auto(data, s)
     if splits is not None and not Path(splits).is_file():  # fail before the slow featurization
         raise InputError(f"split file not found: {splits}")
     overrides = {k: v for k, v in (("hidden_size", hidden_size), ("depth", depth),

@@ -55,6 +55,7 @@ from molpred.training.prepare import (
     describe_tasks,
     prepare_dataset,
 )
+from molpred.training.settings import TrainSettings
 from molpred.training.splitting import resolve_split
 from molpred.training.trust import fit_cross_trust, trust_report
 
@@ -83,30 +84,8 @@ MIN_NETWORK_SECONDS = 30.0
 
 def train_auto(
     data: str | Path,
-    *,
-    smiles_col: str | None = None,
-    targets: Sequence[str] | None = None,
-    task_type: str | None = None,
-    out: str | Path | None = None,
-    splits: str | Path | None = None,
-    split_key: str = "seed0",
-    split: str = "scaffold",
-    split_sizes: tuple[float, float, float] = (0.8, 0.1, 0.1),
-    seed: int = 0,
-    epochs: int | None = None,
-    batch_size: int = 64,
-    lr: float = 1e-3,
-    device: str = "auto",
-    workers: int | None = None,
-    featurize_progress: Callable[[int], None] | None = None,
-    time_budget: float | None = None,
-    folds: int = DEFAULT_FOLDS,
-    progress_message: Callable[[str], None] | None = None,
+    settings: TrainSettings | None = None,
     candidates: Sequence[str] = (*NETWORK_FAMILIES, *TREE_FAMILIES),
-    standardize: bool | None = None,
-    pretrained: str | None = None,
-    encoder_lr_ratio: float = 1.0,
-    freeze_encoder: bool = False,
 ) -> Any:
     """Train ``auto`` on a dataset (see the module docstring for the rule).
 
@@ -116,28 +95,28 @@ def train_auto(
 
     Args:
         data: A MoleculeNet name or a CSV/TSV/SMI/SDF/Parquet file.
-        smiles_col, targets, task_type: As :func:`molpred.train`.
-        out: Save the model directory here.
-        splits, split_key, split, split_sizes, seed: The train/val/test split, as
-            :func:`molpred.train`; cross-validation runs on train+val, test is scored once.
-        epochs: D-MPNN epoch budget per fold (default 50).
-        batch_size, lr, device, workers: As :func:`molpred.train`.
-        featurize_progress: Called with molecules featurized so far.
-        time_budget: Seconds for the whole search (default :data:`DEFAULT_TIME_BUDGET`); the
-            D-MPNN folds stop early to stay within it, and are skipped when under
-            :data:`MIN_NETWORK_SECONDS` per fold remain after the trees.
-        folds: K (at least 2).
-        progress_message: Called with one line per finished step.
+        settings: :func:`molpred.train`'s grouped settings
+            (:class:`~molpred.training.settings.TrainSettings`). ``auto`` reads:
+            ``data`` (columns, task type); ``split`` (cross-validation runs on train+val,
+            test is scored once); ``optim.epochs`` (the D-MPNN epoch budget per fold,
+            default 50), ``batch_size``, ``lr``, ``seed``, ``encoder_lr_ratio`` and
+            ``freeze_encoder`` (the pretrained candidate's, as :class:`FitSettings` has them);
+            ``model.standardize`` (``True``/``False``: standardize or take the molecules as
+            given; ``None``, the default: chosen by cross-validation,
+            :func:`choose_standardization`); ``model.pretrained`` (the backbone the
+            ``dmpnn_pretrained`` candidate starts from, ``molpred-base`` or a folder,
+            :mod:`molpred.pretraining.backbone`, then competing at any data size; ``None``:
+            ``molpred-base``, only on train+val sets of at most
+            :data:`PRETRAINED_MAX_MOLECULES` molecules; ``"none"``: no pretrained
+            candidate); ``auto.time_budget`` (seconds for the whole search, default
+            :data:`DEFAULT_TIME_BUDGET`: the D-MPNN folds stop early to stay within it, and
+            are skipped when under :data:`MIN_NETWORK_SECONDS` per fold remain after the
+            trees) and ``auto.folds`` (K, at least 2); ``run.out``, ``device``, ``workers``,
+            ``featurize_progress`` (called with the molecules featurized so far) and
+            ``progress_message`` (called with one line per finished step). The rest is not
+            used by ``auto``.
         candidates: Families to compare (default: dmpnn, dmpnn_pretrained, gbdt, rf; the
-            pretrained one only as ``pretrained`` says).
-        standardize: Standardize molecules (``True``) or take them as given (``False``);
-            ``None`` (default) chooses by cross-validation (:func:`choose_standardization`).
-        pretrained: The backbone the ``dmpnn_pretrained`` candidate starts its encoder from
-            (``molpred-base``, or a folder; :mod:`molpred.pretraining.backbone`), with
-            ``encoder_lr_ratio`` and ``freeze_encoder`` as :class:`FitSettings` has them; it
-            then competes at any data size. ``None`` (default): ``molpred-base``, only on
-            train+val sets of at most :data:`PRETRAINED_MAX_MOLECULES` molecules. ``"none"``:
-            no pretrained candidate.
+            pretrained one only as ``model.pretrained`` says).
 
     Returns:
         A :class:`~molpred.training.api.TrainResult`; ``metrics["auto"]`` holds the OOF score
@@ -150,6 +129,16 @@ def train_auto(
     """
     from molpred.training.result import TrainResult
 
+    s = settings or TrainSettings()
+    smiles_col, targets, task_type = s.data.smiles_col, s.data.targets, s.data.task_type
+    splits, split_key, split, split_sizes = (s.split.splits, s.split.split_key, s.split.split,
+                                             s.split.split_sizes)
+    epochs, batch_size, lr, seed = s.optim.epochs, s.optim.batch_size, s.optim.lr, s.optim.seed
+    encoder_lr_ratio, freeze_encoder = s.optim.encoder_lr_ratio, s.optim.freeze_encoder
+    standardize, pretrained = s.model.standardize, s.model.pretrained
+    time_budget, folds = s.auto.time_budget, s.auto.folds
+    out, device, workers = s.run.out, s.run.device, s.run.workers
+    featurize_progress, progress_message = s.run.featurize_progress, s.run.progress_message
     say = progress_message or (lambda _msg: None)
     start = time.perf_counter()
     budget = DEFAULT_TIME_BUDGET if time_budget is None else float(time_budget)
@@ -163,9 +152,9 @@ def train_auto(
         raise InputError(f"the time budget must be positive, not {budget:g} s")
     asked = pretrained is not None and pretrained.lower() != "none"
     backbone = pretrained if asked else DEFAULT_BACKBONE
-    settings = FitSettings(epochs=epochs or 50, batch_size=batch_size, lr=lr, seed=seed,
-                           device=device, keep_every_epoch=True)
-    tuned = replace(settings, pretrained=backbone, encoder_lr_ratio=encoder_lr_ratio,
+    fit = FitSettings(epochs=epochs or 50, batch_size=batch_size, lr=lr, seed=seed,
+                      device=device, keep_every_epoch=True)
+    tuned = replace(fit, pretrained=backbone, encoder_lr_ratio=encoder_lr_ratio,
                     freeze_encoder=freeze_encoder)
     check_settings(tuned)
     tuned_params = None
@@ -215,7 +204,7 @@ def train_auto(
         seconds[kind] = round(time.perf_counter() - t0, 1)
         say(f"auto: {kind} cross-validated in {seconds[kind]:.0f} s, OOF "
             f"{_mean_score(prepared, pool, oof[kind]):.4f}")
-    networks = {DEFAULT_MODEL: (settings, None)} if DEFAULT_MODEL in candidates else {}
+    networks = {DEFAULT_MODEL: (fit, None)} if DEFAULT_MODEL in candidates else {}
     if tuned_params is not None and (asked or len(pool) <= PRETRAINED_MAX_MOLECULES):
         networks[PRETRAINED_CANDIDATE] = (tuned, tuned_params)
     elif tuned_params is not None:
@@ -272,7 +261,7 @@ def train_auto(
     if out is not None:
         training = {"model": "auto", "dataset": prepared.source, "seed": seed, "folds": folds,
                     "splits": str(splits) if splits else split,
-                    "split_key": split_key if splits else None, "epochs": settings.epochs,
+                    "split_key": split_key if splits else None, "epochs": fit.epochs,
                     "batch_size": batch_size, "lr": lr, "time_budget": budget,
                     "pretrained": backbone if choice["network_family"] == PRETRAINED_CANDIDATE
                     else None,

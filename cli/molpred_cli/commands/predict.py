@@ -29,7 +29,9 @@ def predict(
         rich_help_panel=opt.DATA, show_default=False)] = None,
     confidence: opt.Confidence = 0.9,
     device: opt.DeviceOpt = opt.Device.auto,
-    batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Molecules per forward pass [default: 32 on the CPU, where a small batch stays in "
+             "the core's caches; 256 on a GPU].", min=1, show_default=False)] = None,
     precision: opt.InferencePrecisionOpt = opt.InferencePrecision["fp32"],
 ) -> None:
     """Predict toxicity, activity and ADME endpoints for SMILES given as arguments or read
