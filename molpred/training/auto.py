@@ -43,7 +43,7 @@ from molpred.models.blend import BlendModel
 from molpred.models.checkpoint import save_model
 from molpred.models.ensemble import Ensemble
 from molpred.models.model import ModelConfig
-from molpred.models.trees.model import TreeModel, fit_tree_model, vectors
+from molpred.models.trees.model import OutOfTime, TreeModel, fit_tree_model, vectors
 from molpred.names import DEFAULT_MODEL, VECTOR_FEATURES
 from molpred.predictor import NON_FINITE
 from molpred.training.evaluate import label_prior, predict_part
@@ -78,6 +78,12 @@ MIN_TASK_ROWS = 200
 DEFAULT_FOLDS = 3
 DEFAULT_TIME_BUDGET = 3600.0
 """Seconds ``auto`` may take by default; the D-MPNN folds share what the trees leave."""
+TREE_SHARE = 0.25
+"""The share of the time budget each tree family may take for its K folds: a family still
+fitting when its share runs out is dropped (a file of hundreds of tasks would otherwise spend
+hours in the trees before any network). The first tree family is exempt when no network
+could run in the rest of the budget (a model must come out). The shared datasets' trees took
+at most 8 % of the default budget (HIV's random forest, 288 s)."""
 MIN_NETWORK_SECONDS = 30.0
 """Below this much budget per fold the D-MPNN is not tried (it would not learn)."""
 
@@ -197,10 +203,22 @@ def train_auto(
     oof: dict[str, np.ndarray] = {}
     fold_models: dict[str, list[Any]] = {}
     seconds: dict[str, float] = {}
-    for kind in (c for c in candidates if c in TREE_FAMILIES):
+    dropped: dict[str, str] = {}  # tree family -> why (out of time)
+    network_can_run = (any(c in NETWORK_FAMILIES for c in candidates)
+                       and budget * (1 - TREE_SHARE) / folds >= MIN_NETWORK_SECONDS)
+    for n, kind in enumerate(c for c in candidates if c in TREE_FAMILIES):
         t0 = time.perf_counter()
-        oof[kind], fold_models[kind] = _cross_fit_trees(kind, prepared, X_all, position, pool,
-                                                       fold_rows, seed)
+        last_resort = n == 0 and not network_can_run  # then a model must come from it
+        try:
+            oof[kind], fold_models[kind] = _cross_fit_trees(
+                kind, prepared, X_all, position, pool, fold_rows, seed,
+                deadline=None if last_resort else t0 + TREE_SHARE * budget)
+        except OutOfTime as stop:
+            seconds[kind] = round(time.perf_counter() - t0, 1)
+            dropped[kind] = (f"{stop}, past its {TREE_SHARE * budget:.0f} s "
+                             f"({TREE_SHARE:.0%} of the time budget)")
+            say(f"auto: {kind} dropped: {dropped[kind]}")
+            continue
         seconds[kind] = round(time.perf_counter() - t0, 1)
         say(f"auto: {kind} cross-validated in {seconds[kind]:.0f} s, OOF "
             f"{_mean_score(prepared, pool, oof[kind]):.4f}")
@@ -254,7 +272,7 @@ def train_auto(
         auto={"folds": [len(f) for f in fold_rows], "candidate_seconds": seconds,
               "standardize": {k: v for k, v in standardization.items() if k != "summary"},
               "network_epoch": network_epoch, "network_epochs": network_epochs,
-              "time_budget": budget,
+              "time_budget": budget, "dropped": dropped,
               **{k: v for k, v in choice.items() if k != "oof"}},
     )
     model_dir = None
@@ -319,17 +337,25 @@ def choose_standardization(variants: dict[bool, PreparedDataset], rows: np.ndarr
 
 def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, position: np.ndarray,
                      pool: np.ndarray, fold_rows: list[np.ndarray], seed: int,
-                     params: dict[str, Any] | None = None) -> tuple[np.ndarray, list[TreeModel]]:
+                     params: dict[str, Any] | None = None, deadline: float | None = None,
+                     ) -> tuple[np.ndarray, list[TreeModel]]:
     """OOF predictions ``float64 [len(pool), T]`` of ``kind`` (LightGBM overrides ``params``)
-    and its K fold models."""
+    and its K fold models.
+
+    Raises:
+        OutOfTime: when ``deadline`` (a ``time.perf_counter()`` value) passes first.
+    """
     oof = np.full((len(prepared.data), len(prepared.tasks)), np.nan)
     models = []
     for k, held in enumerate(fold_rows):
         fit_rows = np.setdiff1d(pool, held)
-        model = fit_tree_model(kind, X_all[position[fit_rows]], prepared.y[fit_rows],
-                               prepared.tasks, prepared.task_type, members=1, seed=seed + k,
-                               params=params, units=prepared.units,
-                               featurizer=_tree_featurizer(prepared))
+        try:
+            model = fit_tree_model(kind, X_all[position[fit_rows]], prepared.y[fit_rows],
+                                   prepared.tasks, prepared.task_type, members=1, seed=seed + k,
+                                   params=params, units=prepared.units,
+                                   featurizer=_tree_featurizer(prepared), deadline=deadline)
+        except OutOfTime as stop:
+            raise OutOfTime(f"fold {k + 1} of {len(fold_rows)} {stop}") from None
         oof[held] = model.predict_matrix(X_all[position[held]])[0]
         models.append(model)
     return oof[pool], models
@@ -504,6 +530,7 @@ def auto_card(prepared: PreparedDataset, metrics: dict[str, Any]) -> str:
              f"- network share of the blend, dataset level: **{auto['dataset_weight']:g}**",
              f"- CV {cv['metric']} of the chosen blend: **{cv['score']:.4f}**; candidates alone: "
              + ", ".join(f"{c} {s:.4f}" for c, s in auto["candidates"].items() if s is not None),
+             *(f"- {kind} dropped: {why}" for kind, why in auto.get("dropped", {}).items()),
              ""]
     if "test" in metrics:
         lines += [f"Test {metrics['test']['metric']} (predicted once, after the choice): "

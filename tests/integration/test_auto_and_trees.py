@@ -158,3 +158,22 @@ def test_step0_keeps_clintox_salts_and_standardizes_where_it_changes_nothing(dat
         assert chosen["standardize"] is want, (name, chosen)
         if name == "clintox":
             assert chosen["cv_as_given"] > chosen["cv_standardized"] + 0.05
+
+
+def test_a_tree_family_past_its_share_of_the_budget_is_dropped(bbbp_file, tmp_path,
+                                                               monkeypatch):
+    """A many-task file would keep the trees busy for hours: each family past its share of
+    --time-budget is dropped and said so; the networks and the rest still run."""
+    import molpred.training.auto as auto
+
+    monkeypatch.setattr(auto, "TREE_SHARE", 1e-9)  # every family is out of time at once
+    lines: list[str] = []
+    result = molpred.train(bbbp_file, model="auto", time_budget=200, folds=2, epochs=2,
+                           workers=1, out=tmp_path / "m", progress_message=lines.append)
+    dropped = [line for line in lines if "dropped: " in line]
+    assert [line.split()[1] for line in dropped] == ["gbdt", "rf"]
+    assert "fold 1 of 2 out of time after 0 of 1 boosters" in dropped[0]
+    assert set(result.metrics["auto"]["candidates"]) == {"dmpnn", "dmpnn_pretrained"}
+    assert result.metrics["auto"]["weights"] == [1.0]
+    assert set(result.metrics["auto"]["dropped"]) == {"gbdt", "rf"}
+    assert "- rf dropped: fold 1 of 2 out of time" in (tmp_path / "m" / "card.md").read_text()

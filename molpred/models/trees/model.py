@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -233,6 +234,10 @@ def _objective(kind: str, task_type: str) -> str:
     return task_head(task_type).tree_objective(kind)
 
 
+class OutOfTime(Exception):
+    """:func:`fit_tree_model` reached its deadline (``--model auto`` then drops the family)."""
+
+
 def fit_tree_model(
     kind: str,
     X: np.ndarray,
@@ -245,6 +250,7 @@ def fit_tree_model(
     units: str | None = None,
     progress: Callable[[str], None] | None = None,
     featurizer: FeaturizerConfig = TREE_FEATURIZER,
+    deadline: float | None = None,
 ) -> TreeModel:
     """Fit one booster per member and task on the labelled rows of each task.
 
@@ -259,6 +265,8 @@ def fit_tree_model(
         progress: Called with a short message after each member.
         featurizer: How ``X`` was computed (saved with the model, so prediction computes
             the same vectors; e.g. without standardization).
+        deadline: A ``time.perf_counter()`` value: no booster is started after it
+            (``--model auto``'s time budget; :class:`OutOfTime`).
 
     Returns:
         The fitted :class:`TreeModel`.
@@ -266,6 +274,8 @@ def fit_tree_model(
     Raises:
         InputError: for an unknown family, bad parameters, ``members`` < 1, or shapes that
             do not match.
+        OutOfTime: when ``deadline`` passes before the last booster (the boosters fitted so
+            far are dropped).
     """
     import lightgbm as lgb
 
@@ -286,6 +296,9 @@ def fit_tree_model(
     for k in range(members):
         member: list[Any] = []
         for t in range(len(tasks)):
+            if deadline is not None and time.perf_counter() > deadline:
+                raise OutOfTime(f"out of time after {k * len(tasks) + t:,} of "
+                                f"{members * len(tasks):,} boosters")
             rows = np.flatnonzero(np.isfinite(y[:, t]))
             labels = y[rows, t]
             if len(rows) < 2 or np.ptp(labels) == 0:  # one class, or one value
