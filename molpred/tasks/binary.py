@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import Tensor
 
 from molpred.exceptions import InputError
@@ -63,6 +62,9 @@ class BinaryHead(TaskHead):
 
     def score(self, y_true: np.ndarray, y_pred: np.ndarray, tasks: list[str]) -> dict:
         """ROC-AUC per task, their mean, and the mean PRC-AUC (``prc_auc``)."""
+        # here, not at the top: scikit-learn's import takes ~1 s that prediction never needs
+        from sklearn.metrics import average_precision_score, roc_auc_score
+
         per_task: dict[str, float] = {}
         prc: list[float] = []
         for task, y, p in labelled_columns(y_true, y_pred, tasks):

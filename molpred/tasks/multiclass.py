@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import Tensor
 
 from molpred.exceptions import InputError
@@ -145,6 +144,8 @@ class MulticlassHead(TaskHead):
         if not np.isfinite(p[known]).all():
             result["tasks"] = {task: float("nan")}
             return result
+        from sklearn.metrics import average_precision_score, roc_auc_score  # ~1 s import
+
         label, prob = y[known].astype(int), p[known]
         aucs, prcs = {}, []
         for c in range(p.shape[1]):
