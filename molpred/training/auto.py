@@ -79,10 +79,12 @@ DEFAULT_FOLDS = 3
 DEFAULT_TIME_BUDGET = 3600.0
 """Seconds ``auto`` may take by default; the D-MPNN folds share what the trees leave."""
 TREE_SHARE = 0.25
-"""The share of the time budget each tree family may take for its K folds: a family still
-fitting when its share runs out is dropped (a file of hundreds of tasks would otherwise spend
-hours in the trees before any network). The first tree family is exempt when no network
-could run in the rest of the budget (a model must come out). The shared datasets' trees took
+"""The share of the time budget each tree family may take for its K folds, each fold an equal
+part of what is left: a family is dropped as soon as its first boosters project its fold past
+that (:func:`~molpred.models.trees.model.fit_tree_model`), or when the time is out (a file of
+hundreds of tasks would otherwise spend hours in the trees before any network). The first
+tree family is exempt when no network could run in the rest of the budget (a model must come
+out). The shared datasets' trees took
 at most 8 % of the default budget (HIV's random forest, 288 s)."""
 MIN_NETWORK_SECONDS = 30.0
 """Below this much budget per fold the D-MPNN is not tried (it would not learn)."""
@@ -349,13 +351,17 @@ def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, po
     models = []
     for k, held in enumerate(fold_rows):
         fit_rows = np.setdiff1d(pool, held)
+        # each fold may take an equal part of what is left, so a slow family stops in fold 1
+        fold_deadline = (None if deadline is None else
+                         time.perf_counter() + (deadline - time.perf_counter()) / (len(fold_rows) - k))
         try:
             model = fit_tree_model(kind, X_all[position[fit_rows]], prepared.y[fit_rows],
                                    prepared.tasks, prepared.task_type, members=1, seed=seed + k,
                                    params=params, units=prepared.units,
-                                   featurizer=_tree_featurizer(prepared), deadline=deadline)
+                                   featurizer=_tree_featurizer(prepared),
+                                   deadline=fold_deadline)
         except OutOfTime as stop:
-            raise OutOfTime(f"fold {k + 1} of {len(fold_rows)} {stop}") from None
+            raise OutOfTime(f"fold {k + 1} of {len(fold_rows)}: {stop}") from None
         oof[held] = model.predict_matrix(X_all[position[held]])[0]
         models.append(model)
     return oof[pool], models

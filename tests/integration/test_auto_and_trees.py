@@ -172,8 +172,8 @@ def test_a_tree_family_past_its_share_of_the_budget_is_dropped(bbbp_file, tmp_pa
                            workers=1, out=tmp_path / "m", progress_message=lines.append)
     dropped = [line for line in lines if "dropped: " in line]
     assert [line.split()[1] for line in dropped] == ["gbdt", "rf"]
-    assert "fold 1 of 2 out of time after 0 of 1 boosters" in dropped[0]
+    assert "fold 1 of 2: out of time after 0 of 1 boosters" in dropped[0]
     assert set(result.metrics["auto"]["candidates"]) == {"dmpnn", "dmpnn_pretrained"}
     assert result.metrics["auto"]["weights"] == [1.0]
     assert set(result.metrics["auto"]["dropped"]) == {"gbdt", "rf"}
-    assert "- rf dropped: fold 1 of 2 out of time" in (tmp_path / "m" / "card.md").read_text()
+    assert "- rf dropped: fold 1 of 2: out of time" in (tmp_path / "m" / "card.md").read_text()

@@ -235,7 +235,24 @@ def _objective(kind: str, task_type: str) -> str:
 
 
 class OutOfTime(Exception):
-    """:func:`fit_tree_model` reached its deadline (``--model auto`` then drops the family)."""
+    """:func:`fit_tree_model` would miss its deadline (``--model auto`` then drops the family)."""
+
+
+PROJECT_AFTER = 3
+"""Boosters fitted before :func:`fit_tree_model` projects its end from their mean time."""
+
+
+def _check_time(start: float, deadline: float, done: int, total: int) -> None:
+    """Raise :class:`OutOfTime` if ``deadline`` has passed, or if ``done`` of ``total``
+    boosters, fitted since ``start``, project the rest past it."""
+    now = time.perf_counter()
+    if now > deadline:
+        raise OutOfTime(f"out of time after {done:,} of {total:,} boosters")
+    if done >= PROJECT_AFTER:
+        projected = (now - start) / done * total
+        if start + projected > deadline:
+            raise OutOfTime(f"{total:,} boosters would take about {projected:.0f} s "
+                            f"({done:,} took {now - start:.1f} s)")
 
 
 def fit_tree_model(
@@ -265,8 +282,10 @@ def fit_tree_model(
         progress: Called with a short message after each member.
         featurizer: How ``X`` was computed (saved with the model, so prediction computes
             the same vectors; e.g. without standardization).
-        deadline: A ``time.perf_counter()`` value: no booster is started after it
-            (``--model auto``'s time budget; :class:`OutOfTime`).
+        deadline: A ``time.perf_counter()`` value the fit must end by (``--model auto``'s
+            time budget): after :data:`PROJECT_AFTER` boosters, the mean time per booster so
+            far projects the rest, and a fit that would end after ``deadline`` stops at once
+            (:class:`OutOfTime`); none is started after it.
 
     Returns:
         The fitted :class:`TreeModel`.
@@ -274,8 +293,8 @@ def fit_tree_model(
     Raises:
         InputError: for an unknown family, bad parameters, ``members`` < 1, or shapes that
             do not match.
-        OutOfTime: when ``deadline`` passes before the last booster (the boosters fitted so
-            far are dropped).
+        OutOfTime: when the fit would end, or is still running, after ``deadline`` (the
+            boosters fitted so far are dropped).
     """
     import lightgbm as lgb
 
@@ -293,12 +312,12 @@ def fit_tree_model(
     full = lgb.Dataset(X, free_raw_data=False, params={"max_bin": base["max_bin"],
                                                        "verbose": -1}).construct()
     fitted: list[list[Any]] = []
+    start, total = time.perf_counter(), members * len(tasks)
     for k in range(members):
         member: list[Any] = []
         for t in range(len(tasks)):
-            if deadline is not None and time.perf_counter() > deadline:
-                raise OutOfTime(f"out of time after {k * len(tasks) + t:,} of "
-                                f"{members * len(tasks):,} boosters")
+            if deadline is not None:
+                _check_time(start, deadline, k * len(tasks) + t, total)
             rows = np.flatnonzero(np.isfinite(y[:, t]))
             labels = y[rows, t]
             if len(rows) < 2 or np.ptp(labels) == 0:  # one class, or one value

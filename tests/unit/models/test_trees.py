@@ -130,3 +130,27 @@ def test_a_tree_folder_of_the_plain_format_still_loads_and_a_bad_gzip_is_refused
     monkeypatch.setattr(digest, "MAX_JSON_BYTES", 1000)
     with pytest.raises(ModelFileError, match="unpacks to more than 1,000 bytes"):
         load_model(folder)
+
+
+def test_a_fit_that_would_miss_its_deadline_stops_after_three_boosters(tox21_vectors,
+                                                                        monkeypatch):
+    """``--model auto``'s time budget: the first boosters' mean time projects the rest (a
+    clock that advances 10 s per reading: 3 boosters read at 40 s project 12 at 160 s)."""
+    import itertools
+    import types
+
+    from molpred.models.trees import model as trees
+
+    X, y, _ = tox21_vectors
+
+    def fit(deadline: float):
+        clock = itertools.count(0.0, 10.0)
+        monkeypatch.setattr(trees, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
+        return fit_tree_model("gbdt", X, y, TASKS, "classification", members=4,
+                              deadline=deadline, params={"num_iterations": 5})
+
+    with pytest.raises(trees.OutOfTime, match=r"^12 boosters would take about 160 s \(3 took 40"):
+        fit(100.0)
+    with pytest.raises(trees.OutOfTime, match="^out of time after 1 of 12 boosters$"):
+        fit(15.0)
+    assert len(fit(500.0).members) == 4
