@@ -187,7 +187,8 @@ def train_auto(
     smiles = [s if isinstance(s, str) else "" for s in prepared.table.smiles]
     standardization = {"standardize": flags[0], "chosen_by": "given"}
     if len(flags) == 2:
-        standardization = choose_standardization(variants, every, smiles, folds, seed)
+        standardization = choose_standardization(variants, every, smiles, folds, seed,
+                                                 deadline=start + TREE_SHARE * budget)
         prepared = variants[standardization["standardize"]]
         say(f"auto: {standardization['summary']}")
         if not standardization["standardize"]:  # the split of the molecules as given
@@ -299,11 +300,12 @@ AS_GIVEN_MARGIN_RMSE = 0.02
 
 
 def choose_standardization(variants: dict[bool, PreparedDataset], rows: np.ndarray,
-                           smiles: Sequence[str], folds: int, seed: int) -> dict[str, Any]:
+                           smiles: Sequence[str], folds: int, seed: int,
+                           deadline: float | None = None) -> dict[str, Any]:
     """Step 0 of the rule (``docs/auto.md``): standardize, unless the molecules as given
     cross-validate clearly better.
 
-    ``gbdt`` is cross-fitted on the scaffold folds of the train+val ``rows`` that both
+    ``gbdt`` is cross-fitted (within ``deadline``) on the scaffold folds of the train+val ``rows`` that both
     featurizations read, once per featurization; the molecules as given are kept when their
     mean OOF ROC-AUC is at least :data:`AS_GIVEN_MARGIN_ROC_AUC` higher, or their RMSE at
     least :data:`AS_GIVEN_MARGIN_RMSE` (relative) lower.
@@ -313,19 +315,33 @@ def choose_standardization(variants: dict[bool, PreparedDataset], rows: np.ndarr
         rows: ``int64 [n]`` train+val row indices.
         smiles: The input SMILES per row (the scaffold folds are cut on them).
         folds, seed: As for :func:`train_auto`.
+        deadline: A ``time.perf_counter()`` value (``auto``'s :data:`TREE_SHARE` of its time
+            budget): each featurization's cross-fit may take half of what is left; if one
+            would run past it, molecules are standardized (the default) and the summary says
+            why.
 
     Returns:
-        ``{"standardize": bool, "chosen_by": "cv", "cv_standardized": float,
-        "cv_as_given": float, "summary": str}``.
+        ``{"standardize": bool, "chosen_by": "cv" or "default", "cv_standardized": float,
+        "cv_as_given": float, "summary": str}`` (NaN scores when not cross-validated).
     """
     both = rows[variants[True].valid[rows] & variants[False].valid[rows]]
     fold_rows = scaffold_folds(list(smiles), both, folds, seed)
     scores = {}
-    for flag, prepared in variants.items():
+    for n, (flag, prepared) in enumerate(variants.items()):
         X_all, kept = vectors(prepared.data)
         position = np.full(len(prepared.data), -1, dtype=np.int64)
         position[kept] = np.arange(len(kept))
-        oof, _ = _cross_fit_trees("gbdt", prepared, X_all, position, both, fold_rows, seed)
+        now = time.perf_counter()
+        try:
+            oof, _ = _cross_fit_trees("gbdt", prepared, X_all, position, both, fold_rows, seed,
+                                      deadline=None if deadline is None else
+                                      now + (deadline - now) / (len(variants) - n))
+        except OutOfTime as stop:
+            reason = (f"step 0's gbdt {stop}, past its share of {TREE_SHARE:.0%} of the time "
+                      "budget")
+            return {"standardize": True, "chosen_by": "default", "cv_standardized": float("nan"),
+                    "cv_as_given": float("nan"), "reason": reason,
+                    "summary": f"molecules standardized (the default): {reason}"}
         scores[flag] = _mean_score(prepared, both, oof)
     if HIGHER_IS_BETTER[METRICS[variants[True].task_type]]:
         as_given = scores[False] >= scores[True] + AS_GIVEN_MARGIN_ROC_AUC
@@ -554,6 +570,8 @@ def auto_card(prepared: PreparedDataset, metrics: dict[str, Any]) -> str:
 def _standardization_line(step0: dict[str, Any]) -> str:
     """The card's line on step 0: standardized or as given, and why."""
     kept = "standardized" if step0.get("standardize", True) else "as given"
+    if step0.get("chosen_by") == "default":
+        return f"- molecules: **{kept}** (the default: {step0.get('reason', '')})"
     if step0.get("chosen_by") != "cv":
         return f"- molecules: **{kept}** (as asked)"
     return (f"- molecules: **{kept}** (gbdt OOF {step0['cv_standardized']:.4f} standardized, "

@@ -170,6 +170,10 @@ def test_a_tree_family_past_its_share_of_the_budget_is_dropped(bbbp_file, tmp_pa
     lines: list[str] = []
     result = molpred.train(bbbp_file, model="auto", time_budget=200, folds=2, epochs=2,
                            workers=1, out=tmp_path / "m", progress_message=lines.append)
+    step0 = result.metrics["auto"]["standardize"]  # step 0's gbdt is bounded alike
+    assert step0["standardize"] and step0["chosen_by"] == "default"
+    assert "- molecules: **standardized** (the default: step 0's gbdt fold 1 of 2" in (
+        tmp_path / "m" / "card.md").read_text()
     dropped = [line for line in lines if "dropped: " in line]
     assert [line.split()[1] for line in dropped] == ["gbdt", "rf"]
     assert "fold 1 of 2: out of time after 0 of 1 boosters" in dropped[0]
