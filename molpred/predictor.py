@@ -12,7 +12,7 @@ from molpred.data import default_smiles_column
 from molpred.data.sdf import SDF_ERROR
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
-from molpred.inference import predict_members, predict_with_embeddings, resolve_device
+from molpred.inference import default_batch_size, predict_members, predict_with_embeddings, resolve_device
 from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
@@ -269,8 +269,8 @@ class Predictor:
         return explanation
 
     def predict_featurized(
-        self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str], batch_size: int = 256,
-        device: str = "auto", precision: str = "fp32",
+        self, frame: pd.DataFrame, data: Sequence, errors: Sequence[str],
+        batch_size: int | None = None, device: str = "auto", precision: str = "fp32",
     ) -> pd.DataFrame:
         """:meth:`predict` for rows already featurized with this model's featurizer; used by
         the streaming screen.
@@ -293,7 +293,9 @@ class Predictor:
                               precision)
 
     def _assemble(self, frame, data, errors, batch_size, device, precision="fp32") -> pd.DataFrame:
-        members = predict_members(self.model, data, batch_size, resolve_device(device), precision)
+        device = resolve_device(device)
+        batch = default_batch_size(device) if batch_size is None else batch_size
+        members = predict_members(self.model, data, batch, device, precision)
         return self.table(frame, *self.summarize(members), errors)
 
     def summarize(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -36,7 +36,13 @@ from molpred.featurizers.featurize import (
     default_workers,
     usable_cores,
 )
-from molpred.inference import GPU_BATCH_SIZE, check_precision, default_batch_size, resolve_device
+from molpred.inference import (
+    CPU_BATCH_SIZE,
+    GPU_BATCH_SIZE,
+    check_precision,
+    default_batch_size,
+    resolve_device,
+)
 from molpred.panel.runner import Panel
 from molpred.pipeline.run import RunOptions
 from molpred.predictor import Predictor, error_column, load
@@ -227,8 +233,10 @@ def screen(
 
         check_guessed_smiles_column(first, column, input)
     batch_given = batch_size is not None
-    if batch_size is None:  # Ray's actors take the local default too (or a GPU's, below)
-        batch_size = default_batch_size(resolve_device(device))
+    if batch_size is None:  # Ray's CPU actors take the local CPU default, GPU actors their own
+        # (_executor); the driver's own device says nothing about the cluster's
+        batch_size = (CPU_BATCH_SIZE if engine == "ray"
+                      else default_batch_size(resolve_device(device)))
     options = RunOptions(batch_size, device, precision, confidence if full else None,
                          domain=full, alerts=columns == "full", druglike=druglike)
     template = _template(runner, first, options)

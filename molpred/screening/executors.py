@@ -8,8 +8,8 @@ pipeline's numbers (:class:`~molpred.pipeline.run.Predicted`, or a panel's
 - :class:`LocalPool`: a process pool on this machine whose workers each run the whole
   pipeline on their slice (CPU), or only stages 1-2 while this process predicts (GPU);
 - :class:`RayActors`: actors of a Ray cluster, each holding the model once, fed the chunk
-  in batches; at most two chunks are in flight, so the input streams from the file and is
-  never staged whole in Ray's object store.
+  in the slices of rows a :class:`LocalPool` worker gets; at most two chunks are in flight,
+  so the input streams from the file and is never staged whole in Ray's object store.
 
 Every executor has ``start(smiles) -> handle`` (submit a chunk now) and ``collect(handle)``
 (its result, in row order), so the engine submits chunk k+1 before it collects chunk k.
@@ -94,7 +94,7 @@ class LocalPool:
 
 
 class _Actor:
-    """A Ray actor: one copy of the model (or panel), stages 1-3 on each batch it is sent."""
+    """A Ray actor: one copy of the model (or panel), stages 1-3 on each slice it is sent."""
 
     def __init__(self, runner: Any, options: RunOptions) -> None:
         import ray

@@ -187,8 +187,9 @@ def train_auto(
     smiles = [s if isinstance(s, str) else "" for s in prepared.table.smiles]
     standardization = {"standardize": flags[0], "chosen_by": "given"}
     if len(flags) == 2:
-        standardization = choose_standardization(variants, every, smiles, folds, seed,
-                                                 deadline=start + TREE_SHARE * budget)
+        standardization = choose_standardization(
+            variants, every, smiles, folds, seed,
+            deadline=time.perf_counter() + TREE_SHARE * budget)
         prepared = variants[standardization["standardize"]]
         say(f"auto: {standardization['summary']}")
         if not standardization["standardize"]:  # the split of the molecules as given
@@ -207,8 +208,7 @@ def train_auto(
     fold_models: dict[str, list[Any]] = {}
     seconds: dict[str, float] = {}
     dropped: dict[str, str] = {}  # tree family -> why (out of time)
-    network_can_run = (any(c in NETWORK_FAMILIES for c in candidates)
-                       and budget * (1 - TREE_SHARE) / folds >= MIN_NETWORK_SECONDS)
+    network_can_run = _network_can_run(candidates, budget, folds)
     for n, kind in enumerate(c for c in candidates if c in TREE_FAMILIES):
         t0 = time.perf_counter()
         last_resort = n == 0 and not network_can_run  # then a model must come from it
@@ -244,6 +244,18 @@ def train_auto(
         seconds[name] = round(time.perf_counter() - t0, 1)
         say(f"auto: {name} cross-validated in {seconds[name]:.0f} s, epoch "
             f"{network_epochs[name] + 1} chosen, OOF {_mean_score(prepared, pool, oof[name]):.4f}")
+    if not oof:  # every candidate dropped or skipped: the first tree family, without a limit
+        kind = next((c for c in candidates if c in TREE_FAMILIES), None)
+        if kind is None:
+            raise InputError(f"no candidate of {list(candidates)} fitted within the "
+                             f"{budget:g} s time budget; give --time-budget more seconds")
+        say(f"auto: no candidate finished within the time budget; {kind} is fitted without "
+            "a limit so that a model comes out")
+        t0 = time.perf_counter()
+        oof[kind], fold_models[kind] = _cross_fit_trees(kind, prepared, X_all, position, pool,
+                                                       fold_rows, seed)
+        seconds[kind] = round(time.perf_counter() - t0, 1)
+        dropped.pop(kind, None)
 
     choice = choose_blend(prepared, pool, oof)
     network_epoch = network_epochs.get(choice["network_family"])
@@ -361,15 +373,18 @@ def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, po
     and its K fold models.
 
     Raises:
-        OutOfTime: when ``deadline`` (a ``time.perf_counter()`` value) passes first.
+        OutOfTime: when ``deadline`` (a ``time.perf_counter()`` value) passes first, or the
+            folds fitted so far project the rest past it.
     """
     oof = np.full((len(prepared.data), len(prepared.tasks)), np.nan)
     models = []
+    begin = time.perf_counter()
     for k, held in enumerate(fold_rows):
         fit_rows = np.setdiff1d(pool, held)
         # each fold may take an equal part of what is left, so a slow family stops in fold 1
+        started = time.perf_counter()
         fold_deadline = (None if deadline is None else
-                         time.perf_counter() + (deadline - time.perf_counter()) / (len(fold_rows) - k))
+                         started + (deadline - started) / (len(fold_rows) - k))
         try:
             model = fit_tree_model(kind, X_all[position[fit_rows]], prepared.y[fit_rows],
                                    prepared.tasks, prepared.task_type, members=1, seed=seed + k,
@@ -377,10 +392,23 @@ def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, po
                                    featurizer=_tree_featurizer(prepared),
                                    deadline=fold_deadline)
         except OutOfTime as stop:
-            raise OutOfTime(f"fold {k + 1} of {len(fold_rows)}: {stop}") from None
+            part = "" if fold_deadline is None else f" (its {max(0.0, fold_deadline - started):.0f} s)"
+            raise OutOfTime(f"fold {k + 1} of {len(fold_rows)}{part}: {stop}") from None
         oof[held] = model.predict_matrix(X_all[position[held]])[0]
         models.append(model)
+        now, left = time.perf_counter(), len(fold_rows) - k - 1
+        if deadline is not None and left and now + (now - begin) / (k + 1) * left > deadline:
+            each = (now - begin) / (k + 1)  # few boosters per fold: project by whole folds
+            raise OutOfTime(f"{len(fold_rows)} folds would take about {each * len(fold_rows):.0f} "
+                            f"s ({k + 1} took {now - begin:.0f} s)")
     return oof[pool], models
+
+
+def _network_can_run(candidates: Sequence[str], budget: float, folds: int) -> bool:
+    """Whether a network candidate would get :data:`MIN_NETWORK_SECONDS` per fold after
+    the trees' share of ``budget``."""
+    return (any(c in NETWORK_FAMILIES for c in candidates)
+            and budget * (1 - TREE_SHARE) / folds >= MIN_NETWORK_SECONDS)
 
 
 def _tree_featurizer(prepared: PreparedDataset) -> FeaturizerConfig:

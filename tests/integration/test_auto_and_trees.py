@@ -176,8 +176,25 @@ def test_a_tree_family_past_its_share_of_the_budget_is_dropped(bbbp_file, tmp_pa
         tmp_path / "m" / "card.md").read_text()
     dropped = [line for line in lines if "dropped: " in line]
     assert [line.split()[1] for line in dropped] == ["gbdt", "rf"]
-    assert "fold 1 of 2: out of time after 0 of 1 boosters" in dropped[0]
+    assert "fold 1 of 2 (its 0 s): out of time after 0 of 1 boosters" in dropped[0]
     assert set(result.metrics["auto"]["candidates"]) == {"dmpnn", "dmpnn_pretrained"}
     assert result.metrics["auto"]["weights"] == [1.0]
     assert set(result.metrics["auto"]["dropped"]) == {"gbdt", "rf"}
-    assert "- rf dropped: fold 1 of 2: out of time" in (tmp_path / "m" / "card.md").read_text()
+    assert "- rf dropped: fold 1 of 2 (its 0 s): out of time" in (tmp_path / "m" / "card.md").read_text()
+
+
+def test_when_every_candidate_is_dropped_or_skipped_the_first_tree_family_still_comes_out(
+        bbbp_file, tmp_path, monkeypatch):
+    import molpred.training.auto as auto
+
+    monkeypatch.setattr(auto, "TREE_SHARE", 1e-9)  # both tree families out of time at once
+    monkeypatch.setattr(auto, "_network_can_run", lambda *_: True)  # so none is exempt,
+    monkeypatch.setattr(auto, "MIN_NETWORK_SECONDS", 1e9)  # but no network gets its time
+    lines: list[str] = []
+    result = molpred.train(bbbp_file, model="auto", time_budget=200, folds=2, workers=1,
+                           standardize=True, progress_message=lines.append)
+    assert any("no candidate finished within the time budget; gbdt is fitted" in line
+               for line in lines)
+    assert list(result.metrics["auto"]["candidates"]) == ["gbdt"]
+    assert set(result.metrics["auto"]["dropped"]) == {"rf"}
+    assert result.metrics["auto"]["weights"] == [0.0] and 0.5 < result.metrics["test"]["score"]

@@ -69,9 +69,15 @@ def test_descriptors_equal_rdkits_own_functions_on_real_molecules(tox21):
     one (a deuterated and a salt form included: RDKit keeps deuterium as an atom)."""
     from rdkit.Chem import Descriptors
 
+    from molpred.chem.standardize import Standardizer
+
     extra = ["[2H]C([2H])([2H])Oc1ccc(CC(=O)O)cc1", "CC(=O)[O-].[Na+]", "[H][H]"]
-    for smiles in [*tox21["smiles"].head(60), *extra]:
-        mol = Chem.MolFromSmiles(smiles)
+    standardizer = Standardizer()  # the molecules models that standardize read, as they are
+    parents = [standardizer(Chem.MolFromSmiles(s)) for s in
+               ("CC(=O)[O-].[Na+]", "C[n+]1ccccc1.[Cl-]", "Oc1ccc(cc1)C(=O)O.Cl")]
+    molecules = [Chem.MolFromSmiles(s) for s in [*tox21["smiles"].head(60), *extra]]
+    for smiles, mol in zip([*tox21["smiles"].head(60), *extra, "parent 1", "parent 2",
+                            "parent 3"], [*molecules, *parents], strict=True):
         if mol is None:
             continue
         ours = rdkit2d(Chem.Mol(mol))
