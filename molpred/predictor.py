@@ -196,7 +196,7 @@ class Predictor:
 
     def embed(
         self, molecules: str | Sequence[str] | pd.Series | pd.DataFrame,
-        smiles_col: str | None = None, batch_size: int = 256, device: str = "auto",
+        smiles_col: str | None = None, batch_size: int | None = None, device: str = "auto",
         workers: int | None = None, prefix: str = "emb_",
     ) -> pd.DataFrame:
         """The model's learned molecule embeddings, as features for your own models
@@ -233,8 +233,9 @@ class Predictor:
         data, errors = featurize_smiles(frame[column].tolist(),
                                         network.config.featurizer_config, workers=workers,
                                         arrays=True)
-        _, hidden = predict_with_embeddings(network, data, batch_size,
-                                            resolve_device(device), embeddings=True)
+        device = resolve_device(device)
+        batch = default_batch_size(device) if batch_size is None else batch_size
+        _, hidden = predict_with_embeddings(network, data, batch, device, embeddings=True)
         vectors = hidden.mean(axis=0)  # a failed row is NaN in every member
         names = [f"{prefix}{i}" for i in range(vectors.shape[1])]
         taken = {str(c) for c in frame.columns}

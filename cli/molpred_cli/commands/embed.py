@@ -26,7 +26,9 @@ def embed(
         "--output", "-o", help="Where to write: .parquet (compact, float32), .csv, .csv.gz or "
         ".tsv.", dir_okay=False, rich_help_panel=opt.DATA, show_default=False)] = ...,
     device: opt.DeviceOpt = opt.Device.auto,
-    batch_size: Annotated[int, typer.Option(help="Molecules per forward pass.", min=1)] = 256,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Molecules per forward pass [default: 32 on the CPU, where a small batch stays in "
+             "the core's caches; 256 on a GPU].", min=1, show_default=False)] = None,
     workers: opt.Workers = None,
 ) -> None:
     """Write a network's learned molecule embeddings (what its encoder hands the prediction
