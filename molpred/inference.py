@@ -70,7 +70,7 @@ def inference_autocast(device: torch.device, precision: str = "fp32"):
 def predict_members(
     model: MoleculeModel | Ensemble,
     data: Sequence[Data | dict[str, np.ndarray] | None],
-    batch_size: int = 256,
+    batch_size: int | None = 256,
     device: torch.device | str = "cpu",
     precision: str = "fp32",
 ) -> np.ndarray:
@@ -81,7 +81,8 @@ def predict_members(
             mode here).
         data: One ``Data`` (or array dict of
             :func:`~molpred.featurizers.featurize.mol_arrays`) or ``None`` per input row.
-        batch_size: Molecules per forward pass.
+        batch_size: Molecules per forward pass; ``None``: :func:`default_batch_size` for
+            ``device`` (32 on the CPU, 256 on a GPU).
         device: Where to run.
         precision: ``fp32`` or ``bf16`` (see :data:`INFERENCE_PRECISIONS`).
 
@@ -100,13 +101,14 @@ def predict_members(
 def predict_with_embeddings(
     model: MoleculeModel | Ensemble,
     data: Sequence[Data | dict[str, np.ndarray] | None],
-    batch_size: int = 256,
+    batch_size: int | None = 256,
     device: torch.device | str = "cpu",
     precision: str = "fp32",
     embeddings: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`predict_members`, plus each member's molecule embedding (the encoder's output,
-    before the head) when ``embeddings`` is true.
+    before the head) when ``embeddings`` is true (``batch_size`` ``None``: the device's
+    default).
 
     Returns:
         ``(predictions float64 [M, N, T], embeddings float32 [M, N, H] or None)``; NaN rows
@@ -116,11 +118,13 @@ def predict_with_embeddings(
         InputError: for an unknown ``precision`` or a ``batch_size`` under 1.
     """
     check_precision(precision)
+    device = torch.device(device) if isinstance(device, str) else device
+    if batch_size is None:
+        batch_size = default_batch_size(device)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError(f"batch size must be a whole number of at least 1, not {batch_size!r}")
     if hasattr(model, "predict_with_embeddings"):  # a tree model or a blend predicts itself
         return model.predict_with_embeddings(data, batch_size, device, precision, embeddings)
-    device = torch.device(device) if isinstance(device, str) else device
     autocast = inference_autocast(device, precision)
     model.eval().to(device)
     members = members_of(model)

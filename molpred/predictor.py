@@ -12,7 +12,7 @@ from molpred.data import default_smiles_column
 from molpred.data.sdf import SDF_ERROR
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import featurize_smiles
-from molpred.inference import default_batch_size, predict_members, predict_with_embeddings, resolve_device
+from molpred.inference import predict_members, predict_with_embeddings, resolve_device
 from molpred.models.checkpoint import load_model
 from molpred.models.ensemble import Ensemble, members_of
 from molpred.models.model import MoleculeModel
@@ -233,9 +233,8 @@ class Predictor:
         data, errors = featurize_smiles(frame[column].tolist(),
                                         network.config.featurizer_config, workers=workers,
                                         arrays=True)
-        device = resolve_device(device)
-        batch = default_batch_size(device) if batch_size is None else batch_size
-        _, hidden = predict_with_embeddings(network, data, batch, device, embeddings=True)
+        _, hidden = predict_with_embeddings(network, data, batch_size,
+                                            resolve_device(device), embeddings=True)
         vectors = hidden.mean(axis=0)  # a failed row is NaN in every member
         names = [f"{prefix}{i}" for i in range(vectors.shape[1])]
         taken = {str(c) for c in frame.columns}
@@ -294,9 +293,7 @@ class Predictor:
                               precision)
 
     def _assemble(self, frame, data, errors, batch_size, device, precision="fp32") -> pd.DataFrame:
-        device = resolve_device(device)
-        batch = default_batch_size(device) if batch_size is None else batch_size
-        members = predict_members(self.model, data, batch, device, precision)
+        members = predict_members(self.model, data, batch_size, resolve_device(device), precision)
         return self.table(frame, *self.summarize(members), errors)
 
     def summarize(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

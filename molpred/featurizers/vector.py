@@ -72,7 +72,6 @@ _ESTATE = frozenset({"MaxEStateIndex", "MinEStateIndex", "MaxAbsEStateIndex",
 """Descriptors that each recompute the atoms' E-state indices unless told to reuse them."""
 
 
-
 def _qed_properties(mol: Chem.Mol) -> QED.QEDproperties:
     """``rdkit.Chem.QED.properties`` (Bickerton et al., Nat. Chem. 4, 90, 2012) computed on
     ``mol`` itself when it holds no hydrogen atom, where RDKit's function reads a copy

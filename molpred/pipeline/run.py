@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from molpred.featurizers.featurize import PARALLEL_THRESHOLD, default_workers, slices
-from molpred.inference import default_batch_size, predict_with_embeddings, resolve_device
+from molpred.inference import predict_with_embeddings, resolve_device
 from molpred.pipeline.columns import ALERTS_COLUMN, DOMAIN_COLUMNS
 from molpred.pipeline.features import (
     FeatureRequest,
@@ -121,11 +121,9 @@ def predict_features(predictor: Predictor, features: RowFeatures, options: RunOp
     want_domain = (options.domain and predictor.trust is not None
                    and features.fingerprints is not None)
     if len(features):
-        device = resolve_device(options.device)
-        batch = default_batch_size(device) if options.batch_size is None else options.batch_size
         members, embeddings = predict_with_embeddings(
-            predictor.model, features.arrays, batch, device, options.precision,
-            embeddings=want_domain)
+            predictor.model, features.arrays, options.batch_size,
+            resolve_device(options.device), options.precision, embeddings=want_domain)
     else:  # no rows (a screen's template): the columns, without running the model
         members, embeddings = np.empty((predictor.ensemble_size, 0, len(predictor.tasks))), None
     values, spread = predictor.summarize(members)

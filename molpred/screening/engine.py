@@ -36,13 +36,7 @@ from molpred.featurizers.featurize import (
     default_workers,
     usable_cores,
 )
-from molpred.inference import (
-    CPU_BATCH_SIZE,
-    GPU_BATCH_SIZE,
-    check_precision,
-    default_batch_size,
-    resolve_device,
-)
+from molpred.inference import check_precision, resolve_device
 from molpred.panel.runner import Panel
 from molpred.pipeline.run import RunOptions
 from molpred.predictor import Predictor, error_column, load
@@ -232,11 +226,9 @@ def screen(
         from molpred.chem.sniff import check_guessed_smiles_column
 
         check_guessed_smiles_column(first, column, input)
-    batch_given = batch_size is not None
-    if batch_size is None:  # Ray's CPU actors take the local CPU default, GPU actors their own
-        # (_executor); the driver's own device says nothing about the cluster's
-        batch_size = (CPU_BATCH_SIZE if engine == "ray"
-                      else default_batch_size(resolve_device(device)))
+    # batch_size None: each process takes its device's default where it predicts (a local
+    # worker or a Ray actor on the CPU 32, on a GPU 256; the driver's device says nothing
+    # about a cluster's)
     options = RunOptions(batch_size, device, precision, confidence if full else None,
                          domain=full, alerts=columns == "full", druglike=druglike)
     template = _template(runner, first, options)
@@ -255,8 +247,8 @@ def screen(
         resumed = sum(c.rows for c in store.counts)
 
         threads = torch.get_num_threads()
-        executor = _executor(engine, runner, options, batch_given, device, workers,
-                             chunk_size, address, num_actors)
+        executor = _executor(engine, runner, options, device, workers, chunk_size, address,
+                             num_actors)
         job = _Job(runner, column, row_filter,
                    TopK(top, sort_by, ascending, errors_col) if top is not None else None)
         if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
@@ -358,17 +350,14 @@ class _Job:
             progress(len(result))
 
 
-def _executor(engine: str, runner: Predictor | Panel, options: RunOptions, batch_given: bool,
-              device: str, workers: int | None, chunk_size: int, address: str | None,
+def _executor(engine: str, runner: Predictor | Panel, options: RunOptions, device: str,
+              workers: int | None, chunk_size: int, address: str | None,
               num_actors: int | None) -> Executor:
     """The executor of :mod:`molpred.screening.executors` the arguments ask for. A local pool
     is used from :data:`~molpred.names.PARALLEL_THRESHOLD` rows per chunk and 2 workers on;
-    while it runs, this process keeps the cores left over (extra OpenMP threads only spin).
-    Ray's actors on GPUs take :data:`~molpred.inference.GPU_BATCH_SIZE` molecules per forward
-    pass unless a batch size was given (``batch_given``)."""
+    while it runs, this process keeps the cores left over (extra OpenMP threads only spin)."""
     if engine == "ray":
-        return RayActors(runner, options, device, address, num_actors,
-                         gpu_batch=None if batch_given else GPU_BATCH_SIZE)
+        return RayActors(runner, options, device, address, num_actors)
     workers = default_workers() if workers is None else max(1, workers)
     if workers > 1 and chunk_size >= PARALLEL_THRESHOLD:
         on_cpu = resolve_device(device).type == "cpu"

@@ -102,9 +102,9 @@ class _Actor:
         self.runner = ray.get(runner) if isinstance(runner, ray.ObjectRef) else runner
         self.options = options
         if options.device == "cpu":  # one thread, as a local pool worker (same sums)
-            from molpred.screening.workers import _init_worker
+            from molpred.screening.workers import init_worker
 
-            _init_worker(self.runner)
+            init_worker(self.runner)
 
     def run(self, smiles: list) -> Any:
         return self.runner.run_rows(smiles, self.options, workers=1)
@@ -127,8 +127,7 @@ class RayActors:
     """
 
     def __init__(self, runner: Any, options: RunOptions, device: str,
-                 address: str | None = None, num_actors: int | None = None,
-                 gpu_batch: int | None = None) -> None:
+                 address: str | None = None, num_actors: int | None = None) -> None:
         if num_actors is not None and num_actors < 1:
             raise InputError(f"num_actors must be at least 1, not {num_actors}")
         self.ray = import_ray()
@@ -145,8 +144,6 @@ class RayActors:
             actor = self.ray.remote(num_cpus=1, num_gpus=1 if gpus else 0)(_Actor)
             shared = self.ray.put(runner)  # once in the object store, not once per actor
             on = dataclasses.replace(options, device="cuda" if gpus else "cpu")
-            if gpus and gpu_batch is not None:
-                on = dataclasses.replace(on, batch_size=gpu_batch)
             self.actors = [actor.remote(shared, on) for _ in range(count)]
         except BaseException:
             self.close()

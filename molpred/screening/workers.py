@@ -27,12 +27,12 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from molpred import allocator
-from molpred.featurizers.featurize import slices
+from molpred.featurizers.featurize import SLICE_ROWS, slices
 from molpred.pipeline.run import RunOptions
 
 _RUNNER = None
 """The model (a :class:`~molpred.predictor.Predictor`, trust files included) or the
-:class:`~molpred.panel.runner.Panel` of this worker process, set by :func:`_init_worker`."""
+:class:`~molpred.panel.runner.Panel` of this worker process, set by :func:`init_worker`."""
 
 
 def predicting_pool(runner, workers: int) -> ProcessPoolExecutor:
@@ -40,10 +40,13 @@ def predicting_pool(runner, workers: int) -> ProcessPoolExecutor:
     one torch thread each) and end when this process dies (:mod:`molpred.screening.orphans`)."""
     from molpred.screening.orphans import orphan_safe_pool
 
-    return orphan_safe_pool(workers, _init_worker, (runner,))
+    return orphan_safe_pool(workers, init_worker, (runner,))
 
 
-def _init_worker(runner) -> None:
+def init_worker(runner) -> None:
+    """Make this process a worker holding ``runner``: one torch, LightGBM and BLAS thread
+    (the pool has one process per core; a Ray actor on the CPU calls this too, so that both
+    executors sum in the same order), freed memory reused, the models in eval mode."""
     global _RUNNER
     torch.set_num_threads(1)  # the pool has one process per core
     os.environ["MOLPRED_TREE_THREADS"] = "1"  # LightGBM too (tree models, blends)
@@ -72,11 +75,11 @@ def predict_rows(smiles: Sequence[object], options: RunOptions):
 
 
 def start_prediction(smiles: Sequence[object], options: RunOptions, pool: Executor,
-                     size: int | None = None) -> Iterator:
+                     size: int = SLICE_ROWS) -> Iterator:
     """Submit ``smiles`` to a :func:`predicting_pool` now, in slices of ``size`` rows
     (default :data:`~molpred.featurizers.featurize.SLICE_ROWS`); collect later with
     :func:`collect_predictions`."""
-    parts = slices(smiles) if size is None else slices(smiles, size)
+    parts = slices(smiles, size)
     return pool.map(predict_rows, parts, [options] * len(parts))
 
 

@@ -84,8 +84,8 @@ part of what is left: a family is dropped as soon as its first boosters project 
 that (:func:`~molpred.models.trees.model.fit_tree_model`), or when the time is out (a file of
 hundreds of tasks would otherwise spend hours in the trees before any network). The first
 tree family is exempt when no network could run in the rest of the budget (a model must come
-out). The shared datasets' trees took
-at most 8 % of the default budget (HIV's random forest, 288 s)."""
+out). The shared datasets' trees took at most 8 % of the default budget (HIV's random forest,
+288 s)."""
 MIN_NETWORK_SECONDS = 30.0
 """Below this much budget per fold the D-MPNN is not tried (it would not learn)."""
 
@@ -317,8 +317,8 @@ def choose_standardization(variants: dict[bool, PreparedDataset], rows: np.ndarr
     """Step 0 of the rule (``docs/auto.md``): standardize, unless the molecules as given
     cross-validate clearly better.
 
-    ``gbdt`` is cross-fitted (within ``deadline``) on the scaffold folds of the train+val ``rows`` that both
-    featurizations read, once per featurization; the molecules as given are kept when their
+    ``gbdt`` is cross-fitted (within ``deadline``) on the scaffold folds of the train+val
+    ``rows`` that both featurizations read, once per featurization; the molecules as given are kept when their
     mean OOF ROC-AUC is at least :data:`AS_GIVEN_MARGIN_ROC_AUC` higher, or their RMSE at
     least :data:`AS_GIVEN_MARGIN_RMSE` (relative) lower.
 
@@ -392,7 +392,8 @@ def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, po
                                    featurizer=_tree_featurizer(prepared),
                                    deadline=fold_deadline)
         except OutOfTime as stop:
-            part = "" if fold_deadline is None else f" (its {max(0.0, fold_deadline - started):.0f} s)"
+            part = ("" if fold_deadline is None
+                    else f" (its {max(0.0, fold_deadline - started):.0f} s)")
             raise OutOfTime(f"fold {k + 1} of {len(fold_rows)}{part}: {stop}") from None
         oof[held] = model.predict_matrix(X_all[position[held]])[0]
         models.append(model)
