@@ -43,7 +43,7 @@ PEERS = {  # shared/benchmarks/anchors.md: Chemprop 2.3.1 defaults; RF 500 trees
 
 
 def run_one(dataset: str, model: str, seed: int, shared: Path, out: Path,
-            prepared_cache: dict) -> dict:
+            prepared_cache: dict, predictions: Path = PREDICTIONS) -> dict:
     """Train one (dataset, model, seed), write its predictions, return its record."""
     from molpred.featurizers.featurize import FeaturizerConfig
     from molpred.names import VECTOR_FEATURES
@@ -71,7 +71,7 @@ def run_one(dataset: str, model: str, seed: int, shared: Path, out: Path,
         result = train_prepared(prepared, split, model, FitSettings(seed=seed), ensemble_size=3)
     seconds = time.perf_counter() - start
     frame = result.predictions["test"]
-    dest = PREDICTIONS / dataset / model / f"seed{seed}.csv"
+    dest = predictions / dataset / model / f"seed{seed}.csv"
     dest.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(dest, index=False)
     m = result.metrics
@@ -170,6 +170,9 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/auto"))
+    parser.add_argument("--predictions", type=Path, default=PREDICTIONS,
+                        help="where test predictions go (default: the committed folder; a "
+                             "re-measurement of trust writes elsewhere and compares)")
     parser.add_argument("--summarize", action="store_true")
     args = parser.parse_args()
     if args.summarize:
@@ -183,7 +186,8 @@ def main() -> None:
                 if path.exists():
                     continue
                 print(f"{dataset} {model} seed{seed}", flush=True)
-                record = run_one(dataset, model, seed, args.shared, args.out, cache)
+                record = run_one(dataset, model, seed, args.shared, args.out, cache,
+                                 args.predictions)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(record, indent=2))
                 print(f"  -> {record['metric']} {record['test']:.4f} in {record['seconds']:.0f} s",

@@ -96,15 +96,18 @@ class RegressionHead(TaskHead):
         return mean
 
     def conformal_predictors(self, val: dict[str, np.ndarray], n_tasks: int, kind: str) -> list:
-        """A normalized interval predictor per task (by similarity bin for ``similarity``)."""
+        """An interval predictor per task (by similarity bin for ``similarity``), normalized by
+        the members' spread when the arrays hold it (``sigmas``; a cross-fitted model's do
+        not: :class:`~molpred.trust.conformal.RegressionConformal`)."""
         from molpred.trust.conformal import RegressionConformal
 
         out = []
         for t in range(n_tasks):
             known = np.isfinite(val["labels"][:, t]) & np.isfinite(val["values"][:, t])
             similarity = val["similarity"][known] if kind == "similarity" else None
+            sigmas = val["sigmas"][known, t] if "sigmas" in val else None  # None: auto's
             out.append(RegressionConformal(val["values"][known, t], val["labels"][known, t],
-                                           val["sigmas"][known, t], similarity))
+                                           sigmas, similarity))
         return out
 
     def tree_objective(self, kind: str) -> str:

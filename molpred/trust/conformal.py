@@ -9,7 +9,9 @@ conformal predictor was calibrated on.
   "Algorithmic Learning in a Random World").
 - Regression: normalized inductive conformal regression (Papadopoulos et al. 2011), per task;
   nonconformity ``|y - y_hat| / (sigma + beta)`` where ``sigma`` is the ensemble spread and
-  ``beta`` the validation median of ``sigma``, so that intervals widen where members disagree.
+  ``beta`` the validation median of ``sigma``, so that intervals widen where members disagree;
+  plain ``|y - y_hat|`` for models cross-fitted on K folds (``auto``), whose calibration
+  molecules' spread is not a new molecule's (:class:`RegressionConformal`).
 
 A scaffold split breaks exchangeability on purpose, so coverage on test is measured, not
 assumed (``benchmarks/trust.py``). The calibration map and the conformal scores are fitted on
@@ -216,21 +218,34 @@ class MulticlassConformal:
 
 
 class RegressionConformal:
-    """Normalized conformal regressor for one task, Mondrian by similarity bin when given the
-    validation molecules' similarity (:func:`similarity_edges`; one bin below 200 molecules).
+    """Conformal regressor for one task, Mondrian by similarity bin when given the validation
+    molecules' similarity (:func:`similarity_edges`; one bin below 200 molecules).
+
+    Normalized (Papadopoulos et al. 2011) when given the validation molecules' ensemble
+    spreads: nonconformity ``|y - y_hat| / (sigma + beta)``, so intervals widen where members
+    disagree. Without them (``val_sigmas=None``) it is the plain split-conformal regressor
+    (nonconformity ``|y - y_hat|``) and a prediction's spread is not read: what a model
+    cross-fitted on K folds (``auto``) takes, because its calibration molecules were seen by
+    K-1 of its K members, so their spread is not the spread of a new molecule (it follows
+    the out-of-fold error itself, and normalized scores then give intervals about half as
+    wide as they should be on new molecules).
 
     Args:
-        val_predictions, val_targets, val_sigmas: ``float [n]`` predictions, measured values
-            and ensemble spreads on validation molecules with a value (same units).
+        val_predictions, val_targets: ``float [n]`` predictions and measured values on
+            validation molecules with a value (same units).
+        val_sigmas: ``float [n]`` their ensemble spreads, or ``None`` (not normalized).
         val_similarity: ``float [n]`` their max ECFP4 similarity to the training set, or
             ``None`` (unconditioned, as models saved before it).
     """
 
     def __init__(self, val_predictions: np.ndarray, val_targets: np.ndarray,
-                 val_sigmas: np.ndarray, val_similarity: np.ndarray | None = None) -> None:
+                 val_sigmas: np.ndarray | None, val_similarity: np.ndarray | None = None
+                 ) -> None:
         self.val_predictions = np.asarray(val_predictions, dtype=np.float64)
         self.val_targets = np.asarray(val_targets, dtype=np.float64)
-        self.val_sigmas = np.asarray(val_sigmas, dtype=np.float64)
+        self.normalized = val_sigmas is not None
+        self.val_sigmas = (np.asarray(val_sigmas, dtype=np.float64) if self.normalized
+                           else np.zeros_like(self.val_predictions))
         from crepes import ConformalRegressor
 
         median = float(np.median(self.val_sigmas)) if len(self.val_sigmas) else 0.0
@@ -255,7 +270,8 @@ class RegressionConformal:
         it, the unconditioned predictor answers)."""
         check_confidence(confidence)
         y_hat = np.asarray(predictions, dtype=np.float64)
-        sig = np.nan_to_num(np.asarray(sigmas, dtype=np.float64), nan=0.0)
+        sig = (np.nan_to_num(np.asarray(sigmas, dtype=np.float64), nan=0.0) if self.normalized
+               else np.zeros_like(y_hat))
         out = np.full((len(y_hat), 2), np.nan)
         ok = np.isfinite(y_hat)
         if ok.any() and self._by_similarity is not None and similarity is not None:
