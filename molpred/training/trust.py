@@ -209,8 +209,10 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
       Mondrian by similarity bin.
     - Domain: the reference set is every train+val molecule; the similarity threshold keeps
       90 % of each fold's molecules by their similarity to the other folds (as a new molecule
-      relates to the training set); the embedding-distance threshold uses the final members'
-      embeddings of the train+val molecules.
+      relates to the training set); the embedding distances the threshold and the error
+      model are fitted on are out-of-fold too (:func:`~molpred.trust.domain.out_of_fold_distance`:
+      each molecule measured by the fold model that did not train on it), not the in-sample
+      distances of molecules K-1 of the K members trained on.
 
     Args:
         model: The final model (all folds' members).
@@ -227,6 +229,7 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
         FingerprintIndex,
         domain_thresholds,
         ecfp4_bits,
+        out_of_fold_distance,
     )
 
     where = resolve_device(device)
@@ -246,7 +249,13 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
         similarity[inside] = others.max_similarity([b for b, h in zip(bits, inside, strict=True)
                                                     if h])
     embedding = [EmbeddingDistance.fit(e) for e in embeddings]
-    distance = np.mean([e.distance(m) for e, m in zip(embedding, embeddings, strict=True)], axis=0)
+    if len(embeddings) == len(fold_rows):  # a network member per fold: as a new molecule's
+        fold = np.zeros(len(pool), dtype=np.int64)
+        for k, held in enumerate(fold_rows):
+            fold[np.isin(pool, held)] = k
+        distance = out_of_fold_distance(embedding, embeddings, fold)
+    else:  # the trees' input vectors (one "member"), which no training changed
+        distance = embedding[0].distance(embeddings[0])
     min_similarity, max_distance = domain_thresholds(similarity, distance)
     # the members' spread on molecules they were trained on says little: not a signal here
     signals = ("dissimilarity", "distance") + tuple(

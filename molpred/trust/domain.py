@@ -194,6 +194,34 @@ class EmbeddingDistance:
         return np.linalg.norm((embeddings - self.mean) @ self.components.T, axis=1).astype(np.float64)
 
 
+def out_of_fold_distance(embedding: Sequence[EmbeddingDistance], embeddings: np.ndarray,
+                         fold: np.ndarray) -> np.ndarray:
+    """Embedding distances of a cross-fitted model's train+val molecules, each as a new
+    molecule's would be: molecule i of fold k is measured by member k (the one fold model
+    that did not train on fold k), in member k's own :class:`EmbeddingDistance` (the one a
+    new molecule is measured in).
+
+    The in-sample alternative, every member's distance of molecules most of them trained on,
+    is smaller than a new molecule's, so thresholds and error models fitted on it flag more
+    new molecules than they should.
+
+    Args:
+        embedding: The K members' :class:`EmbeddingDistance` (fitted on all train+val
+            embeddings, as saved with the model).
+        embeddings: ``float [K, n, H]``: member k's embedding of each molecule.
+        fold: ``int [n]``: each molecule's fold, 0..K-1.
+
+    Returns:
+        ``float64 [n]`` distances (NaN for NaN embeddings).
+    """
+    out = np.full(embeddings.shape[1], np.nan)
+    for k, space in enumerate(embedding):
+        held = fold == k
+        if held.any():
+            out[held] = space.distance(embeddings[k][held])
+    return out
+
+
 def domain_thresholds(val_similarity: np.ndarray, val_distance: np.ndarray,
                       keep: float = VAL_IN_DOMAIN) -> tuple[float, float]:
     """``(min_similarity, max_distance)`` keeping ``keep`` of the validation molecules in the

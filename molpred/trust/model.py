@@ -58,8 +58,9 @@ class TrustModel:
             (calibrated probabilities or predictions, ``[n, T]``; multiclass ``[n, C]``),
             ``labels`` ``[n, T]`` (NaN = missing; multiclass ``[n, 1]`` class indices),
             for regression ``sigmas`` ``[n, T]`` (the members' spread; absent for a model
-            cross-fitted on K folds, whose intervals are then not normalized by it), and ``similarity`` ``[n]`` (max ECFP4
-            similarity to the training set; trust files since the ``similarity`` kind).
+            cross-fitted on K folds, whose intervals are then not normalized by it), and
+            ``similarity`` ``[n]`` (max ECFP4 similarity to the training set; trust files
+            since the ``similarity`` kind).
         classes: Class names of a multiclass target (what its sets list), else ``None``.
         fingerprints: :class:`~molpred.trust.domain.FingerprintIndex` of training molecules.
         embedding: One :class:`~molpred.trust.domain.EmbeddingDistance` per ensemble member.

@@ -8,6 +8,7 @@ from molpred.trust.domain import (
     domain_thresholds,
     ecfp4_bits,
     in_domain,
+    out_of_fold_distance,
 )
 
 TRAIN = ["CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Nc1ccc(O)cc1", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
@@ -72,3 +73,25 @@ def test_the_sparse_similarity_is_rdkits_tanimoto_on_real_molecules(tox21, monke
     assert np.isnan(fast[-1]) and np.isnan(reference[-1])
     np.testing.assert_allclose(fast[:-1], reference[:-1], rtol=0, atol=1e-12)
     assert 0.05 < np.nanmin(fast) and np.nanmedian(fast) < 0.6  # a real spread
+
+
+def test_out_of_fold_distances_measure_each_molecule_by_the_member_that_did_not_train_on_it():
+    """Three fold members that each pull the molecules they trained on towards the centre
+    (as a fitted network does): in-sample distances come out smaller than a new molecule's;
+    the out-of-fold ones, each from the member that did not train on the molecule, are
+    distributed as a new molecule's."""
+    rng = np.random.default_rng(0)
+    n, hidden = 600, 24
+    base = rng.normal(size=(n, hidden))
+    fold = np.arange(n) % 3
+    embeddings = np.stack([np.where((fold != k)[:, None], 0.5 * base, base) for k in range(3)])
+    spaces = [EmbeddingDistance.fit(e) for e in embeddings]  # as the model saves them
+    distances = out_of_fold_distance(spaces, embeddings, fold)
+    for k in range(3):
+        held = fold == k
+        np.testing.assert_allclose(distances[held], spaces[k].distance(embeddings[k][held]))
+    in_sample = np.mean([s.distance(e) for s, e in zip(spaces, embeddings)], axis=0)
+    fresh = rng.normal(size=(200, hidden))  # new molecules: no member trained on them
+    new = np.mean([s.distance(fresh) for s in spaces], axis=0)
+    assert np.median(in_sample) < 0.8 * np.median(new)
+    assert abs(np.median(distances) / np.median(new) - 1) < 0.1
