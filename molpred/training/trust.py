@@ -257,9 +257,9 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     else:  # the trees' input vectors (one "member"), which no training changed
         distance = embedding[0].distance(embeddings[0])
     min_similarity, max_distance = domain_thresholds(similarity, distance)
-    # the members' spread on molecules they were trained on says little: not a signal here
-    signals = ("dissimilarity", "distance") + tuple(
-        s for s in head.error_signals if s == "ambiguity")
+    # the members' spread on molecules they were trained on says little: not a signal here;
+    # the task type's own signal (p(1-p), or a value's extremity) is, as for an ensemble
+    signals = ("dissimilarity", "distance") + tuple(head.error_signals)
     error_model, rule, cv = fit_error_model(prepared.task_type, similarity, distance,
                                             val["values"], None, labels, signals)
     return TrustModel(prepared.task_type, platt,

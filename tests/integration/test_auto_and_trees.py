@@ -227,6 +227,8 @@ def test_auto_regression_intervals_hold_their_coverage_on_unseen_scaffolds(data_
         run=RunSettings(out=tmp_path / "m", workers=1))
     result = train_auto(path, settings, candidates=("gbdt",))
     assert "sigmas" not in result.trust.val
+    # the error model reads a value's extremity, as an ensemble's does, and no spread
+    assert set(result.trust.error_model.features) == {"dissimilarity", "distance", "extremity"}
     report = result.metrics["trust"]
     assert report["molecules"] >= 180
     assert 0.82 <= report["coverage"] <= 0.98, report
