@@ -3,10 +3,11 @@
 
 Reads the committed ``auto`` runs (``--before``, e.g. ``benchmarks/results/auto``) and a
 re-run of the same datasets and seeds (``--after``, written by ``benchmarks/auto.py --out
-AFTER --predictions DIR``), checks that the re-run's test predictions equal the committed ones
-(same model: only its trust files changed), and writes ``AFTER/README.md``'s table: test
-score, 90 % coverage, interval width or set size, share in domain and error inside/outside
-the domain, before -> after, per dataset and seed.
+AFTER --predictions DIR``), says how far the re-run's test predictions are from the committed
+ones (the same rule and seeds; the models are the same only if training repeats to the bit
+across the code versions), and writes ``AFTER/table.md``: test score, 90 % coverage,
+interval width or set size, share in domain and error outside/inside the domain, before ->
+after, per dataset and seed.
 
     python benchmarks/auto_trust_compare.py --before benchmarks/results/auto \\
         --after benchmarks/results/auto_intervals --predictions /tmp/auto_intervals_preds

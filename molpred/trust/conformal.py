@@ -227,8 +227,8 @@ class RegressionConformal:
     (nonconformity ``|y - y_hat|``) and a prediction's spread is not read: what a model
     cross-fitted on K folds (``auto``) takes, because its calibration molecules were seen by
     K-1 of its K members, so their spread is not the spread of a new molecule (it follows
-    the out-of-fold error itself, and normalized scores then give intervals about half as
-    wide as they should be on new molecules).
+    the out-of-fold error itself, and normalized scores then give intervals narrower than
+    new molecules need).
 
     Args:
         val_predictions, val_targets: ``float [n]`` predictions and measured values on

@@ -244,3 +244,32 @@ def test_auto_regression_intervals_hold_their_coverage_on_unseen_scaffolds(data_
     same_bin = np.full(len(smiles), 0.5)
     bounds = predictor.trust.intervals(values, spread, 0.9, same_bin)[:, 0]
     np.testing.assert_allclose(bounds[:, 1] - bounds[:, 0], bounds[0, 1] - bounds[0, 0])
+
+
+def test_auto_domain_distances_come_from_the_fold_model_that_did_not_train_on_a_molecule(
+        bbbp_file, tmp_path, monkeypatch):
+    """With a network in the blend, each train+val molecule's embedding distance is taken by
+    the fold model that did not train on it (member k = fold k's model)."""
+    import molpred.trust.domain as domain
+    from molpred.training.auto import train_auto
+    from molpred.training.settings import (
+        AutoSettings,
+        ModelSettings,
+        OptimSettings,
+        RunSettings,
+        TrainSettings,
+    )
+
+    calls = []
+    real = domain.out_of_fold_distance
+
+    def spy(embedding, embeddings, fold):
+        calls.append((len(embedding), embeddings.shape[0], np.bincount(fold).tolist()))
+        return real(embedding, embeddings, fold)
+
+    monkeypatch.setattr(domain, "out_of_fold_distance", spy)
+    settings = TrainSettings(model=ModelSettings(standardize=True), optim=OptimSettings(epochs=2),
+                             auto=AutoSettings(folds=2), run=RunSettings(workers=1))
+    result = train_auto(bbbp_file, settings, candidates=("dmpnn",))
+    assert calls == [(2, 2, result.metrics["auto"]["folds"])]
+    assert 0 < result.trust.max_distance < np.inf
