@@ -79,6 +79,21 @@ def test_regression_intervals_cover_and_widen_where_members_disagree():
     assert np.isnan(conformal.predict_interval(np.array([np.nan]), np.array([1.0]), 0.9)).all()
 
 
+def test_without_spreads_the_intervals_are_split_conformal_and_ignore_a_spread():
+    """What a model cross-fitted on K folds (auto) gets: the interval is the residual
+    quantile around each prediction, whatever spread the prediction comes with."""
+    rng = np.random.default_rng(1)
+    y = rng.normal(0, 1.0, 4000)
+    conformal = RegressionConformal(np.zeros(2000), y[:2000], None)
+    spread = rng.uniform(0.01, 3.0, 2000)
+    bounds = conformal.predict_interval(np.zeros(2000), spread, 0.9)
+    width = bounds[:, 1] - bounds[:, 0]
+    np.testing.assert_allclose(width, width[0])
+    assert abs(width[0] / 2 - np.quantile(np.abs(y[:2000]), 0.9)) < 0.05
+    inside = (y[2000:] >= bounds[:, 0]) & (y[2000:] <= bounds[:, 1])
+    assert abs(inside.mean() - 0.9) < 0.03
+
+
 def test_an_empty_set_is_a_word_and_a_failed_row_an_empty_cell():
     from molpred.trust.conformal import EMPTY_SET, set_labels
 
