@@ -194,10 +194,10 @@ class TaskHead:
         self, members: np.ndarray, labels: np.ndarray, mean: np.ndarray | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
         """``(Platt or temperature parameters, validation arrays, isotonic breakpoints)`` from
-        member predictions ``float [M, n, T]`` (or their held-out ``mean`` ``[n, T]``, e.g.
-        out-of-fold predictions, with the members for the spread) and held-out labels
-        ``[n, T]``; the arrays
-        (``values``, ``labels``, and ``sigmas`` for intervals) feed :meth:`conformal_predictors`."""
+        held-out member predictions ``float [M, n, T]`` (or a held-out ``mean`` ``[n, T]``,
+        e.g. out-of-fold predictions, beside members that saw the molecules) and held-out
+        labels ``[n, T]``; the arrays (``values``, ``labels``, and for intervals ``sigmas``,
+        the held-out members' spread) feed :meth:`conformal_predictors`."""
         raise NotImplementedError
 
     def calibrate(self, mean: np.ndarray, platt: np.ndarray,

@@ -85,10 +85,15 @@ class RegressionHead(TaskHead):
 
     def fit_calibration(self, members: np.ndarray, labels: np.ndarray,
                         mean: np.ndarray | None = None):
-        """No calibration map; the arrays add the members' spread (``sigmas``)."""
-        mean = members.mean(axis=0) if mean is None else mean
-        return (np.tile([1.0, 0.0], (mean.shape[1], 1)),
-                {"values": mean, "labels": labels, "sigmas": members.std(axis=0)}, {})
+        """No calibration map; the arrays add the members' spread (``sigmas``) when the members
+        predicted these molecules held out (no ``mean``). Given out-of-fold ``mean`` values,
+        the members trained on most of the molecules, so their spread follows each one's own
+        error, not how they disagree on a new molecule: no ``sigmas``, and the intervals are
+        not normalized (:class:`~molpred.trust.conformal.RegressionConformal`)."""
+        arrays = {"values": members.mean(axis=0) if mean is None else mean, "labels": labels}
+        if mean is None:
+            arrays["sigmas"] = members.std(axis=0)
+        return np.tile([1.0, 0.0], (arrays["values"].shape[1], 1)), arrays, {}
 
     def calibrate(self, mean: np.ndarray, platt: np.ndarray,
                   isotonic: dict[int, np.ndarray]) -> np.ndarray:

@@ -318,8 +318,8 @@ def choose_standardization(variants: dict[bool, PreparedDataset], rows: np.ndarr
     cross-validate clearly better.
 
     ``gbdt`` is cross-fitted (within ``deadline``) on the scaffold folds of the train+val
-    ``rows`` that both featurizations read, once per featurization; the molecules as given are kept when their
-    mean OOF ROC-AUC is at least :data:`AS_GIVEN_MARGIN_ROC_AUC` higher, or their RMSE at
+    ``rows`` that both featurizations read, once per featurization; the molecules as given
+    are kept when their mean OOF ROC-AUC is at least :data:`AS_GIVEN_MARGIN_ROC_AUC` higher, or their RMSE at
     least :data:`AS_GIVEN_MARGIN_RMSE` (relative) lower.
 
     Args:
@@ -398,8 +398,8 @@ def _cross_fit_trees(kind: str, prepared: PreparedDataset, X_all: np.ndarray, po
         oof[held] = model.predict_matrix(X_all[position[held]])[0]
         models.append(model)
         now, left = time.perf_counter(), len(fold_rows) - k - 1
-        if deadline is not None and left and now + (now - begin) / (k + 1) * left > deadline:
-            each = (now - begin) / (k + 1)  # few boosters per fold: project by whole folds
+        each = (now - begin) / (k + 1)  # few boosters per fold: project by whole folds
+        if deadline is not None and left and now + each * left > deadline:
             raise OutOfTime(f"{len(fold_rows)} folds would take about {each * len(fold_rows):.0f} "
                             f"s ({k + 1} took {now - begin:.0f} s)")
     return oof[pool], models

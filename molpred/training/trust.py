@@ -241,21 +241,20 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
                                                   batch_size, where)
     head = task_head(prepared.task_type)
     platt, val, isotonic = head.fit_calibration(members, labels, mean=oof)
-    val.pop("sigmas", None)  # in-sample spreads: the intervals are not normalized (above)
     standardize = prepared.featurizer.standardize
     bits = ecfp4_bits(pool_smiles, standardize)
+    fold = np.zeros(len(pool), dtype=np.int64)  # each train+val molecule's fold
+    for k, held in enumerate(fold_rows):
+        fold[np.isin(pool, held)] = k
     similarity = np.full(len(pool), np.nan)
-    for held in fold_rows:
-        inside = np.isin(pool, held)
+    for k in range(len(fold_rows)):
+        inside = fold == k
         others = FingerprintIndex([b for b, h in zip(bits, inside, strict=True) if not h])
         similarity[inside] = others.max_similarity([b for b, h in zip(bits, inside, strict=True)
                                                     if h])
     embedding = [EmbeddingDistance.fit(e) for e in embeddings]
     if getattr(model, "network", None) is not None and len(embeddings) == len(fold_rows):
         # a network member per fold (member k = fold k's model): as a new molecule's
-        fold = np.zeros(len(pool), dtype=np.int64)
-        for k, held in enumerate(fold_rows):
-            fold[np.isin(pool, held)] = k
         distance = out_of_fold_distance(embedding, embeddings, fold)
     else:  # the trees' input vectors (one "member"), which no training changed
         distance = embedding[0].distance(embeddings[0])
