@@ -194,10 +194,8 @@ def train_auto(
         say(f"auto: {standardization['summary']}")
         if not standardization["standardize"]:  # the split of the molecules as given
             parts = resolve_split(prepared, splits, split_key, split, split_sizes, seed)
-            every = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
     variants.clear()  # the featurization not chosen is not kept
-    pool = every[prepared.valid[every]]
-    fold_rows = scaffold_folds(smiles, pool, folds, seed)
+    pool, fold_rows = cross_validation_rows(prepared, parts, folds, seed)
     say(f"auto: {len(pool):,} train+val molecules in {folds} scaffold folds "
         f"({', '.join(str(len(f)) for f in fold_rows)}); test part: {len(parts.get('test', ())):,}")
 
@@ -472,6 +470,18 @@ def _task_has_support(y: np.ndarray, task_type: str) -> np.ndarray:
     from molpred.tasks import task_head
 
     return task_head(task_type).has_support(y, MIN_TASK_ROWS, MIN_TASK_MINORITY)
+
+
+def cross_validation_rows(prepared: PreparedDataset, parts: dict[str, np.ndarray], folds: int,
+                          seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``(pool int64 [n], fold_rows)``: the train+val rows of ``parts`` that featurized (sorted)
+    and their K = ``folds`` scaffold folds (:func:`~molpred.training.folds.scaffold_folds`
+    with ``seed``), as ``auto`` cross-validates on them: what re-creates a saved model's
+    out-of-fold rows (:func:`~molpred.training.trust.refit_cross_domain`)."""
+    every = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
+    pool = every[prepared.valid[every]]
+    smiles = [s if isinstance(s, str) else "" for s in prepared.table.smiles]
+    return pool, scaffold_folds(smiles, pool, folds, seed)
 
 
 def choose_blend(prepared: PreparedDataset, pool: np.ndarray, oof: dict[str, np.ndarray]

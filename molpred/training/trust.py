@@ -226,13 +226,7 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     Returns:
         The fitted :class:`~molpred.trust.model.TrustModel`.
     """
-    from molpred.trust.domain import (
-        EmbeddingDistance,
-        FingerprintIndex,
-        domain_thresholds,
-        ecfp4_bits,
-        out_of_fold_distance,
-    )
+    from molpred.trust.domain import FingerprintIndex, ecfp4_bits
 
     where = resolve_device(device)
     smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
@@ -243,29 +237,107 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     platt, val, isotonic = head.fit_calibration(members, labels, mean=oof)
     standardize = prepared.featurizer.standardize
     bits = ecfp4_bits(pool_smiles, standardize)
-    fold = np.zeros(len(pool), dtype=np.int64)  # each train+val molecule's fold
+    fold = fold_of(pool, fold_rows)
+    trust = TrustModel(prepared.task_type, platt,
+                       {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
+                       | {"similarity": out_of_fold_similarity(bits, fold, len(fold_rows))},
+                       FingerprintIndex(bits), [], float("nan"), float("nan"), standardize,
+                       None, conformal="similarity", isotonic=isotonic)
+    return _fit_cross_domain(trust, model, embeddings, fold, len(fold_rows))
+
+
+def refit_cross_domain(trust: TrustModel, model, prepared: PreparedDataset, pool: np.ndarray,
+                       fold_rows: list[np.ndarray], device: str = "auto",
+                       batch_size: int = 256) -> TrustModel:
+    """The applicability domain of a cross-fitted model's trust file fitted again as
+    :func:`fit_cross_trust` fits it today (out-of-fold embedding distances, thresholds, error
+    model and domain rule), without retraining; calibration, conformal predictors and the
+    out-of-fold values, labels and similarities they were fitted on are kept as saved.
+
+    For ``auto`` models saved before the distances were taken out of fold (their thresholds
+    and error model were fitted on distances of molecules K-1 of the K members had trained
+    on). ``model`` may be the saved model as it ships (e.g. with float16 network weights):
+    the distances are then measured as a new molecule's are.
+
+    Args:
+        trust: The model's saved :class:`~molpred.trust.model.TrustModel` (its ``val`` arrays
+            in ``pool`` order, as :func:`fit_cross_trust` saved them).
+        model, prepared, pool, fold_rows: As for :func:`fit_cross_trust`, re-created as the
+            training run made them (same data, featurizer, split and seed).
+
+    Returns:
+        A new :class:`~molpred.trust.model.TrustModel`.
+
+    Raises:
+        ValueError: if ``pool`` and ``fold_rows`` are not the ones the trust file was fitted
+            on (its labels or out-of-fold similarities differ).
+    """
+    from molpred.trust.domain import ecfp4_bits
+
+    labels = prepared.y[pool].astype(np.float64)
+    saved = trust.val.get("labels")
+    if saved is None or saved.shape != labels.shape or not np.array_equal(
+            np.isnan(saved), np.isnan(labels)) or not np.allclose(saved, labels, equal_nan=True):
+        raise ValueError("these train+val rows are not the ones the trust file was fitted on "
+                         "(their labels differ)")
+    smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
+    fold = fold_of(pool, fold_rows)
+    similarity = out_of_fold_similarity(ecfp4_bits([smiles[i] for i in pool], trust.standardize),
+                                        fold, len(fold_rows))
+    if not np.allclose(similarity, trust.val["similarity"], equal_nan=True):
+        raise ValueError("these folds are not the ones the trust file was fitted on (the "
+                         "out-of-fold similarities differ)")
+    _, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool], batch_size,
+                                            resolve_device(device))
+    fresh = TrustModel(trust.task_type, trust.platt, dict(trust.val), trust.fingerprints, [],
+                       float("nan"), float("nan"), trust.standardize, trust.classes,
+                       conformal=trust.conformal, isotonic=trust.isotonic)
+    return _fit_cross_domain(fresh, model, embeddings, fold, len(fold_rows))
+
+
+def fold_of(pool: np.ndarray, fold_rows: list[np.ndarray]) -> np.ndarray:
+    """``int64 [n]``: the fold (0..K-1) of each of the ``pool`` rows ``fold_rows`` partition."""
+    fold = np.zeros(len(pool), dtype=np.int64)
     for k, held in enumerate(fold_rows):
         fold[np.isin(pool, held)] = k
-    similarity = np.full(len(pool), np.nan)
-    for k in range(len(fold_rows)):
+    return fold
+
+
+def out_of_fold_similarity(bits: list, fold: np.ndarray, folds: int) -> np.ndarray:
+    """``float64 [n]`` max ECFP4 Tanimoto similarity of each molecule (its on-bits ``bits``)
+    to the molecules of the other folds, as a new molecule relates to the training set."""
+    from molpred.trust.domain import FingerprintIndex
+
+    similarity = np.full(len(bits), np.nan)
+    for k in range(folds):
         inside = fold == k
         others = FingerprintIndex([b for b, h in zip(bits, inside, strict=True) if not h])
         similarity[inside] = others.max_similarity([b for b, h in zip(bits, inside, strict=True)
                                                     if h])
+    return similarity
+
+
+def _fit_cross_domain(trust: TrustModel, model, embeddings: np.ndarray, fold: np.ndarray,
+                      folds: int) -> TrustModel:
+    """Fill in ``trust``'s domain (embedding spaces, thresholds, error model and rule) from
+    the members' embeddings ``float [M, n, H]`` of its train+val molecules, their ``fold``
+    ``[n]`` (of ``folds``) and its ``val`` arrays (out-of-fold similarity, calibrated values,
+    labels)."""
+    from molpred.trust.domain import EmbeddingDistance, domain_thresholds, out_of_fold_distance
+
     embedding = [EmbeddingDistance.fit(e) for e in embeddings]
-    if getattr(model, "network", None) is not None and len(embeddings) == len(fold_rows):
+    if getattr(model, "network", None) is not None and len(embeddings) == folds:
         # a network member per fold (member k = fold k's model): as a new molecule's
         distance = out_of_fold_distance(embedding, embeddings, fold)
     else:  # the trees' input vectors (one "member"), which no training changed
         distance = embedding[0].distance(embeddings[0])
-    min_similarity, max_distance = domain_thresholds(similarity, distance)
+    similarity = trust.val["similarity"]
+    trust.embedding = embedding
+    trust.min_similarity, trust.max_distance = domain_thresholds(similarity, distance)
     # the members' spread on molecules they were trained on says little: not a signal here;
     # the task type's own signal (p(1-p), or a value's extremity) is, as for an ensemble
-    signals = ("dissimilarity", "distance") + tuple(head.error_signals)
-    error_model, rule, cv = fit_error_model(prepared.task_type, similarity, distance,
-                                            val["values"], None, labels, signals)
-    return TrustModel(prepared.task_type, platt,
-                      {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
-                      | {"similarity": similarity},
-                      FingerprintIndex(bits), embedding, min_similarity, max_distance, standardize,
-                      None, error_model, rule, cv, conformal="similarity", isotonic=isotonic)
+    signals = ("dissimilarity", "distance") + tuple(task_head(trust.task_type).error_signals)
+    trust.error_model, trust.domain_rule, trust.domain_cv = fit_error_model(
+        trust.task_type, similarity, distance, trust.val["values"], None, trust.val["labels"],
+        signals)
+    return trust

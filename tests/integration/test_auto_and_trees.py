@@ -273,3 +273,51 @@ def test_auto_domain_distances_come_from_the_fold_model_that_did_not_train_on_a_
     result = train_auto(bbbp_file, settings, candidates=("dmpnn",))
     assert calls == [(2, 2, result.metrics["auto"]["folds"])]
     assert 0 < result.trust.max_distance < np.inf
+
+
+def test_refitting_an_auto_models_domain_reproduces_what_training_fitted(bbbp_file, tmp_path):
+    """``refit_cross_domain`` re-creates a saved ``auto`` model's out-of-fold rows and fits
+    its domain as training does (same thresholds, error model and rule; calibration and
+    conformal arrays kept), and refuses folds the trust file was not fitted on."""
+    from molpred.models.checkpoint import load_model
+    from molpred.training.auto import cross_validation_rows, train_auto
+    from molpred.training.prepare import prepare_dataset
+    from molpred.training.settings import (
+        AutoSettings,
+        ModelSettings,
+        OptimSettings,
+        RunSettings,
+        TrainSettings,
+    )
+    from molpred.training.splitting import resolve_split
+    from molpred.training.trust import refit_cross_domain
+    from molpred.trust.model import TrustModel
+
+    out = tmp_path / "auto"
+    settings = TrainSettings(model=ModelSettings(standardize=True), optim=OptimSettings(epochs=2),
+                             auto=AutoSettings(folds=2), run=RunSettings(workers=1, out=out))
+    train_auto(bbbp_file, settings, candidates=("dmpnn", "gbdt"))
+    model, _ = load_model(out)
+    saved = TrustModel.load(out)
+    prepared = prepare_dataset(bbbp_file, model.config.featurizer_config)
+    parts = resolve_split(prepared, None, None, settings.split.split, settings.split.split_sizes,
+                          settings.optim.seed)
+    pool, fold_rows = cross_validation_rows(prepared, parts, 2, settings.optim.seed)
+
+    refit = refit_cross_domain(saved, model, prepared, pool, fold_rows, device="cpu")
+    assert refit.max_distance == pytest.approx(saved.max_distance, rel=1e-5)
+    assert refit.min_similarity == saved.min_similarity
+    assert refit.domain_rule == saved.domain_rule
+    assert (refit.error_model is None) == (saved.error_model is None)
+    if saved.error_model is not None:
+        a, b = refit.error_model.to_dict(), saved.error_model.to_dict()
+        assert a.keys() == b.keys()
+        for key in ("weights", "threshold"):
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-4)
+    np.testing.assert_array_equal(refit.platt, saved.platt)
+    np.testing.assert_array_equal(refit.val["values"], saved.val["values"])
+
+    with pytest.raises(ValueError, match="folds"):  # another partition of the same rows
+        refit_cross_domain(saved, model, prepared, pool, [pool[::2], pool[1::2]], device="cpu")
+    with pytest.raises(ValueError, match="labels"):  # other rows
+        refit_cross_domain(saved, model, prepared, pool[1:], fold_rows, device="cpu")
