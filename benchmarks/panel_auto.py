@@ -10,9 +10,9 @@ Step 2 (``--install``): each model that ``auto`` won is copied into the panel an
 part predicted once, for ``metrics.json``, ``card.md`` and the plots (``--draw`` redraws
 them).
 
-Step 3 (``--refit-domain``): an installed model's applicability domain fitted again as
-``auto`` fits it today (out-of-fold embedding distances), its weights, calibration and
-conformal predictors kept; measured on test as in step 2.
+Step 3 (``--refit-trust``): an installed model's trust files fitted again as ``auto`` fits
+them today (out-of-fold embedding distances, Venn-ABERS among the calibration maps), its
+weights kept; measured on test as in step 2.
 
 Commands::
 
@@ -206,8 +206,8 @@ def _measure(entry, record: dict, shared: Path, runs: Path, out: Path, old_card:
                    panel={"rule": "benchmarks/results/panel_auto/RULE.md",
                           "val_shipped_before": record["val_shipped"],
                           "cv": record["cv_auto"]})
-    if "domain_refit" in record:
-        metrics["panel"]["domain_refit"] = record["domain_refit"]
+    if "trust_refit" in record:
+        metrics["panel"]["trust_refit"] = record["trust_refit"]
     (target / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     size_mb = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1e6
     (target / "card.md").write_text(card(entry, record, prepared, split, metrics, size_mb)
@@ -219,16 +219,16 @@ def _measure(entry, record: dict, shared: Path, runs: Path, out: Path, old_card:
     return draw(entry, shared, runs, out, prepared)
 
 
-def refit_domain(entry, shared: Path, runs: Path, out: Path) -> dict:
-    """Fit an installed ``auto`` model's applicability domain again as ``auto`` fits it today
-    (out-of-fold embedding distances; :func:`molpred.training.trust.refit_cross_domain`),
-    on the model as it ships; its weights, calibration and conformal predictors stay. Then
-    measure it on test as ``--install`` does (step 3; the test scores do not change)."""
+def refit_trust(entry, shared: Path, runs: Path, out: Path) -> dict:
+    """Fit an installed ``auto`` model's trust files again as ``auto`` fits them today
+    (:func:`molpred.training.trust.refit_cross_trust`: out-of-fold embedding distances,
+    Venn-ABERS among the calibration maps), on the model as it ships; its weights stay.
+    Then measure it on test as ``--install`` does (step 3; the test scores do not change)."""
     from molpred.models.checkpoint import load_model
     from molpred.panel import MODELS_DIR
     from molpred.training.auto import cross_validation_rows
     from molpred.training.prepare import prepare_dataset
-    from molpred.training.trust import refit_cross_domain
+    from molpred.training.trust import refit_cross_trust
     from molpred.trust.model import TrustModel
 
     record = json.loads((out / f"{entry.name}.json").read_text())
@@ -243,18 +243,26 @@ def refit_domain(entry, shared: Path, runs: Path, out: Path) -> dict:
         prepared, {"train": train, "val": np.zeros(0, dtype=np.int64)},
         int(training["folds"]), int(training["seed"]))
     start = time.perf_counter()
-    refit = refit_cross_domain(trust, model, prepared, pool, fold_rows, device="cpu")
+    refit = refit_cross_trust(trust, model, prepared, pool, fold_rows, device="cpu")
     refit.save(target)
-    record["test_trust_before_domain_refit"] = record.get(
-        "test_trust_before_domain_refit", record["test_trust"])
-    record["domain_refit"] = {
-        "what": "out-of-fold embedding distances (refit_cross_domain); weights, calibration "
-                "and conformal predictors kept",
+    record.setdefault("test_trust_before_refit", record["test_trust"])
+    record["trust_refit"] = {
+        "what": "trust refitted by refit_cross_trust (out-of-fold distances; none, Platt, "
+                "Venn-ABERS or isotonic calibration per task by CV); weights kept",
         "seconds": round(time.perf_counter() - start, 1),
-        "before": {"max_distance": trust.max_distance, "domain_rule": trust.domain_rule},
-        "after": {"max_distance": refit.max_distance, "domain_rule": refit.domain_rule,
-                  "domain_cv": refit.domain_cv}}
+        "calibration_before": _maps(trust), "calibration_after": _maps(refit),
+        "domain_rule_before": trust.domain_rule, "domain_rule_after": refit.domain_rule,
+        "domain_cv_after": refit.domain_cv}
     return _measure(entry, record, shared, runs, out, (target / "card.md").read_text())
+
+
+def _maps(trust) -> list[str]:
+    """Each task's calibration map in a trust model: none, platt, isotonic or venn_abers."""
+    from molpred.trust.model import MAP_KEYS
+
+    return [MAP_KEYS[trust.maps[t].shape[0]] if t in trust.maps
+            else "none" if trust.platt[t].tolist() == [1.0, 0.0] else "platt"
+            for t in range(trust.platt.shape[0])]
 
 
 def draw(entry, shared: Path, runs: Path, out: Path, prepared=None) -> dict:
@@ -303,8 +311,8 @@ def main(argv: list[str] | None = None) -> None:
     step.add_argument("--install", action="store_true")
     step.add_argument("--summarize", action="store_true")
     step.add_argument("--draw", action="store_true", help="the plots of installed models")
-    step.add_argument("--refit-domain", action="store_true",
-                      help="fit installed models' domain again with out-of-fold distances")
+    step.add_argument("--refit-trust", action="store_true",
+                      help="fit installed models' trust files again with today's rules")
     parser.add_argument("--models", default=",".join(PANEL))
     parser.add_argument("--shared", type=Path, required=True)
     parser.add_argument("--runs", type=Path, required=True)
@@ -328,11 +336,13 @@ def main(argv: list[str] | None = None) -> None:
                   f"({r['seconds']:.0f} s)", flush=True)
         elif args.draw and path.is_file() and "test_auto" in json.loads(path.read_text()):
             print(f"{name}: {', '.join(draw(entry, args.shared, args.runs, args.out)['plots'])}")
-        elif args.refit_domain and path.is_file() and "test_auto" in json.loads(path.read_text()):
-            r = refit_domain(entry, args.shared, args.runs, args.out)
+        elif args.refit_trust and path.is_file() and "test_auto" in json.loads(path.read_text()):
+            r = refit_trust(entry, args.shared, args.runs, args.out)
             t = r["test_trust"]
-            print(f"{name}: domain refitted; test flagged {1 - t['in_domain_share']:.1%}, "
-                  f"error in {t['error_in']:.3f} / out {t['error_out']:.3f}", flush=True)
+            print(f"{name}: trust refitted ({r['trust_refit']['calibration_after']}); test ECE "
+                  f"{t['ece_raw']:.3f} -> {t['ece_calibrated']:.3f}, coverage "
+                  f"{t['coverage']:.3f}, flagged {1 - t['in_domain_share']:.1%}, error in "
+                  f"{t['error_in']:.3f} / out {t['error_out']:.3f}", flush=True)
         elif args.install and path.is_file() and json.loads(path.read_text())["auto_wins"]:
             r = install(entry, args.shared, args.runs, args.out)
             print(f"{name}: installed; test {r['test_auto']:.4f}", flush=True)

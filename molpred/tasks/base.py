@@ -193,7 +193,7 @@ class TaskHead:
     def fit_calibration(
         self, members: np.ndarray, labels: np.ndarray, mean: np.ndarray | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
-        """``(Platt or temperature parameters, validation arrays, isotonic breakpoints)`` from
+        """``(Platt or temperature parameters, validation arrays, monotone calibration maps)`` from
         held-out member predictions ``float [M, n, T]`` (or a held-out ``mean`` ``[n, T]``,
         e.g. out-of-fold predictions, beside members that saw the molecules) and held-out
         labels ``[n, T]``; the arrays (``values``, ``labels``, and for intervals ``sigmas``,
@@ -201,7 +201,7 @@ class TaskHead:
         raise NotImplementedError
 
     def calibrate(self, mean: np.ndarray, platt: np.ndarray,
-                  isotonic: dict[int, np.ndarray]) -> np.ndarray:
+                  maps: dict[int, np.ndarray]) -> np.ndarray:
         """Calibrated outputs ``float64`` from the members' mean (same shape)."""
         raise NotImplementedError
 

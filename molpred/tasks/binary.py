@@ -106,17 +106,17 @@ class BinaryHead(TaskHead):
 
     def fit_calibration(self, members: np.ndarray, labels: np.ndarray,
                         mean: np.ndarray | None = None):
-        """None, Platt or isotonic per task, as cross-validation chooses
+        """None, Platt, Venn-ABERS or isotonic per task, as cross-validation chooses
         (:func:`molpred.trust.calibration.fit_calibration`)."""
         from molpred.trust.calibration import calibrate_binary
 
         return calibrate_binary(members.mean(axis=0) if mean is None else mean, labels)
 
     def calibrate(self, mean: np.ndarray, platt: np.ndarray,
-                  isotonic: dict[int, np.ndarray]) -> np.ndarray:
+                  maps: dict[int, np.ndarray]) -> np.ndarray:
         from molpred.trust.calibration import apply_calibration
 
-        return apply_calibration(mean, platt, isotonic)
+        return apply_calibration(mean, platt, maps)
 
     def conformal_predictors(self, val: dict[str, np.ndarray], n_tasks: int, kind: str) -> list:
         """A class-conditional (Mondrian) set predictor per task, by similarity bin for

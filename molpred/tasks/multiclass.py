@@ -203,7 +203,7 @@ class MulticlassHead(TaskHead):
         return platt, {"values": apply_temperature(mean, platt), "labels": labels}, {}
 
     def calibrate(self, mean: np.ndarray, platt: np.ndarray,
-                  isotonic: dict[int, np.ndarray]) -> np.ndarray:
+                  maps: dict[int, np.ndarray]) -> np.ndarray:
         from molpred.trust.calibration import apply_temperature
 
         return apply_temperature(mean, platt)

@@ -96,7 +96,7 @@ class RegressionHead(TaskHead):
         return np.tile([1.0, 0.0], (arrays["values"].shape[1], 1)), arrays, {}
 
     def calibrate(self, mean: np.ndarray, platt: np.ndarray,
-                  isotonic: dict[int, np.ndarray]) -> np.ndarray:
+                  maps: dict[int, np.ndarray]) -> np.ndarray:
         """Values are returned unchanged."""
         return mean
 

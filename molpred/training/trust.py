@@ -199,7 +199,7 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     """A :class:`TrustModel` for a model cross-fitted on K folds (``--model auto``), fitted on
     its out-of-fold (OOF) predictions instead of a held-out validation part.
 
-    - Calibration (none, Platt or isotonic per task, as cross-validation chooses:
+    - Calibration (none, Platt, Venn-ABERS or isotonic per task, as cross-validation chooses:
       :meth:`~molpred.tasks.base.TaskHead.fit_calibration`) and the conformal scores: OOF
       predictions ``oof`` against ``labels``. Regression intervals are not normalized by the
       members' spread: each train+val molecule was seen by K-1 of the K final members, so
@@ -234,7 +234,7 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool],
                                                   batch_size, where)
     head = task_head(prepared.task_type)
-    platt, val, isotonic = head.fit_calibration(members, labels, mean=oof)
+    platt, val, maps = head.fit_calibration(members, labels, mean=oof)
     standardize = prepared.featurizer.standardize
     bits = ecfp4_bits(pool_smiles, standardize)
     fold = fold_of(pool, fold_rows)
@@ -242,42 +242,43 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
                        {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
                        | {"similarity": out_of_fold_similarity(bits, fold, len(fold_rows))},
                        FingerprintIndex(bits), [], float("nan"), float("nan"), standardize,
-                       None, conformal="similarity", isotonic=isotonic)
+                       None, conformal="similarity", maps=maps)
     return _fit_cross_domain(trust, model, embeddings, fold, len(fold_rows))
 
 
-def refit_cross_domain(trust: TrustModel, model, prepared: PreparedDataset, pool: np.ndarray,
-                       fold_rows: list[np.ndarray], device: str = "auto",
-                       batch_size: int = 256) -> TrustModel:
-    """The applicability domain of a cross-fitted model's trust file fitted again as
-    :func:`fit_cross_trust` fits it today (out-of-fold embedding distances, thresholds, error
-    model and domain rule), without retraining; calibration, conformal predictors and the
-    out-of-fold values, labels and similarities they were fitted on are kept as saved.
+def refit_cross_trust(trust: TrustModel, model, prepared: PreparedDataset, pool: np.ndarray,
+                      fold_rows: list[np.ndarray], device: str = "auto",
+                      batch_size: int = 256) -> TrustModel:
+    """A saved cross-fitted (``auto``) model's trust fitted again as :func:`fit_cross_trust`
+    fits it today, without retraining: for models saved before a change of the trust rules
+    (e.g. out-of-fold embedding distances, Venn-ABERS calibration).
 
-    For ``auto`` models saved before the distances were taken out of fold (their thresholds
-    and error model were fitted on distances of molecules K-1 of the K members had trained
-    on). ``model`` may be the saved model as it ships (e.g. with float16 network weights):
-    the distances are then measured as a new molecule's are.
+    Member k of such a model is fold k's model (a blend's member k mixes fold k's network
+    and trees with the saved weights), so its predictions of fold k's molecules are the
+    out-of-fold predictions ``auto`` fitted its trust on, up to the stored precision (the
+    panel keeps network weights as float16): those are refitted on.
 
     Args:
         trust: The model's saved :class:`~molpred.trust.model.TrustModel` (its ``val`` arrays
             in ``pool`` order, as :func:`fit_cross_trust` saved them).
         model, prepared, pool, fold_rows: As for :func:`fit_cross_trust`, re-created as the
-            training run made them (same data, featurizer, split and seed).
+            training run made them (same data, featurizer, split, folds and seed:
+            :func:`~molpred.training.auto.cross_validation_rows`).
 
     Returns:
         A new :class:`~molpred.trust.model.TrustModel`.
 
     Raises:
         ValueError: if ``pool`` and ``fold_rows`` are not the ones the trust file was fitted
-            on (its labels or out-of-fold similarities differ).
+            on (its labels or out-of-fold similarities differ), or the model has not one
+            member per fold.
     """
     from molpred.trust.domain import ecfp4_bits
 
     labels = prepared.y[pool].astype(np.float64)
     saved = trust.val.get("labels")
-    if saved is None or saved.shape != labels.shape or not np.array_equal(
-            np.isnan(saved), np.isnan(labels)) or not np.allclose(saved, labels, equal_nan=True):
+    if saved is None or saved.shape != labels.shape or not np.allclose(saved, labels,
+                                                                         equal_nan=True):
         raise ValueError("these train+val rows are not the ones the trust file was fitted on "
                          "(their labels differ)")
     smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
@@ -287,12 +288,13 @@ def refit_cross_domain(trust: TrustModel, model, prepared: PreparedDataset, pool
     if not np.allclose(similarity, trust.val["similarity"], equal_nan=True):
         raise ValueError("these folds are not the ones the trust file was fitted on (the "
                          "out-of-fold similarities differ)")
-    _, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool], batch_size,
-                                            resolve_device(device))
-    fresh = TrustModel(trust.task_type, trust.platt, dict(trust.val), trust.fingerprints, [],
-                       float("nan"), float("nan"), trust.standardize, trust.classes,
-                       conformal=trust.conformal, isotonic=trust.isotonic)
-    return _fit_cross_domain(fresh, model, embeddings, fold, len(fold_rows))
+    members, _ = predict_with_embeddings(model, [prepared.data[i] for i in pool], batch_size,
+                                         resolve_device(device), embeddings=False)
+    if members.shape[0] != len(fold_rows):
+        raise ValueError(f"{members.shape[0]} members for {len(fold_rows)} folds: not a model "
+                         "cross-fitted on these folds")
+    oof = members[fold, np.arange(len(pool))]
+    return fit_cross_trust(model, prepared, pool, fold_rows, oof, labels, device, batch_size)
 
 
 def fold_of(pool: np.ndarray, fold_rows: list[np.ndarray]) -> np.ndarray:

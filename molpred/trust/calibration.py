@@ -1,6 +1,6 @@
-"""Probability calibration: Platt scaling or isotonic regression (binary; chosen per task by
-cross-validation) or temperature scaling (multiclass), fitted on validation molecules, and the
-expected calibration error that measures it.
+"""Probability calibration: Platt scaling, Venn-ABERS or isotonic regression (binary; chosen
+per task by cross-validation) or temperature scaling (multiclass), fitted on validation
+molecules, and the expected calibration error that measures it.
 
 Platt scaling (Platt 1999; as in Guo et al. 2017, "On calibration of modern neural networks")
 maps a predicted probability ``p`` to ``sigmoid(a * logit(p) + b)``, one ``(a, b)`` per task,
@@ -20,9 +20,14 @@ ISOTONIC_CLIP = (0.001, 0.999)
 """Isotonic regression's output range: a calibrated probability of exactly 0 or 1 would claim
 certainty a few hundred validation molecules cannot give."""
 MIN_ISOTONIC_CLASS = 20
-"""Isotonic regression is tried only for tasks with this many validation molecules of each
+"""Isotonic regression and Venn-ABERS are tried only for tasks with this many validation molecules of each
 class (a step function over fewer is mostly noise; Niculescu-Mizil & Caruana 2005 found
 isotonic regression overfits small calibration sets, where Platt scaling does better)."""
+
+
+MAP_ORDER = ("none", "platt", "venn_abers", "isotonic")
+"""Calibration maps from the simplest to the most flexible: the one-standard-error rule of
+:func:`fit_calibration` keeps the first within a standard error of the best."""
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -41,16 +46,19 @@ def _platt(x: np.ndarray, y: np.ndarray) -> list[float]:
 def fit_calibration(probabilities: np.ndarray, labels: np.ndarray, folds: int = 5
                     ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Choose and fit each binary task's calibration map by cross-validation: none, Platt
-    scaling (``sigmoid(a * logit(p) + b)``) or isotonic regression (Zadrozny & Elkan 2002;
+    scaling (``sigmoid(a * logit(p) + b)``), inductive Venn-ABERS (Vovk, Petej & Fedorova
+    2015; the ``venn-abers`` package) or isotonic regression (Zadrozny & Elkan 2002;
     scikit-learn), by held-out Brier score over ``folds`` stratified folds of these
     (validation) molecules, with the one-standard-error rule (Breiman et al. 1984, CART
-    ch. 3.4): the simplest map (none, then Platt, then isotonic) whose held-out Brier score is
-    within one standard error of the best one's is kept, the error being that of the
-    per-molecule difference between the two maps. A map must therefore beat leaving the
-    probabilities alone by more than the noise of the validation part, so calibration that
-    only fits noise is not applied (it made ECE worse on test where it was). Isotonic
-    regression is tried only with :data:`MIN_ISOTONIC_CLASS` molecules of each class, Platt
-    with ``folds``.
+    ch. 3.4): the simplest map (in :data:`MAP_ORDER`) whose held-out Brier score is within one
+    standard error of the best one's is kept, the error being that of the per-molecule
+    difference between the two maps. A map must therefore beat leaving the probabilities
+    alone by more than the noise of the validation part, so calibration that only fits noise
+    is not applied (it made ECE worse on test where it was). Venn-ABERS comes before isotonic
+    regression: both are monotone step maps, but Venn-ABERS shrinks each step towards what one
+    more molecule of either class would do to it, so it claims less on few molecules. Both
+    are tried only with :data:`MIN_ISOTONIC_CLASS` molecules of each class, Platt with
+    ``folds``.
 
     Args:
         probabilities: ``float [N, T]`` predicted probabilities of class 1 (NaN = none).
@@ -58,26 +66,29 @@ def fit_calibration(probabilities: np.ndarray, labels: np.ndarray, folds: int = 
         folds: Cross-validation folds.
 
     Returns:
-        ``(platt float64 [T, 2], isotonic)``: Platt parameters (``(1, 0)`` where Platt is not
-        chosen) and ``{task index: float64 [2, K]}`` breakpoints (inputs, outputs) of the
-        tasks that take isotonic regression instead.
+        ``(platt float64 [T, 2], maps)``: Platt parameters (``(1, 0)`` where Platt is not
+        chosen) and ``{task index: table}`` of the tasks that take a monotone map instead:
+        isotonic breakpoints ``float64 [2, K]`` or a Venn-ABERS table ``float64 [3, K + 1]``
+        (:func:`apply_map`).
     """
     params = np.tile([1.0, 0.0], (probabilities.shape[1], 1))
-    isotonic: dict[int, np.ndarray] = {}
+    maps: dict[int, np.ndarray] = {}
     for t in range(probabilities.shape[1]):
         known = np.isfinite(labels[:, t]) & np.isfinite(probabilities[:, t])
         p, y = probabilities[known, t], labels[known, t]
         smaller = min((y == 0).sum(), (y == 1).sum())
         if smaller < folds:
             continue
-        kinds = ["none", "platt"] + (["isotonic"] if smaller >= MIN_ISOTONIC_CLASS else [])
+        kinds = [k for k in MAP_ORDER if k in ("none", "platt") or smaller >= MIN_ISOTONIC_CLASS]
         errors = {kind: _held_out_squared_errors(p, y, folds, kind) for kind in kinds}
         best = one_standard_error_choice(errors)
         if best == "platt":
             params[t] = _platt(_logit(p), y)
         elif best == "isotonic":
-            isotonic[t] = _isotonic(p, y)
-    return params, isotonic
+            maps[t] = _isotonic(p, y)
+        elif best == "venn_abers":
+            maps[t] = _venn_abers(p, y)
+    return params, maps
 
 
 def _isotonic(p: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -89,6 +100,46 @@ def _isotonic(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.stack([fit.X_thresholds_, fit.y_thresholds_]).astype(np.float64)
 
 
+def _venn_abers(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The table ``float64 [3, K + 1]`` of an inductive Venn-ABERS predictor fitted on
+    calibration probabilities ``p`` ``[n]`` and 0/1 labels ``y`` ``[n]`` by the ``venn-abers``
+    package (Vovk, Petej & Fedorova 2015, "Large-scale probabilistic predictors with and
+    without guarantees of validity", NeurIPS; algorithms 1-4): row 0 is 0 then the K distinct
+    calibration probabilities, rows 1 and 2 the isotonic fits ``p0`` and ``p1`` with a new
+    molecule labelled 0 and 1, for a new probability in each gap between them."""
+    import warnings
+
+    state = np.geterr()
+    from venn_abers import VennAbers  # its import sets NumPy's error state for the process
+
+    np.seterr(**state)
+    fit = VennAbers()
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # its all-NaN slopes at the ends
+        fit.fit(np.column_stack([1.0 - p, p]), np.asarray(y, dtype=np.int64))
+    return np.stack([fit.p0[:, 0], fit.p0[:, 1], fit.p1[:, 1]]).astype(np.float64)
+
+
+def apply_venn_abers(probabilities: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Probabilities ``float64 [N]`` through a Venn-ABERS ``table`` ``[3, K + 1]``
+    (:func:`_venn_abers`): ``p1 / (1 - p0 + p1)`` of the new probability's ``(p0, p1)``, the
+    merged probability of Vovk et al. (2015, algorithms 5-6; equal to ``venn-abers``'
+    ``predict_proba``); NaN stays NaN."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    q = np.where(np.isfinite(p), p, 0.0)
+    scores = table[0, 1:]
+    p0 = table[1, np.searchsorted(scores, q, "right")]
+    p1 = table[2, np.searchsorted(scores, q, "left")]
+    return np.where(np.isfinite(p), p1 / (1.0 - p0 + p1), np.nan)
+
+
+def apply_map(probabilities: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Probabilities ``float64 [N]`` through a task's non-parametric calibration map: isotonic
+    breakpoints ``[2, K]`` (:func:`apply_isotonic`) or a Venn-ABERS table ``[3, K + 1]``
+    (:func:`apply_venn_abers`)."""
+    return (apply_isotonic if table.shape[0] == 2 else apply_venn_abers)(probabilities, table)
+
+
 def apply_isotonic(probabilities: np.ndarray, breakpoints: np.ndarray) -> np.ndarray:
     """Probabilities ``float64 [N]`` through isotonic breakpoints ``[2, K]`` (linear between
     them, constant beyond; NaN stays NaN)."""
@@ -98,20 +149,20 @@ def apply_isotonic(probabilities: np.ndarray, breakpoints: np.ndarray) -> np.nda
 
 
 def apply_calibration(probabilities: np.ndarray, platt: np.ndarray,
-                      isotonic: dict[int, np.ndarray]) -> np.ndarray:
+                      maps: dict[int, np.ndarray]) -> np.ndarray:
     """Calibrated probabilities ``float64 [N, T]`` from :func:`fit_calibration`'s output:
-    Platt parameters ``[T, 2]`` everywhere, isotonic breakpoints on the tasks that have them
-    (NaN stays NaN)."""
+    Platt parameters ``[T, 2]`` everywhere, a monotone map (isotonic or Venn-ABERS,
+    :func:`apply_map`) on the tasks that have one (NaN stays NaN)."""
     out = apply_platt(probabilities, platt)
-    for t, breakpoints in isotonic.items():
-        out[:, t] = apply_isotonic(probabilities[:, t], breakpoints)
+    for t, table in maps.items():
+        out[:, t] = apply_map(probabilities[:, t], table)
     return out
 
 
 def _held_out_squared_errors(p: np.ndarray, y: np.ndarray, folds: int, kind: str
                              ) -> np.ndarray:
     """``float64 [n]`` squared error of each molecule's probability after a calibration map
-    (``none``, ``platt``, ``isotonic``) fitted on the other stratified folds."""
+    (one of :data:`MAP_ORDER`) fitted on the other stratified folds."""
     from sklearn.model_selection import StratifiedKFold
 
     errors = np.empty(len(p))
@@ -122,6 +173,8 @@ def _held_out_squared_errors(p: np.ndarray, y: np.ndarray, folds: int, kind: str
             q = 1 / (1 + np.exp(-(a * _logit(q) + b)))
         elif kind == "isotonic":
             q = apply_isotonic(q, _isotonic(p[fit_rows], y[fit_rows]))
+        elif kind == "venn_abers":
+            q = apply_venn_abers(q, _venn_abers(p[fit_rows], y[fit_rows]))
         errors[test_rows] = (q - y[test_rows]) ** 2
     return errors
 
@@ -248,9 +301,9 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray,
 
 def calibrate_binary(mean: np.ndarray, labels: np.ndarray
                      ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
-    """``(Platt parameters, validation arrays, isotonic breakpoints)`` of binary tasks from
+    """``(Platt parameters, validation arrays, monotone maps)`` of binary tasks from
     held-out probabilities ``[n, T]`` (a validation part's ensemble mean, or out-of-fold
     predictions) and labels: the map :func:`fit_calibration` chooses per task, applied
     (:meth:`molpred.tasks.BinaryHead.fit_calibration`)."""
-    platt, isotonic = fit_calibration(mean, labels)
-    return platt, {"values": apply_calibration(mean, platt, isotonic), "labels": labels}, isotonic
+    platt, maps = fit_calibration(mean, labels)
+    return platt, {"values": apply_calibration(mean, platt, maps), "labels": labels}, maps

@@ -42,6 +42,9 @@ from molpred.trust.error_model import ErrorModel, choose_domain_rule
 TRUST_JSON = "trust.json"
 TRUST_WEIGHTS = "trust.safetensors"
 TRUST_FORMAT = "molpred-trust"
+MAP_KEYS = {2: "isotonic", 3: "venn_abers"}
+"""A monotone calibration map's array name in ``trust.safetensors`` (``NAME_TASK``), by its
+number of rows: isotonic breakpoints ``[2, K]``, a Venn-ABERS table ``[3, K + 1]``."""
 
 
 
@@ -73,9 +76,10 @@ class TrustModel:
             or ``"thresholds"`` (similarity and distance thresholds), chosen by
             :func:`~molpred.trust.error_model.choose_domain_rule` on validation.
         domain_cv: That choice's cross-validated figures (JSON-ready), or ``{}``.
-        isotonic: ``{task index: float64 [2, K]}`` isotonic breakpoints of the binary tasks
-            whose calibration cross-validation chose isotonic regression (their Platt row is
-            the identity).
+        maps: ``{task index: table}`` monotone calibration maps of the binary tasks whose
+            calibration cross-validation chose one (their Platt row is the identity):
+            isotonic breakpoints ``float64 [2, K]`` or a Venn-ABERS table ``float64 [3, K + 1]``
+            (:func:`~molpred.trust.calibration.apply_map`).
         conformal: How the conformal predictors are conditioned
             (:data:`~molpred.trust.conformal.CONFORMAL_KINDS`): ``"similarity"`` (by similarity
             bin and, binary tasks, by class; needs ``val["similarity"]``), ``"mondrian"``
@@ -88,7 +92,7 @@ class TrustModel:
                  min_similarity: float, max_distance: float, standardize: bool = False,
                  classes: Sequence[str] | None = None, error_model: ErrorModel | None = None,
                  domain_rule: str = "thresholds", domain_cv: dict | None = None,
-                 conformal: str = "mondrian", isotonic: dict[int, np.ndarray] | None = None
+                 conformal: str = "mondrian", maps: dict[int, np.ndarray] | None = None
                  ) -> None:
         self.task_type = task_type
         self.classes = list(classes) if classes is not None else None
@@ -103,7 +107,7 @@ class TrustModel:
         self.domain_rule = domain_rule
         self.domain_cv = dict(domain_cv or {})
         self.conformal = conformal
-        self.isotonic = dict(isotonic or {})
+        self.maps = dict(maps or {})
         self._conformal: list | None = None  # built on first use: crepes takes ~1 s to import
 
     @property
@@ -140,7 +144,7 @@ class TrustModel:
         Returns:
             The fitted :class:`TrustModel`.
         """
-        platt, val, isotonic = _calibration(task_type, val_members, val_labels)
+        platt, val, maps = _calibration(task_type, val_members, val_labels)
         fingerprints = FingerprintIndex(ecfp4_bits(train_smiles, standardize))
         embedding = [EmbeddingDistance.fit(e) for e in train_embeddings]
         similarity = fingerprints.max_similarity(ecfp4_bits(val_smiles, standardize))
@@ -150,7 +154,7 @@ class TrustModel:
                     {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
                     | {"similarity": np.asarray(similarity, dtype=np.float64)},
                     fingerprints, embedding, min_similarity, max_distance, standardize, classes,
-                    conformal="similarity", isotonic=isotonic)
+                    conformal="similarity", maps=maps)
         spread = model.member_spread(val_members)  # as predict computes it
         model.error_model, model.domain_rule, model.domain_cv = fit_error_model(
             task_type, similarity, distance, val["values"], spread, val_labels)
@@ -173,7 +177,7 @@ class TrustModel:
         set, thresholds) is kept. What Morger et al. (2021, J. Cheminform. 13, 35) showed
         repairs calibration and coverage when the data drift from the training set.
         """
-        platt, val, isotonic = _calibration(self.task_type, members, labels)
+        platt, val, maps = _calibration(self.task_type, members, labels)
         val = {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
         conformal = self.conformal
         if similarity is not None:
@@ -182,12 +186,12 @@ class TrustModel:
             conformal = "mondrian"
         return TrustModel(self.task_type, platt, val, self.fingerprints, self.embedding,
                           self.min_similarity, self.max_distance, self.standardize, self.classes,
-                          self.error_model, self.domain_rule, self.domain_cv, conformal, isotonic)
+                          self.error_model, self.domain_rule, self.domain_cv, conformal, maps)
 
     def calibrated(self, mean: np.ndarray) -> np.ndarray:
         """Calibrated probabilities ``float64 [N, T]`` from the members' mean ``[N, T]``
         (classification; multiclass ``[N, C]``); regression values are returned unchanged."""
-        return self.head.calibrate(mean, self.platt, self.isotonic)
+        return self.head.calibrate(mean, self.platt, self.maps)
 
     def set_membership(self, values: np.ndarray, confidence: float,
                        similarity: np.ndarray | None = None) -> np.ndarray:
@@ -260,7 +264,7 @@ class TrustModel:
         """Write ``trust.json`` and ``trust.safetensors`` into a model directory."""
         out = Path(directory)
         arrays = {"platt": self.platt, **{f"val_{k}": v for k, v in self.val.items()},
-                  **{f"isotonic_{t}": b for t, b in self.isotonic.items()},
+                  **{f"{MAP_KEYS[b.shape[0]]}_{t}": b for t, b in self.maps.items()},
                   **self.fingerprints.arrays()}
         for k, e in enumerate(self.embedding):
             arrays[f"embedding_mean_{k}"] = e.mean
@@ -312,12 +316,15 @@ class TrustModel:
             cv = meta.get("domain_cv") or {}
             if not isinstance(cv, dict):
                 raise ValueError("domain_cv must be an object")
-            isotonic = {int(k[len("isotonic_"):]): arrays[k] for k in arrays
-                        if k.startswith("isotonic_")}
-            for t, b in isotonic.items():
-                if not (0 <= t < arrays["platt"].shape[0] and b.ndim == 2 and b.shape[0] == 2
-                        and np.isfinite(b).all()):
-                    raise ValueError(f"malformed isotonic calibration of task {t}")
+            maps = {}
+            for rows, prefix in MAP_KEYS.items():
+                for key in (k for k in arrays if k.startswith(prefix + "_")):
+                    t, b = int(key[len(prefix) + 1:]), arrays[key]
+                    if not (0 <= t < arrays["platt"].shape[0] and t not in maps and b.ndim == 2
+                            and b.shape[0] == rows and b.shape[1] >= 1
+                            and np.isfinite(b).all()):
+                        raise ValueError(f"malformed {prefix} calibration of task {t}")
+                    maps[t] = b
             conformal = meta.get("conformal", "marginal")  # files before it: marginal
             if conformal not in CONFORMAL_KINDS:
                 raise ValueError(f"unknown conformal predictor {conformal!r}")
@@ -328,7 +335,7 @@ class TrustModel:
                        FingerprintIndex.from_arrays(arrays["fp_indices"], arrays["fp_offsets"]),
                        embedding, float(meta["min_similarity"]), float(meta["max_distance"]),
                        bool(meta.get("standardize", False)), _class_names(meta.get("classes")),
-                       error_model, rule, cv, conformal, isotonic)
+                       error_model, rule, cv, conformal, maps)
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise ModelFileError(f"{path} has corrupt uncertainty files ({TRUST_JSON}, "
                                  f"{TRUST_WEIGHTS}): {exc}") from None
@@ -369,9 +376,9 @@ def _class_names(value) -> list[str] | None:
 
 def _calibration(task_type: str, members: np.ndarray, labels: np.ndarray
                  ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[int, np.ndarray]]:
-    """``(Platt/temperature parameters, validation arrays, isotonic breakpoints)`` from member
-    predictions ``float [M, n, T]`` and labels ``[n, T]``: none, Platt or isotonic per binary
-    task as cross-validation chooses (:func:`~molpred.trust.calibration.fit_calibration`),
-    temperature for a multiclass target, identity for regression (whose arrays add the
-    members' spread)."""
+    """``(Platt/temperature parameters, validation arrays, monotone maps)`` from member
+    predictions ``float [M, n, T]`` and labels ``[n, T]``: none, Platt, Venn-ABERS or isotonic
+    per binary task as cross-validation chooses
+    (:func:`~molpred.trust.calibration.fit_calibration`), temperature for a multiclass
+    target, identity for regression (whose arrays add the members' spread)."""
     return task_head(task_type).fit_calibration(members, labels)

@@ -275,10 +275,11 @@ def test_auto_domain_distances_come_from_the_fold_model_that_did_not_train_on_a_
     assert 0 < result.trust.max_distance < np.inf
 
 
-def test_refitting_an_auto_models_domain_reproduces_what_training_fitted(bbbp_file, tmp_path):
-    """``refit_cross_domain`` re-creates a saved ``auto`` model's out-of-fold rows and fits
-    its domain as training does (same thresholds, error model and rule; calibration and
-    conformal arrays kept), and refuses folds the trust file was not fitted on."""
+def test_refitting_an_auto_models_trust_reproduces_what_training_fitted(bbbp_file, tmp_path):
+    """``refit_cross_trust`` re-creates a saved ``auto`` model's folds and out-of-fold
+    predictions (member k predicting fold k) and fits its trust as training did: the same
+    calibration, out-of-fold values, domain thresholds and error model; it refuses rows or
+    folds the trust file was not fitted on."""
     from molpred.models.checkpoint import load_model
     from molpred.training.auto import cross_validation_rows, train_auto
     from molpred.training.prepare import prepare_dataset
@@ -290,7 +291,7 @@ def test_refitting_an_auto_models_domain_reproduces_what_training_fitted(bbbp_fi
         TrainSettings,
     )
     from molpred.training.splitting import resolve_split
-    from molpred.training.trust import refit_cross_domain
+    from molpred.training.trust import refit_cross_trust
     from molpred.trust.model import TrustModel
 
     out = tmp_path / "auto"
@@ -304,7 +305,10 @@ def test_refitting_an_auto_models_domain_reproduces_what_training_fitted(bbbp_fi
                           settings.optim.seed)
     pool, fold_rows = cross_validation_rows(prepared, parts, 2, settings.optim.seed)
 
-    refit = refit_cross_domain(saved, model, prepared, pool, fold_rows, device="cpu")
+    refit = refit_cross_trust(saved, model, prepared, pool, fold_rows, device="cpu")
+    np.testing.assert_allclose(refit.val["values"], saved.val["values"], atol=1e-6)
+    np.testing.assert_allclose(refit.platt, saved.platt, rtol=1e-5)
+    assert refit.maps.keys() == saved.maps.keys()
     assert refit.max_distance == pytest.approx(saved.max_distance, rel=1e-5)
     assert refit.min_similarity == saved.min_similarity
     assert refit.domain_rule == saved.domain_rule
@@ -313,11 +317,9 @@ def test_refitting_an_auto_models_domain_reproduces_what_training_fitted(bbbp_fi
         a, b = refit.error_model.to_dict(), saved.error_model.to_dict()
         assert a.keys() == b.keys()
         for key in ("weights", "threshold"):
-            np.testing.assert_allclose(a[key], b[key], rtol=1e-4)
-    np.testing.assert_array_equal(refit.platt, saved.platt)
-    np.testing.assert_array_equal(refit.val["values"], saved.val["values"])
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-4, atol=1e-8)
 
     with pytest.raises(ValueError, match="folds"):  # another partition of the same rows
-        refit_cross_domain(saved, model, prepared, pool, [pool[::2], pool[1::2]], device="cpu")
+        refit_cross_trust(saved, model, prepared, pool, [pool[::2], pool[1::2]], device="cpu")
     with pytest.raises(ValueError, match="labels"):  # other rows
-        refit_cross_domain(saved, model, prepared, pool[1:], fold_rows, device="cpu")
+        refit_cross_trust(saved, model, prepared, pool[1:], fold_rows, device="cpu")

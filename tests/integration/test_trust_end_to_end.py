@@ -194,3 +194,45 @@ def test_sets_by_similarity_are_saved_and_the_same_with_or_without_domain_column
     trust.save(copy)
     with pytest.raises(ModelFileError, match="similarity"):
         molpred.load(copy)
+
+
+def test_a_venn_abers_map_is_saved_loaded_and_used_and_a_malformed_one_refused(
+        bbbp_model, tmp_path, data_dir):
+    """A trust file whose task takes a Venn-ABERS map (Vovk et al. 2015) stores its table in
+    ``trust.safetensors``; the loaded model's probabilities go through it; a table of the
+    wrong shape is a corrupt file."""
+    from safetensors.numpy import load_file, save_file
+
+    from molpred.trust.calibration import _venn_abers, apply_map
+    from molpred.trust.model import TrustModel
+
+    _, folder = bbbp_model
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in folder.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    trust = TrustModel.load(copy)
+    val = trust.val
+    known = np.isfinite(val["labels"][:, 0])
+    table = _venn_abers(val["values"][known, 0], val["labels"][known, 0])
+    trust.platt[:] = [1.0, 0.0]
+    trust.maps = {0: table}
+    trust.save(copy)
+    assert "venn_abers_0" in load_file(str(copy / TRUST_WEIGHTS))
+
+    smiles = pd.read_csv(data_dir / "bbbp.csv")["smiles"].iloc[400:430].tolist()
+    bare = molpred.load(folder)
+    bare.trust = None  # the members' mean, uncalibrated
+    raw = bare.predict(smiles, domain=False, alerts=False, workers=1)["p_np"].to_numpy()
+    got = molpred.load(copy).predict(smiles, domain=False, alerts=False, workers=1)["p_np"]
+    assert np.isfinite(raw).all() and len(np.unique(got)) > 2
+    np.testing.assert_allclose(got.to_numpy(), apply_map(raw, table), rtol=1e-9)
+
+    arrays = load_file(str(copy / TRUST_WEIGHTS))
+    arrays["venn_abers_0"] = arrays["venn_abers_0"][:2]  # two rows: not a Venn-ABERS table
+    save_file(arrays, str(copy / TRUST_WEIGHTS), metadata={"format": "molpred-trust"})
+    meta = json.loads((copy / TRUST_JSON).read_text())
+    meta.pop("sha256")  # so that the shape check, not the hash, refuses it
+    (copy / TRUST_JSON).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="venn_abers calibration of task 0"):
+        molpred.load(copy)

@@ -114,7 +114,7 @@ def test_binary_labels_other_than_0_1_are_refused_naming_the_cell():
 
 def test_the_regression_calibration_is_the_identity_and_keeps_the_spread():
     members = np.stack([np.full((5, 2), 1.0), np.full((5, 2), 3.0)])
-    platt, val, isotonic = task_head("regression").fit_calibration(members, np.ones((5, 2)))
-    assert platt.tolist() == [[1.0, 0.0], [1.0, 0.0]] and isotonic == {}
+    platt, val, maps = task_head("regression").fit_calibration(members, np.ones((5, 2)))
+    assert platt.tolist() == [[1.0, 0.0], [1.0, 0.0]] and maps == {}
     np.testing.assert_allclose(val["values"], np.full((5, 2), 2.0))
     np.testing.assert_allclose(val["sigmas"], np.full((5, 2), 1.0))

@@ -1,4 +1,4 @@
-"""Calibration maps chosen by cross-validation (none, Platt, isotonic) and the expected
+"""Calibration maps chosen by cross-validation (none, Platt, Venn-ABERS, isotonic) and the expected
 calibration error."""
 
 import numpy as np
@@ -74,31 +74,51 @@ def _stepped(n: int, seed: int):
 
 
 def test_cross_validation_chooses_the_map_each_task_needs():
-    from molpred.trust.calibration import apply_isotonic, fit_calibration
+    from molpred.trust.calibration import apply_map, fit_calibration
 
     over_p, over_y = _overconfident(2000, 0)
     step_p, step_y = _stepped(2000, 0)
     rng = np.random.default_rng(3)
     fine_p = rng.uniform(0.05, 0.95, size=(2000, 1))
     fine_y = (rng.random((2000, 1)) < fine_p).astype(float)
-    platt, isotonic = fit_calibration(np.hstack([over_p, step_p, fine_p]),
-                                      np.hstack([over_y, step_y, fine_y]))
-    assert abs(platt[0, 0] - 1 / 3) < 0.08 and 0 not in isotonic  # a sigmoid distortion
-    assert 1 in isotonic and platt[1].tolist() == [1.0, 0.0]  # a step: isotonic
+    platt, maps = fit_calibration(np.hstack([over_p, step_p, fine_p]),
+                                  np.hstack([over_y, step_y, fine_y]))
+    assert abs(platt[0, 0] - 1 / 3) < 0.08 and 0 not in maps  # a sigmoid distortion
+    # a step: a monotone step map, Venn-ABERS (isotonic does no better by a standard error)
+    assert maps[1].shape == (3, 2001) and platt[1].tolist() == [1.0, 0.0]
     test_p, test_y = _stepped(4000, 1)
-    after = expected_calibration_error(apply_isotonic(test_p[:, 0], isotonic[1]), test_y[:, 0])
+    after = expected_calibration_error(apply_map(test_p[:, 0], maps[1]), test_y[:, 0])
     assert expected_calibration_error(test_p, test_y) > 0.1 and after < 0.03
-    assert 2 not in isotonic and abs(platt[2, 0] - 1) < 0.15  # calibrated stays near identity
+    assert 2 not in maps and abs(platt[2, 0] - 1) < 0.15  # calibrated stays near identity
 
 
-def test_isotonic_output_never_claims_certainty():
-    from molpred.trust.calibration import ISOTONIC_CLIP, apply_isotonic, fit_calibration
+def test_venn_abers_map_gives_the_packages_merged_probabilities():
+    """The stored table reproduces ``venn-abers``' ``predict_proba`` (Vovk et al. 2015), also
+    at calibration scores themselves and at 0 and 1; NaN stays NaN."""
+    from venn_abers import VennAbers
+
+    from molpred.trust.calibration import _venn_abers, apply_map
+
+    p, y = _stepped(500, 5)
+    new = np.concatenate([np.random.default_rng(6).uniform(size=300), p[:20, 0], [0.0, 1.0]])
+    reference = VennAbers()
+    with np.errstate(divide="ignore", invalid="ignore"):  # the package's own divisions
+        reference.fit(np.column_stack([1 - p[:, 0], p[:, 0]]), y[:, 0].astype(int))
+        expected = reference.predict_proba(np.column_stack([1 - new, new]))[0][:, 1]
+    out = apply_map(np.append(new, np.nan), _venn_abers(p[:, 0], y[:, 0]))
+    np.testing.assert_allclose(out[:-1], expected, rtol=0, atol=1e-12)
+    assert np.isnan(out[-1]) and 0 < out[:-1].min() and out[:-1].max() < 1
+
+
+def test_monotone_maps_never_claim_certainty():
+    from molpred.trust.calibration import ISOTONIC_CLIP, _isotonic, apply_map, fit_calibration
 
     p, y = _stepped(2000, 4)
-    _, isotonic = fit_calibration(p, y)
-    out = apply_isotonic(np.array([0.0, 0.3, 0.99, np.nan]), isotonic[0])
-    assert ISOTONIC_CLIP[0] <= out[:3].min() and out[:3].max() <= ISOTONIC_CLIP[1]
-    assert np.isnan(out[3])
+    _, maps = fit_calibration(p, y)
+    for table in (maps[0], _isotonic(p[:, 0], y[:, 0])):  # Venn-ABERS (chosen), isotonic
+        out = apply_map(np.array([0.0, 0.3, 0.99, np.nan]), table)
+        assert ISOTONIC_CLIP[0] <= out[:3].min() and out[:3].max() <= ISOTONIC_CLIP[1]
+        assert np.isnan(out[3])
 
 
 def test_calibration_that_only_fits_noise_is_not_applied():
@@ -110,8 +130,8 @@ def test_calibration_that_only_fits_noise_is_not_applied():
     rng = np.random.default_rng(7)
     p = rng.uniform(0.02, 0.98, size=(200, 5))
     y = (rng.random((200, 5)) < p).astype(float)
-    platt, isotonic = fit_calibration(p, y)
-    assert not isotonic and np.array_equal(platt, np.tile([1.0, 0.0], (5, 1)))
+    platt, maps = fit_calibration(p, y)
+    assert not maps and np.array_equal(platt, np.tile([1.0, 0.0], (5, 1)))
 
 
 def test_one_standard_error_rule_keeps_the_simplest_option_within_noise():
