@@ -160,7 +160,8 @@ def card_section(record: dict) -> str:
     if "ece_raw" in t:
         lines.append(f"- Expected calibration error (10 bins, all labelled pairs): "
                      f"{t['ece_raw']:.3f} before, {t['ece_calibrated']:.3f} after the "
-                     "calibration cross-validation chose per task (none, Platt or isotonic).")
+                     "calibration cross-validation chose per task (none, Platt, Venn-ABERS "
+                     "or isotonic).")
         rare = record["curves"].get("minority_coverage", {})
         worst = min((v[0] for v in rare.values() if v[0] is not None), default=float("nan"))
         lines.append(f"- Class-conditional (Mondrian) conformal sets at 0.9 contain the true "

@@ -477,7 +477,7 @@ def cross_validation_rows(prepared: PreparedDataset, parts: dict[str, np.ndarray
     """``(pool int64 [n], fold_rows)``: the train+val rows of ``parts`` that featurized (sorted)
     and their K = ``folds`` scaffold folds (:func:`~molpred.training.folds.scaffold_folds`
     with ``seed``), as ``auto`` cross-validates on them: what re-creates a saved model's
-    out-of-fold rows (:func:`~molpred.training.trust.refit_cross_domain`)."""
+    out-of-fold rows (:func:`~molpred.training.trust.refit_cross_trust`)."""
     every = np.sort(np.concatenate([parts["train"], parts["val"]]).astype(np.int64))
     pool = every[prepared.valid[every]]
     smiles = [s if isinstance(s, str) else "" for s in prepared.table.smiles]

@@ -195,7 +195,8 @@ def _mean_roc_auc(y: np.ndarray, p: np.ndarray) -> float:
 
 def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_rows: list[np.ndarray],
                     oof: np.ndarray, labels: np.ndarray, device: str = "auto",
-                    batch_size: int = 256) -> TrustModel:
+                    batch_size: int = 256,
+                    predicted: tuple[np.ndarray, np.ndarray] | None = None) -> TrustModel:
     """A :class:`TrustModel` for a model cross-fitted on K folds (``--model auto``), fitted on
     its out-of-fold (OOF) predictions instead of a held-out validation part.
 
@@ -222,17 +223,18 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
         pool: ``int64 [n]`` train+val rows; ``fold_rows`` partition them.
         oof: ``float64 [n, T]`` OOF predictions (probabilities or values).
         labels: ``float64 [n, T]`` labels of ``pool``, NaN = missing.
+        predicted: The model's ``(members [K, n, T], embeddings [K, n, H])`` of ``pool`` if
+            already computed (:func:`~molpred.inference.predict_with_embeddings`).
 
     Returns:
         The fitted :class:`~molpred.trust.model.TrustModel`.
     """
     from molpred.trust.domain import FingerprintIndex, ecfp4_bits
 
-    where = resolve_device(device)
     smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
     pool_smiles = [smiles[i] for i in pool]
-    members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool],
-                                                  batch_size, where)
+    members, embeddings = predicted or predict_with_embeddings(
+        model, [prepared.data[i] for i in pool], batch_size, resolve_device(device))
     head = task_head(prepared.task_type)
     platt, val, maps = head.fit_calibration(members, labels, mean=oof)
     standardize = prepared.featurizer.standardize
@@ -288,13 +290,14 @@ def refit_cross_trust(trust: TrustModel, model, prepared: PreparedDataset, pool:
     if not np.allclose(similarity, trust.val["similarity"], equal_nan=True):
         raise ValueError("these folds are not the ones the trust file was fitted on (the "
                          "out-of-fold similarities differ)")
-    members, _ = predict_with_embeddings(model, [prepared.data[i] for i in pool], batch_size,
-                                         resolve_device(device), embeddings=False)
+    members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool],
+                                                  batch_size, resolve_device(device))
     if members.shape[0] != len(fold_rows):
         raise ValueError(f"{members.shape[0]} members for {len(fold_rows)} folds: not a model "
                          "cross-fitted on these folds")
     oof = members[fold, np.arange(len(pool))]
-    return fit_cross_trust(model, prepared, pool, fold_rows, oof, labels, device, batch_size)
+    return fit_cross_trust(model, prepared, pool, fold_rows, oof, labels, device, batch_size,
+                           (members, embeddings))
 
 
 def fold_of(pool: np.ndarray, fold_rows: list[np.ndarray]) -> np.ndarray:

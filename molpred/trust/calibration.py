@@ -17,8 +17,8 @@ import numpy as np
 EPS = 1e-6
 ECE_BINS = 10
 ISOTONIC_CLIP = (0.001, 0.999)
-"""Isotonic regression's output range: a calibrated probability of exactly 0 or 1 would claim
-certainty a few hundred validation molecules cannot give."""
+"""The output range of isotonic regression and Venn-ABERS: a calibrated probability of 0 or 1
+would claim certainty a few hundred validation molecules cannot give."""
 MIN_ISOTONIC_CLASS = 20
 """Isotonic regression and Venn-ABERS are tried only for tasks with this many validation molecules of each
 class (a step function over fewer is mostly noise; Niculescu-Mizil & Caruana 2005 found
@@ -123,14 +123,16 @@ def _venn_abers(p: np.ndarray, y: np.ndarray) -> np.ndarray:
 def apply_venn_abers(probabilities: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Probabilities ``float64 [N]`` through a Venn-ABERS ``table`` ``[3, K + 1]``
     (:func:`_venn_abers`): ``p1 / (1 - p0 + p1)`` of the new probability's ``(p0, p1)``, the
-    merged probability of Vovk et al. (2015, algorithms 5-6; equal to ``venn-abers``'
-    ``predict_proba``); NaN stays NaN."""
+    merged probability of Vovk et al. (2015, algorithms 5-6; ``venn-abers``'
+    ``predict_proba``), kept within :data:`ISOTONIC_CLIP` like isotonic regression's (a few
+    thousand negatives below every positive would otherwise give 0.0003); NaN stays NaN."""
     p = np.asarray(probabilities, dtype=np.float64)
     q = np.where(np.isfinite(p), p, 0.0)
     scores = table[0, 1:]
     p0 = table[1, np.searchsorted(scores, q, "right")]
     p1 = table[2, np.searchsorted(scores, q, "left")]
-    return np.where(np.isfinite(p), p1 / (1.0 - p0 + p1), np.nan)
+    merged = np.clip(p1 / (1.0 - p0 + p1), *ISOTONIC_CLIP)
+    return np.where(np.isfinite(p), merged, np.nan)
 
 
 def apply_map(probabilities: np.ndarray, table: np.ndarray) -> np.ndarray:

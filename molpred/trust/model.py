@@ -45,6 +45,10 @@ TRUST_FORMAT = "molpred-trust"
 MAP_KEYS = {2: "isotonic", 3: "venn_abers"}
 """A monotone calibration map's array name in ``trust.safetensors`` (``NAME_TASK``), by its
 number of rows: isotonic breakpoints ``[2, K]``, a Venn-ABERS table ``[3, K + 1]``."""
+KNOWN_ARRAY_PREFIXES = ("val_", "embedding_mean_", "embedding_components_",
+                        *(f"{name}_" for name in MAP_KEYS.values()))
+"""Besides ``platt`` and the fingerprint arrays, the names ``trust.safetensors`` may hold;
+:meth:`TrustModel.load` refuses any other (a newer molpred's part, which it cannot apply)."""
 
 
 
@@ -316,13 +320,18 @@ class TrustModel:
             cv = meta.get("domain_cv") or {}
             if not isinstance(cv, dict):
                 raise ValueError("domain_cv must be an object")
+            unknown = sorted(k for k in arrays if k not in ("platt", "fp_indices", "fp_offsets")
+                             and not k.startswith(KNOWN_ARRAY_PREFIXES))
+            if unknown:  # e.g. a calibration map of a newer molpred: never silently dropped
+                raise ValueError(f"arrays this molpred does not know: {', '.join(unknown[:3])} "
+                                 "(saved by a newer version?)")
             maps = {}
             for rows, prefix in MAP_KEYS.items():
                 for key in (k for k in arrays if k.startswith(prefix + "_")):
                     t, b = int(key[len(prefix) + 1:]), arrays[key]
                     if not (0 <= t < arrays["platt"].shape[0] and t not in maps and b.ndim == 2
-                            and b.shape[0] == rows and b.shape[1] >= 1
-                            and np.isfinite(b).all()):
+                            and b.shape[0] == rows and b.shape[1] >= 2
+                            and np.isfinite(b).all() and (np.diff(b[0]) >= 0).all()):
                         raise ValueError(f"malformed {prefix} calibration of task {t}")
                     maps[t] = b
             conformal = meta.get("conformal", "marginal")  # files before it: marginal

@@ -236,3 +236,24 @@ def test_a_venn_abers_map_is_saved_loaded_and_used_and_a_malformed_one_refused(
     (copy / TRUST_JSON).write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="venn_abers calibration of task 0"):
         molpred.load(copy)
+
+
+def test_a_trust_file_with_an_array_this_version_does_not_know_is_refused(bbbp_model, tmp_path):
+    """A part a newer molpred saved (e.g. a calibration map it knows and this one does not)
+    is refused, not silently skipped, which would leave that task uncalibrated."""
+    from safetensors.numpy import load_file, save_file
+
+    _, folder = bbbp_model
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in folder.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    molpred.load(copy)  # as saved: loads
+    arrays = load_file(str(copy / TRUST_WEIGHTS))
+    arrays["beta_calibration_0"] = np.array([[1.0, 0.0]])
+    save_file(arrays, str(copy / TRUST_WEIGHTS), metadata={"format": "molpred-trust"})
+    meta = json.loads((copy / TRUST_JSON).read_text())
+    meta.pop("sha256")
+    (copy / TRUST_JSON).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="beta_calibration_0"):
+        molpred.load(copy)
