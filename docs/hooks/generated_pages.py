@@ -7,6 +7,8 @@
   JSON result files (``benchmarks/results/{accuracy,auto,trust}/table.md``), as written;
 * ``notebooks/NAME.md``: each notebook of ``notebooks/`` as a page (its markdown, code and
   the text outputs saved in it; the tests execute the notebooks themselves);
+* ``results/trust-plots.md``: every reliability diagram and coverage-vs-similarity plot of
+  ``docs/img/trust/``, a section per dataset (the benchmark scripts draw them);
 * the pictures under ``benchmarks/results/`` that pages link as ``../benchmarks/...`` (right
   on GitHub, where docs/ sits beside benchmarks/) are copied into the site and the links
   rewritten.
@@ -80,10 +82,38 @@ def _notebook_page(path: Path) -> str:
     return "\n".join(parts)
 
 
+TRUST_DATASETS = {"tox21": "Tox21", "toxcast": "ToxCast", "clintox": "ClinTox", "hiv": "HIV",
+                  "bbbp": "BBBP", "delaney": "ESOL (delaney)", "freesolv": "FreeSolv",
+                  "lipo": "Lipophilicity"}
+
+
+def _trust_plots_page() -> str:
+    """A section per dataset with the plots ``docs/img/trust/`` holds for it."""
+    folder = ROOT / "docs" / "img" / "trust"
+    parts = ["# Trust plots\n", "Per dataset, on its test part (canonical scaffold split, seed "
+             "0): the **reliability diagram** (calibrated probability against the observed "
+             "frequency, classification) and **coverage of the 90 % conformal sets or "
+             "intervals by similarity to the training set**. Plain names: the D-MPNN "
+             "ensemble of the panel's recipe (`benchmarks/results/trust_v2/`, Tox21 "
+             "`trust_v3/`); `auto`: the shipped `auto` model (`benchmarks/results/panel_auto/`, "
+             "refitted in `trust_v3/`). Drawn by `benchmarks/panel_trust.py` and "
+             "`benchmarks/panel_auto.py`.\n"]
+    for key, title in TRUST_DATASETS.items():
+        pictures = sorted(folder.glob(f"{key}_*.png"))
+        if not pictures:
+            continue
+        parts.append(f"## {title}\n")
+        for picture in pictures:
+            kind = picture.stem[len(key) + 1:].replace("_", " ")
+            parts.append(f"![{title} {kind}](../img/trust/{picture.name})\n")
+    return "\n".join(parts)
+
+
 def on_files(files, config):
     """Add the generated pages and the benchmark pictures to the site."""
     pages = [("cli.md", _cli_page()), ("models.md", _models_page()),
-             ("transcripts/train.md", _transcript_page())]
+             ("transcripts/train.md", _transcript_page()),
+             ("results/trust-plots.md", _trust_plots_page())]
     pages += [(f"notebooks/{nb.stem}.md", _notebook_page(nb))
               for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))]
     for name, title in RESULT_TABLES.items():
