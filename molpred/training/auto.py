@@ -187,6 +187,8 @@ def train_auto(
     smiles = [s if isinstance(s, str) else "" for s in prepared.table.smiles]
     standardization = {"standardize": flags[0], "chosen_by": "given"}
     if len(flags) == 2:
+        say(f"auto: step 0: gbdt on both featurizations ({folds} scaffold folds each) chooses "
+            "standardized or as given")
         standardization = choose_standardization(
             variants, every, smiles, folds, seed,
             deadline=time.perf_counter() + TREE_SHARE * budget)
