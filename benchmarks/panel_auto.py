@@ -264,7 +264,7 @@ def refit_trust(entry, shared: Path, runs: Path, out: Path) -> dict:
 
 def _maps(trust) -> list[str]:
     """Each task's calibration map in a trust model: none, platt, isotonic or venn_abers."""
-    from molpred.trust.model import MAP_KEYS
+    from molpred.trust.calibration import MAP_KEYS
 
     return [MAP_KEYS[trust.maps[t].shape[0]] if t in trust.maps
             else "none" if trust.platt[t].tolist() == [1.0, 0.0] else "platt"

@@ -229,7 +229,13 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     Returns:
         The fitted :class:`~molpred.trust.model.TrustModel`.
     """
-    from molpred.trust.domain import FingerprintIndex, ecfp4_bits
+    from molpred.trust.domain import (
+        EmbeddingDistance,
+        FingerprintIndex,
+        domain_thresholds,
+        ecfp4_bits,
+        out_of_fold_distance,
+    )
 
     smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
     pool_smiles = [smiles[i] for i in pool]
@@ -240,12 +246,29 @@ def fit_cross_trust(model, prepared: PreparedDataset, pool: np.ndarray, fold_row
     standardize = prepared.featurizer.standardize
     bits = ecfp4_bits(pool_smiles, standardize)
     fold = fold_of(pool, fold_rows)
-    trust = TrustModel(prepared.task_type, platt,
-                       {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
-                       | {"similarity": out_of_fold_similarity(bits, fold, len(fold_rows))},
-                       FingerprintIndex(bits), [], float("nan"), float("nan"), standardize,
-                       None, conformal="similarity", maps=maps)
-    return _fit_cross_domain(trust, model, embeddings, fold, len(fold_rows))
+    similarity = np.full(len(pool), np.nan)
+    for k in range(len(fold_rows)):
+        inside = fold == k
+        others = FingerprintIndex([b for b, h in zip(bits, inside, strict=True) if not h])
+        similarity[inside] = others.max_similarity([b for b, h in zip(bits, inside, strict=True)
+                                                    if h])
+    embedding = [EmbeddingDistance.fit(e) for e in embeddings]
+    if getattr(model, "network", None) is not None and len(embeddings) == len(fold_rows):
+        # a network member per fold (member k = fold k's model): as a new molecule's
+        distance = out_of_fold_distance(embedding, embeddings, fold)
+    else:  # the trees' input vectors (one "member"), which no training changed
+        distance = embedding[0].distance(embeddings[0])
+    min_similarity, max_distance = domain_thresholds(similarity, distance)
+    # the members' spread on molecules they were trained on says little: not a signal here;
+    # the task type's own signal (p(1-p), or a value's extremity) is, as for an ensemble
+    signals = ("dissimilarity", "distance") + tuple(head.error_signals)
+    error_model, rule, cv = fit_error_model(prepared.task_type, similarity, distance,
+                                            val["values"], None, labels, signals)
+    return TrustModel(prepared.task_type, platt,
+                      {k: np.asarray(v, dtype=np.float64) for k, v in val.items()}
+                      | {"similarity": similarity},
+                      FingerprintIndex(bits), embedding, min_similarity, max_distance, standardize,
+                      None, error_model, rule, cv, conformal="similarity", maps=maps)
 
 
 def refit_cross_trust(trust: TrustModel, model, prepared: PreparedDataset, pool: np.ndarray,
@@ -275,29 +298,24 @@ def refit_cross_trust(trust: TrustModel, model, prepared: PreparedDataset, pool:
             on (its labels or out-of-fold similarities differ), or the model has not one
             member per fold.
     """
-    from molpred.trust.domain import ecfp4_bits
-
     labels = prepared.y[pool].astype(np.float64)
     saved = trust.val.get("labels")
     if saved is None or saved.shape != labels.shape or not np.allclose(saved, labels,
                                                                          equal_nan=True):
         raise ValueError("these train+val rows are not the ones the trust file was fitted on "
                          "(their labels differ)")
-    smiles = prepared.table.frame[prepared.table.smiles_col].tolist()
-    fold = fold_of(pool, fold_rows)
-    similarity = out_of_fold_similarity(ecfp4_bits([smiles[i] for i in pool], trust.standardize),
-                                        fold, len(fold_rows))
-    if not np.allclose(similarity, trust.val["similarity"], equal_nan=True):
-        raise ValueError("these folds are not the ones the trust file was fitted on (the "
-                         "out-of-fold similarities differ)")
     members, embeddings = predict_with_embeddings(model, [prepared.data[i] for i in pool],
                                                   batch_size, resolve_device(device))
     if members.shape[0] != len(fold_rows):
         raise ValueError(f"{members.shape[0]} members for {len(fold_rows)} folds: not a model "
                          "cross-fitted on these folds")
-    oof = members[fold, np.arange(len(pool))]
-    return fit_cross_trust(model, prepared, pool, fold_rows, oof, labels, device, batch_size,
-                           (members, embeddings))
+    oof = members[fold_of(pool, fold_rows), np.arange(len(pool))]
+    refit = fit_cross_trust(model, prepared, pool, fold_rows, oof, labels, device, batch_size,
+                            (members, embeddings))
+    if not np.allclose(refit.val["similarity"], trust.val["similarity"], equal_nan=True):
+        raise ValueError("these folds are not the ones the trust file was fitted on (the "
+                         "out-of-fold similarities differ)")
+    return refit
 
 
 def fold_of(pool: np.ndarray, fold_rows: list[np.ndarray]) -> np.ndarray:
@@ -306,43 +324,3 @@ def fold_of(pool: np.ndarray, fold_rows: list[np.ndarray]) -> np.ndarray:
     for k, held in enumerate(fold_rows):
         fold[np.isin(pool, held)] = k
     return fold
-
-
-def out_of_fold_similarity(bits: list, fold: np.ndarray, folds: int) -> np.ndarray:
-    """``float64 [n]`` max ECFP4 Tanimoto similarity of each molecule (its on-bits ``bits``)
-    to the molecules of the other folds, as a new molecule relates to the training set."""
-    from molpred.trust.domain import FingerprintIndex
-
-    similarity = np.full(len(bits), np.nan)
-    for k in range(folds):
-        inside = fold == k
-        others = FingerprintIndex([b for b, h in zip(bits, inside, strict=True) if not h])
-        similarity[inside] = others.max_similarity([b for b, h in zip(bits, inside, strict=True)
-                                                    if h])
-    return similarity
-
-
-def _fit_cross_domain(trust: TrustModel, model, embeddings: np.ndarray, fold: np.ndarray,
-                      folds: int) -> TrustModel:
-    """Fill in ``trust``'s domain (embedding spaces, thresholds, error model and rule) from
-    the members' embeddings ``float [M, n, H]`` of its train+val molecules, their ``fold``
-    ``[n]`` (of ``folds``) and its ``val`` arrays (out-of-fold similarity, calibrated values,
-    labels)."""
-    from molpred.trust.domain import EmbeddingDistance, domain_thresholds, out_of_fold_distance
-
-    embedding = [EmbeddingDistance.fit(e) for e in embeddings]
-    if getattr(model, "network", None) is not None and len(embeddings) == folds:
-        # a network member per fold (member k = fold k's model): as a new molecule's
-        distance = out_of_fold_distance(embedding, embeddings, fold)
-    else:  # the trees' input vectors (one "member"), which no training changed
-        distance = embedding[0].distance(embeddings[0])
-    similarity = trust.val["similarity"]
-    trust.embedding = embedding
-    trust.min_similarity, trust.max_distance = domain_thresholds(similarity, distance)
-    # the members' spread on molecules they were trained on says little: not a signal here;
-    # the task type's own signal (p(1-p), or a value's extremity) is, as for an ensemble
-    signals = ("dissimilarity", "distance") + tuple(task_head(trust.task_type).error_signals)
-    trust.error_model, trust.domain_rule, trust.domain_cv = fit_error_model(
-        trust.task_type, similarity, distance, trust.val["values"], None, trust.val["labels"],
-        signals)
-    return trust

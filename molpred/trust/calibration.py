@@ -20,14 +20,19 @@ ISOTONIC_CLIP = (0.001, 0.999)
 """The output range of isotonic regression and Venn-ABERS: a calibrated probability of 0 or 1
 would claim certainty a few hundred validation molecules cannot give."""
 MIN_ISOTONIC_CLASS = 20
-"""Isotonic regression and Venn-ABERS are tried only for tasks with this many validation molecules of each
-class (a step function over fewer is mostly noise; Niculescu-Mizil & Caruana 2005 found
-isotonic regression overfits small calibration sets, where Platt scaling does better)."""
+"""Isotonic regression and Venn-ABERS are tried only for tasks with this many validation
+molecules of each class (a step function over fewer is mostly noise; Niculescu-Mizil &
+Caruana 2005 found isotonic regression overfits small calibration sets, where Platt scaling
+does better)."""
 
 
 MAP_ORDER = ("none", "platt", "venn_abers", "isotonic")
 """Calibration maps from the simplest to the most flexible: the one-standard-error rule of
 :func:`fit_calibration` keeps the first within a standard error of the best."""
+MAP_KEYS = {2: "isotonic", 3: "venn_abers"}
+"""A monotone map's kind by its table's number of rows: isotonic breakpoints ``[2, K]``, a
+Venn-ABERS table ``[3, K + 1]`` (also its array name in ``trust.safetensors``,
+``KIND_TASK``)."""
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -139,7 +144,8 @@ def apply_map(probabilities: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Probabilities ``float64 [N]`` through a task's non-parametric calibration map: isotonic
     breakpoints ``[2, K]`` (:func:`apply_isotonic`) or a Venn-ABERS table ``[3, K + 1]``
     (:func:`apply_venn_abers`)."""
-    return (apply_isotonic if table.shape[0] == 2 else apply_venn_abers)(probabilities, table)
+    apply = {"isotonic": apply_isotonic, "venn_abers": apply_venn_abers}[MAP_KEYS[table.shape[0]]]
+    return apply(probabilities, table)
 
 
 def apply_isotonic(probabilities: np.ndarray, breakpoints: np.ndarray) -> np.ndarray:

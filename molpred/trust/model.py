@@ -24,7 +24,10 @@ from safetensors.numpy import load_file, save_file
 
 from molpred.exceptions import ModelFileError
 from molpred.tasks import TaskHead, task_head
-from molpred.trust.calibration import calibrate_binary  # noqa: F401 - re-exported
+from molpred.trust.calibration import (
+    MAP_KEYS,
+    calibrate_binary,  # noqa: F401 - re-exported
+)
 from molpred.trust.conformal import (  # noqa: F401 - re-exported
     CONFORMAL_KINDS,
     EMPTY_SET,
@@ -42,9 +45,6 @@ from molpred.trust.error_model import ErrorModel, choose_domain_rule
 TRUST_JSON = "trust.json"
 TRUST_WEIGHTS = "trust.safetensors"
 TRUST_FORMAT = "molpred-trust"
-MAP_KEYS = {2: "isotonic", 3: "venn_abers"}
-"""A monotone calibration map's array name in ``trust.safetensors`` (``NAME_TASK``), by its
-number of rows: isotonic breakpoints ``[2, K]``, a Venn-ABERS table ``[3, K + 1]``."""
 KNOWN_ARRAY_PREFIXES = ("val_", "embedding_mean_", "embedding_components_",
                         *(f"{name}_" for name in MAP_KEYS.values()))
 """Besides ``platt`` and the fingerprint arrays, the names ``trust.safetensors`` may hold;
