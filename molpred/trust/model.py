@@ -45,6 +45,10 @@ from molpred.trust.error_model import ErrorModel, choose_domain_rule
 TRUST_JSON = "trust.json"
 TRUST_WEIGHTS = "trust.safetensors"
 TRUST_FORMAT = "molpred-trust"
+TRUST_FORMAT_VERSION = 2
+"""``trust.json``'s ``format_version``. 2 (2026-12-06): Venn-ABERS calibration tables; a file
+without the field is version 1. :meth:`TrustModel.load` refuses a version above this one, so a
+file of a newer molpred is refused rather than read in part."""
 KNOWN_ARRAY_PREFIXES = ("val_", "embedding_mean_", "embedding_components_",
                         *(f"{name}_" for name in MAP_KEYS.values()))
 """Besides ``platt`` and the fingerprint arrays, the names ``trust.safetensors`` may hold;
@@ -278,7 +282,8 @@ class TrustModel:
         from molpred.models.digest import file_sha256
 
         (out / TRUST_JSON).write_text(json.dumps({
-            "format": TRUST_FORMAT, "sha256": file_sha256(out / TRUST_WEIGHTS),
+            "format": TRUST_FORMAT, "format_version": TRUST_FORMAT_VERSION,
+            "sha256": file_sha256(out / TRUST_WEIGHTS),
             "task_type": self.task_type, "members": len(self.embedding),
             "min_similarity": self.min_similarity, "max_distance": self.max_distance,
             "standardize": self.standardize, "classes": self.classes,
@@ -302,6 +307,11 @@ class TrustModel:
             meta = json.loads((path / TRUST_JSON).read_text())
             if meta.get("format") != TRUST_FORMAT:
                 raise ValueError(f"no format {TRUST_FORMAT!r}")
+            version = meta.get("format_version", 1)  # files before the field: version 1
+            if not isinstance(version, int) or isinstance(version, bool) or not (
+                    1 <= version <= TRUST_FORMAT_VERSION):
+                raise ValueError(f"trust format version {version!r}; this molpred reads versions "
+                                 f"1-{TRUST_FORMAT_VERSION} (saved by a newer molpred?)")
             if "sha256" in meta:  # files saved before the hash was recorded have none
                 from molpred.models.digest import check_sha256
 

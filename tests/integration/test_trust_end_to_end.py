@@ -9,7 +9,7 @@ import pytest
 
 import molpred
 from molpred.exceptions import InputError, ModelFileError
-from molpred.trust.model import TRUST_JSON, TRUST_WEIGHTS
+from molpred.trust.model import TRUST_FORMAT_VERSION, TRUST_JSON, TRUST_WEIGHTS
 
 DRUGS = ["CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Nc1ccc(O)cc1", "not a smiles", "CCCCCCCCCCCCCCCCCCCC"]
 
@@ -257,3 +257,31 @@ def test_a_trust_file_with_an_array_this_version_does_not_know_is_refused(bbbp_m
     (copy / TRUST_JSON).write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="beta_calibration_0"):
         molpred.load(copy)
+
+
+def test_a_trust_file_of_a_newer_format_version_is_refused_and_one_without_the_field_loads(
+        bbbp_model, tmp_path):
+    """``trust.json`` records its format version: a file without the field (saved before it
+    existed) still loads and predicts the same; a higher version is refused naming it."""
+    _, folder = bbbp_model
+    meta = json.loads((folder / TRUST_JSON).read_text())
+    assert meta["format_version"] == TRUST_FORMAT_VERSION
+    smiles = ["CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C"]
+    before = molpred.load(folder).predict(smiles)
+    for version, loads in ((None, True), (3, False), ("2", False)):
+        copy = tmp_path / f"v{version}"
+        copy.mkdir()
+        for f in folder.iterdir():
+            (copy / f.name).write_bytes(f.read_bytes())
+        changed = dict(meta)
+        if version is None:
+            changed.pop("format_version")
+        else:
+            changed["format_version"] = version
+        (copy / TRUST_JSON).write_text(json.dumps(changed))
+        if loads:
+            after = molpred.load(copy).predict(smiles)
+            pd.testing.assert_frame_equal(before, after)
+        else:
+            with pytest.raises(ModelFileError, match="trust format version"):
+                molpred.load(copy)
