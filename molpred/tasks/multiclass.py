@@ -189,9 +189,8 @@ class MulticlassHead(TaskHead):
 
     def sklearn_predict(self, values: np.ndarray, classes: np.ndarray | None) -> np.ndarray:
         """``[N, 1]``: the most probable of ``classes`` (NaN for a row without outputs)."""
-        ok = np.isfinite(values).all(axis=1)
-        best = np.asarray(classes)[np.argmax(np.nan_to_num(values, nan=-1.0), axis=1)]
-        return np.where(ok, best.astype(np.float64), np.nan)[:, None]
+        best, ok = _most_probable(values)
+        return np.where(ok, np.asarray(classes)[best].astype(np.float64), np.nan)[:, None]
 
     def fit_calibration(self, members: np.ndarray, labels: np.ndarray,
                         mean: np.ndarray | None = None):
@@ -218,8 +217,7 @@ class MulticlassHead(TaskHead):
     def extra_columns(self, values: np.ndarray, targets: Sequence[str],
                       classes: Sequence[str] | None) -> dict[str, list]:
         """``TARGET``: the arg-max class name per row (``""`` for a row without outputs)."""
-        ok = np.isfinite(values).all(axis=1)
-        best = np.argmax(np.nan_to_num(values, nan=-1.0), axis=1)
+        best, ok = _most_probable(values)
         names = list(classes or ())
         return {targets[0] + CLASS_SUFFIX: [names[b] if good else "" for b, good in
                                             zip(best, ok, strict=True)]}
@@ -238,3 +236,10 @@ class MulticlassHead(TaskHead):
 
     def tree_objective(self, kind: str) -> str:
         raise ValueError("tree models take binary and regression tasks, not multiclass")
+
+
+def _most_probable(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(int64 [N] arg-max class index, bool [N] row has every probability)`` of class
+    probabilities ``float [N, C]``; a row with a NaN gets index 0 and ``False``."""
+    ok = np.isfinite(values).all(axis=1)
+    return np.argmax(np.where(ok[:, None], values, -1.0), axis=1), ok

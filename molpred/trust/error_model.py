@@ -156,10 +156,7 @@ class ErrorModel:
         known = np.isfinite(errors) & np.isfinite(raw).all(axis=2)
         if known.sum() < MIN_PAIRS:
             return None
-        task_scale = np.array([np.mean(errors[known[:, t], t]) if known[:, t].any() else np.nan
-                               for t in range(errors.shape[1])])
-        task_scale = np.where(np.isfinite(task_scale) & (task_scale > 0), task_scale,
-                              np.nanmean(errors[known]) or 1.0)
+        task_scale = task_error_scale(errors, known)
         x = raw[known]  # [pairs, F]
         offset = x.min(axis=0) if len(features) else np.zeros(0)
         scale = np.quantile(x, 0.95, axis=0) - offset if len(features) else np.zeros(0)
@@ -231,6 +228,17 @@ class ErrorModel:
         return cls(features, offset, scale, weights, task_scale, float(data["threshold"]), centre)
 
 
+def task_error_scale(errors: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``float64 [T]``: each task's mean error over its ``known`` pairs (``errors`` and
+    ``known`` ``[N, T]``), what the error model predicts relative to so that tasks of
+    different scales share it; a task without pairs or with zero mean error takes the mean
+    error over every known pair (1.0 when that is zero too)."""
+    scale = np.array([np.mean(errors[known[:, t], t]) if known[:, t].any() else np.nan
+                      for t in range(errors.shape[1])])
+    fallback = float(np.mean(errors[known])) if known.any() else 0.0
+    return np.where(np.isfinite(scale) & (scale > 0), scale, fallback or 1.0)
+
+
 DOMAIN_FOLDS = 5
 """Folds of the cross-validation on held-out molecules that chooses the ``in_domain`` rule."""
 
@@ -276,9 +284,7 @@ def choose_domain_rule(task_type: str, similarity: np.ndarray, distance: np.ndar
         flags["error_model"][held] = ~model.in_domain(expected)
         low, high = domain_thresholds(similarity[rest], distance[rest])
         flags["thresholds"][held] = ~in_domain(similarity[held], distance[held], low, high)
-    scale = np.array([np.mean(errors[known[:, t], t]) if known[:, t].any() else 1.0
-                      for t in range(errors.shape[1])])
-    relative = errors / np.where(scale > 0, scale, 1.0)
+    relative = errors / task_error_scale(errors, known)
     result: dict[str, Any] = {}
     for rule, flagged in flags.items():
         ratio = np.nan
