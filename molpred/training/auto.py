@@ -207,7 +207,7 @@ def train_auto(
     oof: dict[str, np.ndarray] = {}
     fold_models: dict[str, list[Any]] = {}
     seconds: dict[str, float] = {}
-    dropped: dict[str, str] = {}  # tree family -> why (out of time)
+    dropped: dict[str, str] = {}  # candidate -> why it is not compared (out of time)
     network_can_run = _network_can_run(candidates, budget, folds)
     for n, kind in enumerate(c for c in candidates if c in TREE_FAMILIES):
         t0 = time.perf_counter()
@@ -234,10 +234,15 @@ def train_auto(
     network_epochs: dict[str, int] = {}
     for n, (name, (fit_settings, params)) in enumerate(networks.items()):
         left = budget - (time.perf_counter() - start)
-        share = left / (len(networks) - n)  # the networks still to run share what is left
-        if share / folds < MIN_NETWORK_SECONDS:
-            say(f"auto: {name} skipped: {left:.0f} s of the {budget:.0f} s budget left")
+        # the networks still to run share what is left; when it cannot give each of them
+        # MIN_NETWORK_SECONDS a fold, the later ones give way (decided again after this one)
+        fitting = min(len(networks) - n, int(left / (folds * MIN_NETWORK_SECONDS)))
+        if fitting < 1:
+            dropped[name] = (f"{max(left, 0):.0f} s of the {budget:.0f} s budget left, under "
+                             f"{MIN_NETWORK_SECONDS:.0f} s per fold")
+            say(f"auto: {name} skipped: {dropped[name]}")
             continue
+        share = left / fitting
         t0 = time.perf_counter()
         oof[name], fold_models[name], network_epochs[name], _ = _cross_fit_network(
             prepared, pool, fold_rows, fit_settings, share, say, params, name)
@@ -593,7 +598,7 @@ def auto_card(prepared: PreparedDataset, metrics: dict[str, Any]) -> str:
              f"- network share of the blend, dataset level: **{auto['dataset_weight']:g}**",
              f"- CV {cv['metric']} of the chosen blend: **{cv['score']:.4f}**; candidates alone: "
              + ", ".join(f"{c} {s:.4f}" for c, s in auto["candidates"].items() if s is not None),
-             *(f"- {kind} dropped: {why}" for kind, why in auto.get("dropped", {}).items()),
+             *(f"- {kind} not compared: {why}" for kind, why in auto.get("dropped", {}).items()),
              ""]
     if "test" in metrics:
         lines += [f"Test {metrics['test']['metric']} (predicted once, after the choice): "
