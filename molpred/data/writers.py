@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,10 @@ class TableWriter:
     * ``.csv``, ``.tsv`` (optionally ``.gz``, one gzip stream for the whole file): header once.
     * ``.parquet``/``.pq``: pyarrow ``ParquetWriter`` with the schema of the first chunk;
       columns that are entirely missing there are typed as strings; later chunks are cast to
-      the schema (a column that cannot be cast raises InputError).
+      the schema (a column that cannot be cast raises InputError). Text columns named in
+      ``column_types`` (:func:`numeric_text_columns`: input columns read as text whose every
+      cell is a number) are written as ``int64``/``float64``, so pandas, KNIME or Spark read
+      numbers; the other formats write text as it came.
     * ``.sdf`` (optionally ``.gz``): RDKit ``SDWriter``; the molecule comes from the SMILES
       column, the title line from a ``name`` column if any, every other column becomes an SD
       field (empty and NaN cells are left out). A row whose SMILES does not parse is written
@@ -37,6 +42,9 @@ class TableWriter:
     Args:
         path: Output file; its folder must exist. Overwritten if present.
         smiles_col: The SMILES column, used by SDF output only.
+        column_types: Parquet only: ``{column: "int64" | "float64"}`` for text columns to
+            write as numbers (every chunk's cells must parse; :func:`numeric_text_columns`
+            over every chunk decides it).
 
     Raises:
         InputError: unknown output suffix, missing folder, or chunks with different columns.
@@ -47,9 +55,11 @@ class TableWriter:
         ...         out.write(chunk)
     """
 
-    def __init__(self, path: str | Path, smiles_col: str = "smiles") -> None:
+    def __init__(self, path: str | Path, smiles_col: str = "smiles",
+                 column_types: dict[str, str] | None = None) -> None:
         self.path = Path(path)
         self.smiles_col = smiles_col
+        self.column_types = dict(column_types or {})
         self.kind, self.gz = detect_format(self.path, WRITE_FORMATS)
         if not self.path.parent.is_dir():
             raise InputError(f"{self.path}: folder {self.path.parent} does not exist")
@@ -76,6 +86,8 @@ class TableWriter:
         """
         if self._closed:
             raise InputError(f"{self.path}: writer is already closed")
+        if self.kind == "parquet" and self.column_types:
+            frame = _as_numbers(frame, self.column_types)
         if self._columns is None:
             self._columns = [str(c) for c in frame.columns]
             self._open(frame)
@@ -169,11 +181,72 @@ def write_table(frame: pd.DataFrame, path: str | Path, smiles_col: str = "smiles
     Raises:
         InputError: as :class:`TableWriter`.
     """
-    with TableWriter(path, smiles_col=smiles_col) as out:
+    types = numeric_text_columns([frame]) if detect_format(Path(path), WRITE_FORMATS)[0] == (
+        "parquet") else None
+    with TableWriter(path, smiles_col=smiles_col, column_types=types) as out:
         out.write(frame)
 
 
-__all__ = ["TableWriter", "write_table"]
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_INTEGER = r"[+-]?\d{1,18}"
+_IDENTIFIER = re.compile(r"[+-]?0\d")  # "007": a code with leading zeros, not a number
+
+
+def numeric_text_columns(frames: Iterable[pd.DataFrame]) -> dict[str, str]:
+    """Which text columns hold numbers only, over every frame: ``{column: "int64" |
+    "float64"}``.
+
+    Input files are read as text so that CSV output repeats them exactly; a typed format
+    (Parquet) should carry numbers as numbers. A column qualifies when every non-empty cell
+    of every frame is a plain decimal number (``12``, ``-0.5``, ``1e-3``; no ``inf`` or
+    ``nan``) and it has at least one; integers fitting int64 give ``int64`` (empty cells
+    become nulls), others ``float64``. An integer with a leading zero (``"007"``: an
+    identifier) keeps its column text, as does any cell that is not a number.
+
+    Args:
+        frames: DataFrames with the same columns (e.g. the chunks of a screen).
+    """
+    state: dict[str, str] = {}  # column -> "int64" | "float64" | "text" | "empty"
+    for frame in frames:
+        for column in frame.columns:
+            name = str(column)
+            if state.get(name) == "text":
+                continue
+            values = frame[column]
+            if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+                state[name] = "text"  # already typed: nothing to convert
+                continue
+            cells = values[values.notna()].astype(str).str.strip()
+            cells = cells[cells != ""]
+            if cells.empty:
+                state.setdefault(name, "empty")
+                continue
+            if not cells.str.fullmatch(_NUMBER).all() or cells.str.match(_IDENTIFIER).any():
+                state[name] = "text"
+                continue
+            kind = "int64" if cells.str.fullmatch(_INTEGER).all() else "float64"
+            if state.get(name) == "float64" or kind == "float64":
+                state[name] = "float64"
+            else:
+                state[name] = "int64"
+    return {name: kind for name, kind in state.items() if kind in ("int64", "float64")}
+
+
+def _as_numbers(frame: pd.DataFrame, column_types: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with the text columns of ``column_types`` parsed (empty cells: missing)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        kind = column_types.get(str(column))
+        if kind is None:
+            continue
+        text = frame[column].astype(object)
+        text = text.where(text.notna() & (text.astype(str).str.strip() != ""), None)
+        numbers = pd.to_numeric(text, errors="raise")
+        frame[column] = numbers.astype("Int64" if kind == "int64" else "float64")
+    return frame
+
+
+__all__ = ["TableWriter", "numeric_text_columns", "write_table"]
 
 
 def _csv_quoting(frame: pd.DataFrame) -> int:

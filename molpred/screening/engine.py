@@ -29,6 +29,8 @@ from molpred import __version__
 from molpred.chem.druglike import DRUGLIKE_COLUMNS
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks, write_table
 from molpred.data.formats import WRITE_FORMATS, detect_format
+from molpred.data.writers import numeric_text_columns
+from molpred.data.formats import WRITE_FORMATS, detect_format
 from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
@@ -251,8 +253,8 @@ def screen(
                              num_actors)
         job = _Job(runner, column, row_filter,
                    TopK(top, sort_by, ascending, errors_col) if top is not None else None)
-        if job.ranker is None:  # rows go out as their chunk finishes; top-K waits for the end
-            job.sink = _open_sink(store, output, column)
+        if job.ranker is None and not _typed(output):
+            job.sink = _open_sink(store, output, column)  # rows go out as their chunk finishes
         try:
             pending = None  # (index, chunk, started work): the chunk the executor is running
             source = itertools.chain([first] if first is not None else [], chunks)
@@ -375,6 +377,12 @@ def readable_smiles(chunk: pd.DataFrame, column: str) -> list:
     return smiles
 
 
+def _typed(output: Path) -> bool:
+    """Whether ``output`` is a typed format (Parquet), written at the end: its input columns
+    become numbers only if every chunk's cells are (:func:`numeric_text_columns`)."""
+    return detect_format(output, WRITE_FORMATS)[0] == "parquet"
+
+
 def _open_sink(store: ChunkStore, output: Path, column: str) -> TableWriter:
     """Start the output in the work folder (moved into place by :func:`_publish`) with the
     chunks an interrupted run already finished. Writing rows as their chunk finishes keeps
@@ -388,7 +396,8 @@ def _open_sink(store: ChunkStore, output: Path, column: str) -> TableWriter:
 def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
              sink: TableWriter | None) -> int:
     """Move the finished output into place (``sink``), or write the best rows of the
-    checkpointed chunks (``ranker``); return the output's rows."""
+    checkpointed chunks (``ranker``), or all of them typed (Parquet: :func:`_typed`); return
+    the output's rows."""
     written = 0
 
     def write(path: Path) -> None:
@@ -396,6 +405,13 @@ def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
         if sink is not None:
             sink.close()
             written = sink.rows_written
+            return
+        if ranker is None:  # Parquet: which text columns are numbers is known at the end
+            types = numeric_text_columns(store.frames())
+            with TableWriter(path, smiles_col=column, column_types=types) as out:
+                for frame in store.frames():
+                    out.write(frame)
+            written = out.rows_written
             return
         for frame in store.frames():
             ranker.add(frame)

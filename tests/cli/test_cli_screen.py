@@ -56,6 +56,31 @@ def test_screen_parquet_keeps_the_column_types_stored_in_the_file(cli, model_dir
     assert (hits["error"].fillna("") != "").tolist() == [False, False, True, False, False]
 
 
+@pytest.mark.parametrize("command", ["screen", "predict"])
+def test_parquet_output_of_a_csv_carries_its_numeric_columns_as_numbers(cli, model_dir, tmp_path,
+                                                                      command):
+    """A CSV is read as text (CSV output repeats it exactly); Parquet output types a column
+    as numbers when every cell of every chunk is one: pandas then averages it. A column with
+    text in a later chunk, or codes with leading zeros, stays text."""
+    src, dst = tmp_path / "mols.csv", tmp_path / "hits.parquet"
+    src.write_text("smiles,activity,count,code,later_text\n"
+                   "CCO,1.5,3,007,4\n"
+                   "c1ccccc1,,4,012,5\n"
+                   "bad(,-2e-1,,100,6\n"
+                   "CC(=O)O,0.25,5,101,n/a\n"
+                   "CCN,3,6,102,8\n")
+    options = ("--chunk-size", "2") if command == "screen" else ()
+    result = cli(command, "-m", model_dir, "-i", src, "-o", dst, *options)
+    assert result.exit_code == 0, result.output
+    hits = pd.read_parquet(dst, dtype_backend="numpy_nullable")
+    assert hits["activity"].dtype == "Float64" and hits["activity"].mean() == pytest.approx(
+        (1.5 - 0.2 + 0.25 + 3) / 4)
+    assert pd.api.types.is_integer_dtype(hits["count"]) and hits["count"].sum() == 18
+    assert hits["code"].tolist() == ["007", "012", "100", "101", "102"]
+    assert hits["later_text"].tolist() == ["4", "5", "6", "n/a", "8"]
+    assert (hits["error"].fillna("") != "").tolist() == [False, False, True, False, False]
+
+
 def _sdf_with_a_bad_record(path):
     from rdkit import Chem
 

@@ -334,3 +334,19 @@ def test_sdf_fields_with_line_breaks_or_record_ends_round_trip_row_for_row(tmp_p
     back = read_table(path).frame
     assert len(back) == 4
     assert back["note"].tolist() == ["two lines", " $$$$", "blank  line", "x $$$$ y"]
+
+
+def test_numeric_text_columns_are_decided_over_every_chunk():
+    """Text columns of numbers become int64/float64; codes with leading zeros, words,
+    ``inf`` and columns without a value stay text; one text cell in a later chunk keeps
+    the column text."""
+    from molpred.data.writers import numeric_text_columns
+
+    first = pd.DataFrame({"n": ["1", "", "3"], "x": ["1", "2.5", None], "id": ["007", "8", "9"],
+                          "w": ["1", "2", "3"], "inf": ["inf", "1", "2"], "none": ["", None, ""],
+                          "typed": [1.0, 2.0, 3.0]})
+    second = pd.DataFrame({"n": ["-4", "5", "6"], "x": ["1e3", "7", "8"], "id": ["1", "2", "3"],
+                           "w": ["4", "five", "6"], "inf": ["1", "2", "3"], "none": ["", "", ""],
+                           "typed": [4.0, 5.0, 6.0]})
+    assert numeric_text_columns([first, second]) == {"n": "int64", "x": "float64"}
+    assert numeric_text_columns([first]) == {"n": "int64", "x": "float64", "w": "int64"}
