@@ -90,9 +90,11 @@ def parse_smiles(
 def standardize_parsed(mol: Chem.Mol, standardizer: Standardizer) -> tuple[Chem.Mol | None, str]:
     """Standardize a molecule :func:`parse_smiles` made without a standardizer, exactly as
     ``parse_smiles(text, standardizer)`` would have: ``(mol, "")`` or ``(None, reason)``.
-    ``mol`` itself is left unchanged (the standardizer works on a copy)."""
+    ``mol`` itself is left unchanged (the standardizer works on a copy). RDKit's log is
+    blocked meanwhile, as in :func:`parse_smiles` (:func:`~molpred.chem.logs.quiet_rdkit`)."""
     try:
-        out = standardizer(Chem.Mol(mol))
+        with quiet_rdkit():
+            out = standardizer(Chem.Mol(mol))
     except ValueError as exc:
         return None, str(exc)
     if out.GetNumAtoms() == 0:

@@ -1,6 +1,7 @@
 """Parsing and standardization on real and broken SMILES."""
 
 import math
+import os
 
 import pytest
 from rdkit import Chem
@@ -107,3 +108,24 @@ def test_a_lone_surrogate_is_a_row_error_not_a_crash():
     table = molpred.load("esol").predict(["C\udcffC", "CCO"], alerts=False, domain=False)
     assert "not valid text" in table["error"].iloc[0] and table["error"].iloc[1] == ""
     assert table["logS"].isna().iloc[0] and table["logS"].notna().iloc[1]
+
+
+def test_standardizing_parsed_molecules_keeps_rdkits_log_quiet_as_parsing_does():
+    """The panel parses once and standardizes the parsed molecules for the models that need
+    it (``standardized``); that path printed RDKit's "Can't kekulize" for a pyrazolium
+    ylide that parsing alone reads silently (a user's 200-molecule BBBP screen)."""
+    import subprocess
+    import sys
+
+    code = ("from molpred.pipeline.prepare import prepare, standardized; "
+            "given = prepare(['[O+]1=N[N](C=C1[N-]C(NC2=CC=CC=C2)=O)C(CC3=CC=CC=C3)C', 'CCO'], "
+            "standardize=False); parents = standardized(given); "
+            "print(sum(m is not None for m in parents.mols))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "MOLPRED_VERBOSE": "0"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "2"  # both rows still standardized
+    assert "kekulize" not in run.stderr
+    loud = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "MOLPRED_VERBOSE": "1"})
+    assert "kekulize" in loud.stderr  # the molecule does make RDKit speak
