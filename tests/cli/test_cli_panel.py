@@ -3,6 +3,7 @@
 import pandas as pd
 
 from molpred.panel import shipped_models
+from tests_support import REPO
 
 ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
 
@@ -14,6 +15,23 @@ def test_predict_without_a_model_prints_every_shipped_endpoint(cli):
         assert name in result.stdout
     assert "in domain" in result.stdout and "90% conformal" in result.stdout
     assert "structural alerts: Brenk: phenol_ester" in result.stdout
+
+
+def test_readmes_aspirin_panel_is_what_predict_prints(cli):
+    """README's first command ends with ``molpred predict ASPIRIN`` and shows its table: a
+    newcomer compares the two, so every cell must match (it had drifted when Tox21's NR-AhR
+    calibration changed)."""
+    text = (REPO / "README.md").read_text()
+    shown = text.split("then prints aspirin's panel:", 1)[1].split("```", 2)[1]
+
+    def rows(block: str) -> list[list[str]]:
+        return [[cell.strip() for cell in line.strip().strip("│┃").split("│")]
+                for line in block.splitlines() if line.strip().startswith("│")]
+
+    result = cli("predict", ASPIRIN)
+    assert result.exit_code == 0, result.output
+    assert len(rows(shown)) == 18 and rows(result.stdout) == rows(shown)
+    assert "structural alerts: Brenk: phenol_ester" in shown
 
 
 def test_predict_panel_to_csv_keeps_every_row_and_names_columns_by_model(cli, tmp_path):
