@@ -127,7 +127,8 @@ def target_list(targets: str | None, target: list[str] | None) -> list[str] | No
     return names or None
 Splits = Annotated[Path | None, typer.Option(
     help="JSON file listing the 0-based train/val/test rows (molpred benchmark or chemprop "
-         "format), e.g. shared/benchmarks/splits/tox21.json.", dir_okay=False,
+         "format), e.g. the benchmark's ../shared/benchmarks/splits/tox21.json. Without it, "
+         "molpred splits by --split.", dir_okay=False,
     rich_help_panel=DATA, show_default=False)]
 SplitKey = Annotated[str, typer.Option(
     help="Which split of the --splits file to use (seed0, seed1, ...).", rich_help_panel=DATA)]

@@ -111,7 +111,7 @@ def train(
     devices: Annotated[int, option("Processes (GPUs, or CPU processes) per machine for "
                        "data-parallel training; use with --strategy ddp.", opt.SCALE, min=1)] = 1,
     num_nodes: Annotated[int, option("Machines for data-parallel training (Lightning "
-                         "launches; see README).", opt.SCALE, min=1)] = 1,
+                         "launches; see docs/guide.md).", opt.SCALE, min=1)] = 1,
     strategy: Annotated[opt.Strategy, option("auto = one process; ddp = distributed data "
                         "parallel (gloo on CPU, NCCL on GPU).", opt.SCALE)] = opt.Strategy["auto"],
     device: opt.DeviceOpt = opt.Device.auto,
@@ -126,7 +126,7 @@ def train(
     epoch (loss, validation score, best so far, an upper bound on the time left), or per
     step for --model auto; --quiet keeps only the final table.
 
-    Example: molpred train tox21 --splits shared/benchmarks/splits/tox21.json --out runs/tox21
+    Example: molpred train tox21 --splits ../shared/benchmarks/splits/tox21.json --out runs/tox21
     """
     from molpred.training.api import default_model
 
