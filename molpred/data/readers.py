@@ -36,14 +36,20 @@ from molpred.exceptions import InputError
 
 # ---------------------------------------------------------------- delimited text
 def _separator(path: Path, kind: str, gz: bool) -> str:
-    """Column separator: ',' for csv, tab for tsv, sniffed from the first 64 kB for txt."""
-    if kind != "txt":
-        return "," if kind == "csv" else "\t"
+    """Column separator: tab for tsv, sniffed from the first 64 kB for txt; ',' for csv
+    unless its header line has no comma but semicolons (a spreadsheet saved in a locale
+    with decimal commas) or tabs."""
+    if kind == "tsv":
+        return "\t"
     try:
         with open_text(path, gz) as fh:
-            sample = fh.read(65536)
+            sample = fh.readline() if kind == "csv" else fh.read(65536)
     except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
+    if kind == "csv":
+        if "," in sample:
+            return ","
+        return next((sep for sep in (";", "\t") if sep in sample), ",")
     try:
         return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:  # one column, or nothing to go by

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,11 +76,32 @@ def _numeric_column(values: pd.Series, col: str) -> np.ndarray:
     bad = numbers.isna() & text.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"target column {col!r}, row {row + 1}: {text.iloc[row]!r} is not a number "
-            "(leave the cell empty for a missing label)"
-        )
+        raise InputError(f"target column {col!r}, data row {row + 1}: {text.iloc[row]!r} is not "
+                         f"a number ({not_a_number_hint(text.iloc[row])})")
     return _finite(numbers.to_numpy(dtype=np.float64, na_value=np.nan), values, col)
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_QUALIFIED = re.compile(r"(<=?|>=?|≤|≥|~)\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_CLASS_WORDS = {"active": "1", "inactive": "0", "yes": "1", "no": "0", "positive": "1",
+                "negative": "0", "pos": "1", "neg": "0", "toxic": "1", "non-toxic": "0",
+                "nontoxic": "0", "true": "1", "false": "0"}
+
+
+def not_a_number_hint(cell: object) -> str:
+    """What to do about a target cell that is not a number, for an error message: a decimal
+    comma (``"1,5"``), a censored value (``">10"``), a class word (``"active"``), or else
+    an empty cell for a missing label."""
+    text = str(cell).strip()
+    if _DECIMAL_COMMA.fullmatch(text):
+        return f"a decimal comma? write {text.replace(',', '.')}"
+    if _QUALIFIED.fullmatch(text):
+        return ("a censored value: molpred learns exact values; keep the number without "
+                f"{re.match(r'<=?|>=?|≤|≥|~', text).group()!r} or leave the cell empty")
+    if text.lower() in _CLASS_WORDS:
+        return (f"binary labels are 1 and 0: write {_CLASS_WORDS[text.lower()]} for "
+                f"{text!r}, and so on")
+    return "leave the cell empty for a missing label"
 
 
 def _finite(numbers: np.ndarray, values: pd.Series, col: str) -> np.ndarray:
@@ -88,7 +110,7 @@ def _finite(numbers: np.ndarray, values: pd.Series, col: str) -> np.ndarray:
     infinite = np.flatnonzero(np.abs(np.nan_to_num(numbers)) > np.finfo(np.float32).max)
     if infinite.size:
         row = int(infinite[0])
-        raise InputError(f"target column {col!r}, row {row + 1}: {values.iloc[row]!r} is "
+        raise InputError(f"target column {col!r}, data row {row + 1}: {values.iloc[row]!r} is "
                          "infinite (or beyond float32); a label must be a finite number (or an "
                          "empty cell)")
     return numbers

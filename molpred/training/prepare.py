@@ -145,6 +145,32 @@ def label_columns(table: MoleculeTable) -> list[str]:
             and _numeric(table.frame[c]) is not None]
 
 
+def _text_columns_note(table: MoleculeTable, shown: int = 3) -> str:
+    """For the "no target columns" error: the columns left out because a cell is not a
+    number, each with its first such cell and what to do about it."""
+    import pandas as pd
+
+    from molpred.data.table import not_a_number_hint
+
+    notes = []
+    for column in table.frame.columns:
+        if column == table.smiles_col:
+            continue
+        values = table.frame[column]
+        text = values.astype(object).where(values.notna(), None).map(
+            lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
+        bad = pd.to_numeric(text, errors="coerce").isna() & text.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            notes.append(f"{str(column)!r}, data row {row + 1}: {text.iloc[row]!r} "
+                         f"({not_a_number_hint(text.iloc[row])})")
+    if not notes:
+        return ""
+    more = f"; {len(notes) - shown} more" if len(notes) > shown else ""
+    return (" (left out because a cell is not a number: " + "; ".join(notes[:shown]) + more
+            + ")")
+
+
 def load_labelled(
     source: str | Path,
     smiles_col: str | None = None,
@@ -180,11 +206,64 @@ def load_labelled(
         table = MoleculeTable(frame=table.frame, smiles_col=table.smiles_col,
                               targets=label_columns(table))
     if not table.targets:
-        raise InputError(f"{source}: no target columns; name them with --targets a,b,...")
+        raise InputError(f"{source}: no target columns{_text_columns_note(table)}; name them "
+                         "with --targets a,b,...")
     y = table.y
     kind = task_type or (card.task_type if card else infer_task_type(y))
     task_head(kind).check_labels(y, table.frame, table.targets, source)
+    if card is None:
+        check_learnable(kind, y, table.targets, source)
     return table, card, kind
+
+
+MIN_CLASS_LABELS = 2
+"""A binary target column needs this many labelled molecules of each class."""
+MIN_VALUES = 3
+"""A regression target column needs this many labelled molecules, not all of one value."""
+
+
+def check_learnable(task_type: str, y: np.ndarray, targets: Sequence[str], source: str) -> None:
+    """Refuse target columns nothing can be learnt from: a binary column with fewer than
+    :data:`MIN_CLASS_LABELS` molecules of either class (e.g. every label 0), a regression
+    column with fewer than :data:`MIN_VALUES` labels or one value only, a multiclass column
+    with one class. Trained anyway, such a task gave a confident constant for every molecule
+    and a NaN score.
+
+    Args:
+        task_type: ``classification``, ``regression`` or ``multiclass``.
+        y: ``float [N, T]`` labels as read (NaN: missing).
+        targets: The T column names.
+        source: The file, for the message.
+
+    Raises:
+        InputError: naming each such column, what it holds, and the ``--targets`` that leaves
+            them out (or that none is left).
+    """
+    reasons = {}
+    for t, name in enumerate(targets):
+        known = y[np.isfinite(y[:, t]), t]
+        if task_type == "classification":
+            counts = {c: int((known == c).sum()) for c in (0.0, 1.0)}
+            if min(counts.values()) < MIN_CLASS_LABELS:
+                reasons[name] = (f"{len(known)} label{'s' if len(known) != 1 else ''}, "
+                                 f"{counts[1.0]} of class 1 and {counts[0.0]} of class 0")
+        elif len(known) < MIN_VALUES or np.unique(known).size < 2:
+            shown = "" if not len(known) else (f", every one {known[0]:g}"
+                                               if np.unique(known).size == 1 else "")
+            reasons[name] = f"{len(known)} label{'s' if len(known) != 1 else ''}{shown}"
+    if not reasons:
+        return
+    rest = [t for t in targets if t not in reasons]
+    need = (f"{MIN_CLASS_LABELS} molecules of each class" if task_type == "classification"
+            else f"{MIN_VALUES} labels, not all equal" if task_type == "regression"
+            else "two classes")
+    raise InputError(
+        f"{source}: nothing to learn from target column{'s' if len(reasons) > 1 else ''} "
+        + "; ".join(f"{name!r} ({why})" for name, why in reasons.items())
+        + f": a {task_type} task needs at least {need}. "
+        + ("No other target column is left." if not rest else
+           f"Leave {'them' if len(reasons) > 1 else 'it'} out with --targets "
+           + (",".join(rest) if len(rest) <= 10 else f"and the other {len(rest)} columns")))
 
 
 def prepare_dataset(

@@ -316,3 +316,23 @@ def test_a_guessed_smiles_column_without_smiles_is_refused_with_the_right_column
 
     with pytest.raises(InputError, match="pass --smiles-col Structure"):
         read_text_table(path)
+
+
+@pytest.mark.parametrize("ids", [["1000", "1001", "1002", "1003"],
+                                 ["CPD-1", "CPD-2", "CPD-3", "CPD-4"]])
+def test_the_smiles_hint_skips_columns_of_single_letters_and_sees_past_numeric_ids(ids, tmp_path):
+    """A ``series`` column of "C"/"B" parses as methane and boron: the hint must name the
+    column of real structures, for text and for numeric identifiers, in training too (a
+    numeric first column was read as numbers and gave no hint at all)."""
+    frame = pd.DataFrame({"compound_id": ids, "series": ["C", "B", "C", "N"],
+                          "Structure": ["CCO", "c1ccccc1", "CC#N", "CC(=O)Oc1ccccc1C(=O)O"],
+                          "logS": [0.5, -1.6, 0.3, -1.7]})
+    path = tmp_path / "assay.csv"
+    frame.to_csv(path, index=False)
+    from molpred.data.readers import read_text_table
+
+    with pytest.raises(InputError, match="column 'Structure' looks like SMILES: pass "
+                                         "--smiles-col Structure"):
+        read_text_table(path)
+    with pytest.raises(InputError, match="pass --smiles-col Structure"):
+        molpred.train(path, model="gbdt")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import numpy as np
 import pandas as pd
@@ -87,8 +88,40 @@ def test_non_numeric_target_names_row_and_column(tmp_path, drugs):
     path.write_text(f"smiles,logS\n{drugs['ethanol']},1.1\n{drugs['benzene']},\n"
                     f"{drugs['aspirin']},insoluble\n")
     table = read_table(path, targets=["logS"])
-    with pytest.raises(InputError, match=r"'logS', row 3: 'insoluble' is not a number"):
+    with pytest.raises(InputError, match=r"'logS', data row 3: 'insoluble' is not a number"):
         _ = table.y
+
+
+@pytest.mark.parametrize(("cell", "hint"), [
+    ("1,5", "a decimal comma\\? write 1.5"), (">10", "a censored value.*without '>'"),
+    ("active", "binary labels are 1 and 0: write 1 for 'active'"),
+    ("No", "binary labels are 1 and 0: write 0 for 'No'"), ("n.d.", "leave the cell empty")])
+def test_a_target_cell_that_is_not_a_number_says_what_to_do(tmp_path, drugs, cell, hint):
+    path = tmp_path / "labels.csv"
+    path.write_text(f'smiles,y\n{drugs["ethanol"]},1\n{drugs["aspirin"]},"{cell}"\n')
+    with pytest.raises(InputError, match=f"'y', data row 2: '{re.escape(cell)}' is not a number "
+                                         f"\\({hint}"):
+        _ = read_table(path, targets=["y"]).y
+
+
+def test_a_semicolon_csv_is_read_with_its_separator_and_the_file_says_why_no_target(tmp_path,
+                                                                                    drugs):
+    """A spreadsheet saved where the decimal mark is a comma writes ``;`` between columns:
+    its .csv is read by columns, and a decimal comma in a label is named with the fix."""
+    from molpred.training.prepare import load_labelled
+
+    path = tmp_path / "excel.csv"
+    path.write_text(f"SMILES;logS\n{drugs['ethanol']};1.1\n{drugs['aspirin']};-1.7\n"
+                    f"{drugs['benzene']};-1.6\n")
+    table = read_table(path)
+    assert list(table.frame.columns) == ["SMILES", "logS"] and table.smiles_col == "SMILES"
+    assert load_labelled(path)[0].targets == ["logS"]
+    path.write_text(f"SMILES;logS\n{drugs['ethanol']};1,1\n{drugs['aspirin']};-1,7\n"
+                    f"{drugs['benzene']};-1,6\n")
+    with pytest.raises(InputError, match=r"no target columns \(left out because a cell is not "
+                                         r"a number: 'logS', data row 1: '1,1' \(a decimal "
+                                         r"comma\? write 1.1\)\)"):
+        load_labelled(path)
 
 
 @pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e999", "-5e38"])
@@ -96,7 +129,7 @@ def test_infinite_target_names_row_and_column(tmp_path, drugs, cell):
     path = tmp_path / "labels.csv"
     path.write_text(f"smiles,logS\n{drugs['ethanol']},1.1\n{drugs['aspirin']},{cell}\n")
     table = read_table(path, targets=["logS"])
-    with pytest.raises(InputError, match=r"'logS', row 2: .* is infinite"):
+    with pytest.raises(InputError, match=r"'logS', data row 2: .* is infinite"):
         _ = table.y
 
 

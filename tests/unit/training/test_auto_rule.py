@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from molpred.exceptions import InputError
 from molpred.training.api import default_model
 from molpred.training.auto import choose_blend
 from molpred.training.folds import murcko_scaffold, scaffold_folds
@@ -85,8 +87,8 @@ def test_default_model_is_auto_for_files_and_dmpnn_for_moleculenet_names(tmp_pat
 
 
 def test_numeric_columns_become_targets_when_none_are_named(tox21, tmp_path):
-    frame = tox21.head(30)[["smiles", "NR-AR", "SR-p53"]].copy()
-    frame.insert(0, "id", [f"mol{i}" for i in range(30)])
+    frame = tox21.head(300)[["smiles", "NR-AR", "SR-p53"]].copy()  # both classes in each
+    frame.insert(0, "id", [f"mol{i}" for i in range(300)])
     frame["comment"] = "tested in 2014"
     path = Path(tmp_path / "mine.csv")
     frame.to_csv(path, index=False)
@@ -94,3 +96,23 @@ def test_numeric_columns_become_targets_when_none_are_named(tox21, tmp_path):
     assert card is None and kind == "classification"
     assert table.targets == ["NR-AR", "SR-p53"] == label_columns(table)
     assert pd.isna(table.y).any()  # missing labels stay missing
+
+
+def test_target_columns_nothing_can_be_learnt_from_are_refused_naming_them(data_dir, tmp_path):
+    """A column of one class, or of three labels, trained silently before and predicted a
+    confident constant for every molecule (NaN score). It is refused with what it holds and
+    the --targets that leaves it out; a learnable file still loads."""
+    frame = pd.read_csv(data_dir / "bbbp.csv").head(150)
+    frame["allzero"] = 0
+    frame["sparse"] = [1.0, 0.0, 1.0] + [np.nan] * 147
+    path = tmp_path / "assay.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"'allzero' \(150 labels, 0 of class 1 and 150 of class "
+                                         r"0\); 'sparse' \(3 labels, 2 of class 1 and 1 of class "
+                                         r"0\).*--targets p_np"):
+        load_labelled(path)
+    assert load_labelled(path, targets=["p_np"])[0].targets == ["p_np"]
+    frame["constant"] = 2.5
+    frame[["smiles", "constant"]].to_csv(path, index=False)
+    with pytest.raises(InputError, match="'constant' .150 labels, every one 2.5.*No other"):
+        load_labelled(path, task_type="regression")
