@@ -176,6 +176,7 @@ def load_labelled(
     smiles_col: str | None = None,
     targets: Sequence[str] | None = None,
     task_type: str | None = None,
+    learnable: bool = True,
 ) -> tuple[MoleculeTable, DatasetCard | None, str]:
     """Read a dataset with targets and settle its task type.
 
@@ -186,6 +187,8 @@ def load_labelled(
             for a file: every numeric column but the SMILES (:func:`label_columns`).
         task_type: ``classification``, ``regression`` or ``multiclass``; default from the
             dataset card, else inferred (:func:`infer_task_type`).
+        learnable: A file's target columns must be learnable (:func:`check_learnable`):
+            for training; ``False`` for scoring a trained model on labels.
 
     Returns:
         ``(table, card, task_type)``; ``card`` is ``None`` for a file.
@@ -194,8 +197,9 @@ def load_labelled(
         DatasetError: for an unknown dataset name, a missing file, or a dataset that can be
             neither found locally nor downloaded.
         InputError: if a file cannot be read (corrupt, unknown format),
-            has no numeric column to use as target, a named column is missing, or
-            classification labels are not 0/1.
+            has no numeric column to use as target, a named column is missing,
+            classification labels are not 0/1, or (``learnable``) a target column holds
+            nothing to learn from.
     """
     table, card = load_dataset(source, smiles_col=smiles_col, targets=targets)
     if smiles_col is None and card is None:
@@ -211,7 +215,7 @@ def load_labelled(
     y = table.y
     kind = task_type or (card.task_type if card else infer_task_type(y))
     task_head(kind).check_labels(y, table.frame, table.targets, source)
-    if card is None:
+    if card is None and learnable:
         check_learnable(kind, y, table.targets, source)
     return table, card, kind
 
@@ -275,6 +279,7 @@ def prepare_dataset(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     classes: Sequence[str] | None = None,
+    learnable: bool = True,
 ) -> PreparedDataset:
     """Read ``source`` (a registry name or a file) and featurize every row.
 
@@ -288,6 +293,8 @@ def prepare_dataset(
         progress: Called with rows done.
         classes: Multiclass: the class names labels map onto (a trained model's, when
             scoring it); default: the target's distinct values.
+        learnable: Refuse target columns nothing can be learnt from
+            (:func:`check_learnable`); ``False`` when scoring a trained model on labels.
 
     Returns:
         A :class:`PreparedDataset` with one ``Data`` (or ``None`` and an error) per input row.
@@ -296,7 +303,7 @@ def prepare_dataset(
         DatasetError, InputError: as :func:`load_labelled`; a SMILES RDKit cannot read is not
             an error (its row gets ``None`` and a reason in ``errors``).
     """
-    table, card, kind = load_labelled(source, smiles_col, targets, task_type)
+    table, card, kind = load_labelled(source, smiles_col, targets, task_type, learnable)
     y = table.y
     y, names = task_head(kind).encode_labels(y, str(source), table.targets[0], classes)
     data, errors = featurize_smiles(table.smiles, featurizer, workers=workers, progress=progress)

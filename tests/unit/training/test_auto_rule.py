@@ -116,3 +116,19 @@ def test_target_columns_nothing_can_be_learnt_from_are_refused_naming_them(data_
     frame[["smiles", "constant"]].to_csv(path, index=False)
     with pytest.raises(InputError, match="'constant' .150 labels, every one 2.5.*No other"):
         load_labelled(path, task_type="regression")
+
+
+def test_scoring_on_labels_of_one_class_is_not_refused(data_dir, tmp_path):
+    """An external test file may hold one class for a task: evaluation reads it (the task's
+    ROC-AUC is skipped), only training refuses it."""
+    from molpred.featurizers.featurize import FeaturizerConfig
+    from molpred.training.prepare import prepare_dataset
+
+    frame = pd.read_csv(data_dir / "bbbp.csv").head(20)
+    frame["p_np"] = 1
+    path = tmp_path / "external.csv"
+    frame.to_csv(path, index=False)
+    config = FeaturizerConfig(graph=False, vector=("ecfp_counts",), standardize=False)
+    with pytest.raises(InputError, match="nothing to learn"):
+        prepare_dataset(path, config, workers=1)
+    assert len(prepare_dataset(path, config, workers=1, learnable=False).data) == 20
