@@ -337,4 +337,23 @@ def describe_tasks(prepared: PreparedDataset, given: str | None = None,
         line += ("; not targets, taken for identifiers: "
                  + ", ".join(f"{c} ({why})" for c, why in skipped.items())
                  + " (name a column with --target to use it)")
-    return line
+    return line + _duplicates_note(prepared)
+
+
+def _duplicates_note(prepared: PreparedDataset) -> str:
+    """``"; N SMILES appear more than once (M of them with different labels) ..."``, or ``""``:
+    repeated measurements are trained on as given (a scaffold split keeps copies together),
+    but labels that disagree are worth a look."""
+    import pandas as pd
+
+    smiles = pd.Series([s.strip() if isinstance(s, str) else "" for s in prepared.table.smiles])
+    valid = pd.Series([d is not None for d in prepared.data]) & (smiles != "")
+    repeated = smiles[valid & smiles.duplicated(keep=False)]
+    if repeated.empty:
+        return ""
+    labels = pd.DataFrame(prepared.y[repeated.index.to_numpy()]).round(6)
+    spread = labels.groupby(repeated.to_numpy()).nunique(dropna=True).max(axis=1)
+    clashing = int((spread > 1).sum())
+    return (f"; {repeated.nunique()} SMILES appear more than once"
+            + (f", {clashing} of them with different labels (trained on as given)"
+               if clashing else ""))

@@ -132,3 +132,21 @@ def test_scoring_on_labels_of_one_class_is_not_refused(data_dir, tmp_path):
     with pytest.raises(InputError, match="nothing to learn"):
         prepare_dataset(path, config, workers=1)
     assert len(prepare_dataset(path, config, workers=1, learnable=False).data) == 20
+
+
+def test_the_task_line_counts_repeated_smiles_and_those_whose_labels_disagree(data_dir,
+                                                                             tmp_path):
+    from molpred.featurizers.featurize import FeaturizerConfig
+    from molpred.training.prepare import describe_tasks, prepare_dataset
+
+    frame = pd.read_csv(data_dir / "bbbp.csv").head(40)
+    extra = frame.head(3).copy()
+    extra.loc[extra.index[0], "p_np"] = 1 - extra["p_np"].iloc[0]  # one copy disagrees
+    path = tmp_path / "repeats.csv"
+    pd.concat([frame, extra]).to_csv(path, index=False)
+    config = FeaturizerConfig(graph=False, vector=("ecfp_counts",), standardize=False)
+    line = describe_tasks(prepare_dataset(path, config, workers=1), named=False)
+    assert line.endswith("; 3 SMILES appear more than once, 1 of them with different labels "
+                         "(trained on as given)")
+    frame.to_csv(path, index=False)
+    assert "more than once" not in describe_tasks(prepare_dataset(path, config, workers=1))
