@@ -81,8 +81,8 @@ def _numeric_column(values: pd.Series, col: str) -> np.ndarray:
     return _finite(numbers.to_numpy(dtype=np.float64, na_value=np.nan), values, col)
 
 
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
-_QUALIFIED = re.compile(r"(<=?|>=?|≤|≥|~)\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
+_QUALIFIED = re.compile(r"(<=?|>=?|≤|≥|~)\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _CLASS_WORDS = {"active": "1", "inactive": "0", "yes": "1", "no": "0", "positive": "1",
                 "negative": "0", "pos": "1", "neg": "0", "toxic": "1", "non-toxic": "0",
                 "nontoxic": "0", "true": "1", "false": "0"}
@@ -94,7 +94,10 @@ def not_a_number_hint(cell: object) -> str:
     an empty cell for a missing label."""
     text = str(cell).strip()
     if _DECIMAL_COMMA.fullmatch(text):
-        return f"a decimal comma? write {text.replace(',', '.')}"
+        point = text.replace(",", ".")
+        if re.fullmatch(r"[+-]?[0-9]{1,3},[0-9]{3}", text):  # 1,500: or thousands?
+            return f"a decimal comma or a thousands separator? write {point} or {text.replace(',', '')}"
+        return f"a decimal comma? write {point}"
     if _QUALIFIED.fullmatch(text):
         return ("a censored value: molpred learns exact values; keep the number without "
                 f"{re.match(r'<=?|>=?|≤|≥|~', text).group()!r} or leave the cell empty")

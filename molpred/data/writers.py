@@ -175,21 +175,21 @@ def _arrow_schema(frame: pd.DataFrame) -> Any:
     return pa.schema(fields)
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, smiles_col: str = "smiles") -> None:
-    """Write ``frame`` to ``path`` in one go (format by suffix, see :class:`TableWriter`).
+def write_table(frame: pd.DataFrame, path: str | Path, smiles_col: str = "smiles",
+                column_types: dict[str, str] | None = None) -> None:
+    """Write ``frame`` to ``path`` in one go (format by suffix, see :class:`TableWriter`;
+    ``column_types`` as there).
 
     Raises:
         InputError: as :class:`TableWriter`.
     """
-    types = numeric_text_columns([frame]) if detect_format(Path(path), WRITE_FORMATS)[0] == (
-        "parquet") else None
-    with TableWriter(path, smiles_col=smiles_col, column_types=types) as out:
+    with TableWriter(path, smiles_col=smiles_col, column_types=column_types) as out:
         out.write(frame)
 
 
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_INTEGER = r"[+-]?\d{1,18}"
-_IDENTIFIER = re.compile(r"[+-]?0\d")  # "007": a code with leading zeros, not a number
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_INTEGER = r"[+-]?[0-9]{1,15}"  # exact through float64; longer digit strings are identifiers
+_IDENTIFIER = re.compile(r"[+-]?0[0-9]|[+-]?[0-9]{16,}$")  # "007", 16+ digits: codes
 
 
 def numeric_text_columns(frames: Iterable[pd.DataFrame]) -> dict[str, str]:
@@ -199,9 +199,12 @@ def numeric_text_columns(frames: Iterable[pd.DataFrame]) -> dict[str, str]:
     Input files are read as text so that CSV output repeats them exactly; a typed format
     (Parquet) should carry numbers as numbers. A column qualifies when every non-empty cell
     of every frame is a plain decimal number (``12``, ``-0.5``, ``1e-3``; no ``inf`` or
-    ``nan``) and it has at least one; integers fitting int64 give ``int64`` (empty cells
-    become nulls), others ``float64``. An integer with a leading zero (``"007"``: an
-    identifier) keeps its column text, as does any cell that is not a number.
+    ``nan``; ASCII digits) and it has at least one; integers of up to 15 digits give
+    ``int64`` (exact; empty cells become nulls), others ``float64``. An integer with a
+    leading zero (``"007"``) or of 16 digits or more (a registry code, which float64 would
+    round) keeps its column text, as does any cell that is not a number. Pass only the
+    columns read as text (an input's own columns, not model outputs such as a conformal set
+    ``"1"``, whose type must not depend on the data).
 
     Args:
         frames: DataFrames with the same columns (e.g. the chunks of a screen).

@@ -28,10 +28,9 @@ import torch
 from molpred import __version__
 from molpred.chem.druglike import DRUGLIKE_COLUMNS
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks, write_table
-from molpred.data.formats import WRITE_FORMATS, detect_format
-from molpred.data.writers import numeric_text_columns
-from molpred.data.formats import WRITE_FORMATS, detect_format
+from molpred.data.formats import READ_FORMATS, WRITE_FORMATS, detect_format
 from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
+from molpred.data.writers import numeric_text_columns
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
     PARALLEL_THRESHOLD,
@@ -277,7 +276,8 @@ def screen(
         finally:
             executor.close()
             torch.set_num_threads(threads)
-        written = _publish(store, output, column, job.ranker, job.sink)
+        text_columns = in_columns if _read_as_text(input) else []
+        written = _publish(store, output, column, job.ranker, job.sink, text_columns)
         return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
                             time.perf_counter() - start, output, written,
                             sum(c.unmatched for c in store.counts), resumed)
@@ -377,6 +377,12 @@ def readable_smiles(chunk: pd.DataFrame, column: str) -> list:
     return smiles
 
 
+def _read_as_text(input: Path) -> bool:
+    """Whether the input's columns come in as text (CSV, TSV, SMILES, SDF), which typed
+    output may write as numbers; a Parquet input's columns keep their stored types."""
+    return detect_format(input, READ_FORMATS)[0] != "parquet"
+
+
 def _typed(output: Path) -> bool:
     """Whether ``output`` is a typed format (Parquet), written at the end: its input columns
     become numbers only if every chunk's cells are (:func:`numeric_text_columns`)."""
@@ -394,9 +400,10 @@ def _open_sink(store: ChunkStore, output: Path, column: str) -> TableWriter:
 
 
 def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
-             sink: TableWriter | None) -> int:
+             sink: TableWriter | None, text_columns: list[str]) -> int:
     """Move the finished output into place (``sink``), or write the best rows of the
-    checkpointed chunks (``ranker``), or all of them typed (Parquet: :func:`_typed`); return
+    checkpointed chunks (``ranker``), or all of them (Parquet, :func:`_typed`: the input's
+    ``text_columns`` whose every written cell is a number are written as numbers); return
     the output's rows."""
     written = 0
 
@@ -407,7 +414,7 @@ def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
             written = sink.rows_written
             return
         if ranker is None:  # Parquet: which text columns are numbers is known at the end
-            types = numeric_text_columns(store.frames())
+            types = numeric_text_columns(f[text_columns] for f in store.frames())
             with TableWriter(path, smiles_col=column, column_types=types) as out:
                 for frame in store.frames():
                     out.write(frame)
@@ -416,7 +423,9 @@ def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
         for frame in store.frames():
             ranker.add(frame)
         best = ranker.best if ranker.best is not None else pd.DataFrame()
-        write_table(best, path, smiles_col=column)
+        types = (numeric_text_columns([best[text_columns]])
+                 if _typed(path) and len(best.columns) else None)
+        write_table(best, path, smiles_col=column, column_types=types)
         written = len(best)
 
     store.publish(output, write)

@@ -159,6 +159,19 @@ class TaskHead:
         task's mean error)."""
         raise NotImplementedError
 
+    learnable_needs = "3 labels, not all equal"
+    """What :meth:`unlearnable` asks of a target column, for messages."""
+
+    def unlearnable(self, known: np.ndarray) -> str | None:
+        """Why a target column whose labels are ``known`` (``float [n]``, no NaN) gives
+        nothing to learn (fewer than 3 labels, or one value), or ``None``."""
+        values = np.unique(known)
+        if len(known) >= 3 and values.size >= 2:
+            return None
+        plural = "s" if len(known) != 1 else ""
+        return f"{len(known)} label{plural}" + (f", every one {values[0]:g}"
+                                                 if values.size == 1 else "")
+
     def has_support(self, y: np.ndarray, min_rows: int, min_minority: int) -> np.ndarray:
         """``bool [T]``: tasks whose labels ``y`` ``[N, T]`` can carry a setting of their own:
         at least ``min_rows`` labels (regression) or ``min_minority`` of the rarer class."""

@@ -90,6 +90,17 @@ class BinaryHead(TaskHead):
         """Ratio of mean Brier scores."""
         return float(errors[out].mean() / max(errors[inside].mean(), 1e-12))
 
+    learnable_needs = "2 molecules of each class"
+
+    def unlearnable(self, known: np.ndarray) -> str | None:
+        """Why a 0/1 column gives nothing to learn (fewer than 2 molecules of a class, e.g.
+        every label 0), or ``None``."""
+        positives, negatives = int((known == 1).sum()), int((known == 0).sum())
+        if min(positives, negatives) >= 2:
+            return None
+        return (f"{len(known)} label{'s' if len(known) != 1 else ''}, {positives} of class 1 "
+                f"and {negatives} of class 0")
+
     def has_support(self, y: np.ndarray, min_rows: int, min_minority: int) -> np.ndarray:
         positives = np.nansum(y == 1, axis=0)
         negatives = np.nansum(y == 0, axis=0)

@@ -49,9 +49,10 @@ def model_prior(model: MoleculeModel | Ensemble) -> np.ndarray:
     from molpred.tasks import task_head
 
     head = task_head(model.config.task_type)
-    if not head.scales_targets:
-        return head.fallback(len(model.config.outputs))
-    return np.mean([m.target_mean.detach().cpu().double().numpy() for m in members_of(model)],
+    network = getattr(model, "network", model)  # a blend's network part holds the scaler
+    if not head.scales_targets or network is None or getattr(model, "family", "") == "trees":
+        return head.fallback(len(model.config.outputs))  # tree models keep no label mean
+    return np.mean([m.target_mean.detach().cpu().double().numpy() for m in members_of(network)],
                    axis=0)
 
 
@@ -138,7 +139,7 @@ def evaluate(
         part = checked_part(part)
     if isinstance(model, Predictor):
         model = model.model
-    if not isinstance(model, (MoleculeModel, Ensemble)):
+    if isinstance(model, (str, Path)):  # else a loaded network, ensemble, tree model or blend
         from molpred.panel import resolve_model
 
         model = load_model(resolve_model(model))[0]
@@ -148,7 +149,8 @@ def evaluate(
     prepared = prepare_dataset(
         data, cfg.featurizer_config, smiles_col=smiles_col,
         targets=targets if targets or not is_file else cfg.tasks,
-        task_type=cfg.task_type, workers=workers, classes=cfg.classes, learnable=False,
+        task_type=cfg.task_type, workers=workers, classes=getattr(cfg, "classes", None),
+        learnable=False,
     )
     from molpred.panel import renamed_columns
 

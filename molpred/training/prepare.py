@@ -152,23 +152,28 @@ def _text_columns_note(table: MoleculeTable, shown: int = 3) -> str:
 
     from molpred.data.table import not_a_number_hint
 
-    notes = []
+    notes = []  # (specific hint?, share of numbers, text)
     for column in table.frame.columns:
         if column == table.smiles_col:
             continue
         values = table.frame[column]
         text = values.astype(object).where(values.notna(), None).map(
             lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
-        bad = pd.to_numeric(text, errors="coerce").isna() & text.notna()
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = numbers.isna() & text.notna()
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            notes.append(f"{str(column)!r}, data row {row + 1}: {text.iloc[row]!r} "
-                         f"({not_a_number_hint(text.iloc[row])})")
+            hint = not_a_number_hint(text.iloc[row])
+            notes.append((hint != not_a_number_hint(""), numbers.notna().sum() / text.notna().sum(),
+                          f"{str(column)!r}, data row {row + 1}: {text.iloc[row]!r} ({hint})"))
     if not notes:
         return ""
+    # the likeliest labels first: a cell with a specific fix, then mostly numbers (a name
+    # or comment column says only "not a number")
+    notes.sort(key=lambda n: (not n[0], -n[1]))
     more = f"; {len(notes) - shown} more" if len(notes) > shown else ""
-    return (" (left out because a cell is not a number: " + "; ".join(notes[:shown]) + more
-            + ")")
+    return (" (left out because a cell is not a number: "
+            + "; ".join(n[2] for n in notes[:shown]) + more + ")")
 
 
 def load_labelled(
@@ -220,18 +225,12 @@ def load_labelled(
     return table, card, kind
 
 
-MIN_CLASS_LABELS = 2
-"""A binary target column needs this many labelled molecules of each class."""
-MIN_VALUES = 3
-"""A regression target column needs this many labelled molecules, not all of one value."""
-
-
 def check_learnable(task_type: str, y: np.ndarray, targets: Sequence[str], source: str) -> None:
-    """Refuse target columns nothing can be learnt from: a binary column with fewer than
-    :data:`MIN_CLASS_LABELS` molecules of either class (e.g. every label 0), a regression
-    column with fewer than :data:`MIN_VALUES` labels or one value only, a multiclass column
-    with one class. Trained anyway, such a task gave a confident constant for every molecule
-    and a NaN score.
+    """Refuse target columns nothing can be learnt from (the task head's
+    :meth:`~molpred.tasks.base.TaskHead.unlearnable`): a binary column with fewer than 2
+    molecules of either class (e.g. every label 0), a regression or multiclass column with
+    fewer than 3 labels or one value only. Trained anyway, such a task gave a confident
+    constant for every molecule and a NaN score.
 
     Args:
         task_type: ``classification``, ``regression`` or ``multiclass``.
@@ -243,31 +242,35 @@ def check_learnable(task_type: str, y: np.ndarray, targets: Sequence[str], sourc
         InputError: naming each such column, what it holds, and the ``--targets`` that leaves
             them out (or that none is left).
     """
+    head = task_head(task_type)
     reasons = {}
     for t, name in enumerate(targets):
-        known = y[np.isfinite(y[:, t]), t]
-        if task_type == "classification":
-            counts = {c: int((known == c).sum()) for c in (0.0, 1.0)}
-            if min(counts.values()) < MIN_CLASS_LABELS:
-                reasons[name] = (f"{len(known)} label{'s' if len(known) != 1 else ''}, "
-                                 f"{counts[1.0]} of class 1 and {counts[0.0]} of class 0")
-        elif len(known) < MIN_VALUES or np.unique(known).size < 2:
-            shown = "" if not len(known) else (f", every one {known[0]:g}"
-                                               if np.unique(known).size == 1 else "")
-            reasons[name] = f"{len(known)} label{'s' if len(known) != 1 else ''}{shown}"
+        why = head.unlearnable(y[np.isfinite(y[:, t]), t])
+        if why is not None:
+            reasons[name] = why
     if not reasons:
         return
     rest = [t for t in targets if t not in reasons]
-    need = (f"{MIN_CLASS_LABELS} molecules of each class" if task_type == "classification"
-            else f"{MIN_VALUES} labels, not all equal" if task_type == "regression"
-            else "two classes")
+    need = head.learnable_needs
+    shown = list(reasons.items())[:SHOWN_COLUMNS]
+    more = len(reasons) - len(shown)
+    if not rest:
+        advice = "No other target column is left."
+    elif len(rest) <= SHOWN_COLUMNS:
+        advice = f"Leave {'them' if len(reasons) > 1 else 'it'} out with --targets {','.join(rest)}"
+    else:  # too many to print: name the ones to leave out
+        advice = (f"Leave {'them' if len(reasons) > 1 else 'it'} out: pass --targets with the "
+                  f"other {len(rest)} columns, or fix the labels")
     raise InputError(
         f"{source}: nothing to learn from target column{'s' if len(reasons) > 1 else ''} "
-        + "; ".join(f"{name!r} ({why})" for name, why in reasons.items())
-        + f": a {task_type} task needs at least {need}. "
-        + ("No other target column is left." if not rest else
-           f"Leave {'them' if len(reasons) > 1 else 'it'} out with --targets "
-           + (",".join(rest) if len(rest) <= 10 else f"and the other {len(rest)} columns")))
+        + "; ".join(f"{name!r} ({why})" for name, why in shown)
+        + (f"; and {more} more ({', '.join(list(reasons)[SHOWN_COLUMNS:2 * SHOWN_COLUMNS])}"
+           f"{', ...' if more > SHOWN_COLUMNS else ''})" if more else "")
+        + f": a {task_type} task needs at least {need}. " + advice)
+
+
+SHOWN_COLUMNS = 10
+"""Columns an error message describes one by one."""
 
 
 def prepare_dataset(

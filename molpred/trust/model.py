@@ -46,9 +46,10 @@ TRUST_JSON = "trust.json"
 TRUST_WEIGHTS = "trust.safetensors"
 TRUST_FORMAT = "molpred-trust"
 TRUST_FORMAT_VERSION = 2
-"""``trust.json``'s ``format_version``. 2 (2026-12-06): Venn-ABERS calibration tables; a file
-without the field is version 1. :meth:`TrustModel.load` refuses a version above this one, so a
-file of a newer molpred is refused rather than read in part."""
+"""``trust.json``'s ``format_version``, written since 2026-12-06 (2: the format with Venn-ABERS
+tables); a file without the field (the shipped models', some holding Venn-ABERS tables) reads
+as version 1 the same way. :meth:`TrustModel.load` refuses a version above this one, so a file
+of a newer molpred is refused rather than read in part."""
 KNOWN_ARRAY_PREFIXES = ("val_", "embedding_mean_", "embedding_components_",
                         *(f"{name}_" for name in MAP_KEYS.values()))
 """Besides ``platt`` and the fingerprint arrays, the names ``trust.safetensors`` may hold;

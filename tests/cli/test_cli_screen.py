@@ -79,6 +79,21 @@ def test_parquet_output_of_a_csv_carries_its_numeric_columns_as_numbers(cli, mod
     assert hits["code"].tolist() == ["007", "012", "100", "101", "102"]
     assert hits["later_text"].tolist() == ["4", "5", "6", "n/a", "8"]
     assert (hits["error"].fillna("") != "").tolist() == [False, False, True, False, False]
+    sets = [c for c in hits.columns if c.endswith("_set")]  # model outputs keep their type,
+    assert sets and all(pd.api.types.is_string_dtype(hits[c]) for c in sets)  # even "1"
+
+
+@pytest.mark.parametrize("command", ["screen", "predict"])
+def test_parquet_in_parquet_out_keeps_a_stored_text_column_of_digits_as_text(cli, model_dir,
+                                                                            tmp_path, command):
+    src, dst = tmp_path / "mols.parquet", tmp_path / "hits.parquet"
+    pd.DataFrame({"smiles": ["CCO", "c1ccccc1", "CC#N"],
+                  "registry": pd.array(["1000", "1001", "1002"], dtype="string"),
+                  "big": ["12345678901234567", "1", "2"]}).to_parquet(src)
+    assert cli(command, "-m", model_dir, "-i", src, "-o", dst).exit_code == 0
+    hits = pd.read_parquet(dst)
+    assert hits["registry"].tolist() == ["1000", "1001", "1002"]
+    assert hits["big"].tolist()[0] == "12345678901234567"
 
 
 def _sdf_with_a_bad_record(path):

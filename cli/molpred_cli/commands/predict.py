@@ -52,6 +52,8 @@ def predict(
         raise InputError("give SMILES as arguments or a file with --input/-i, not both"
                          if smiles else "no molecules: give SMILES as arguments or --input FILE")
     from molpred.data import read_text_table, write_table
+    from molpred.data.formats import READ_FORMATS, detect_format
+    from molpred.data.writers import numeric_text_columns
 
     paths = [opt.model_path(m) for m in model] if model else None
     if input is not None:
@@ -81,7 +83,11 @@ def predict(
         else:
             ui.print_panel(frame, column, confidence)
         return
-    write_table(frame, output, smiles_col=column)
+    types = None
+    if input is not None and detect_format(Path(input), READ_FORMATS)[0] != "parquet":
+        own = [c for c in molecules.columns if c in frame.columns]  # the input's columns
+        types = numeric_text_columns([frame[own]])
+    write_table(frame, output, smiles_col=column, column_types=types)  # types: Parquet only
     failed = int((frame[frame.columns[-1]] != "").sum())  # the error column comes last
     ui.console.print(f"wrote {len(frame):,} rows ({failed:,} with an error) to {output}",
                      highlight=False, markup=False)

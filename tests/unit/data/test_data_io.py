@@ -95,7 +95,8 @@ def test_non_numeric_target_names_row_and_column(tmp_path, drugs):
 @pytest.mark.parametrize(("cell", "hint"), [
     ("1,5", "a decimal comma\\? write 1.5"), (">10", "a censored value.*without '>'"),
     ("active", "binary labels are 1 and 0: write 1 for 'active'"),
-    ("No", "binary labels are 1 and 0: write 0 for 'No'"), ("n.d.", "leave the cell empty")])
+    ("No", "binary labels are 1 and 0: write 0 for 'No'"), ("n.d.", "leave the cell empty"),
+    ("1,500", "a decimal comma or a thousands separator\\? write 1.500 or 1500")])
 def test_a_target_cell_that_is_not_a_number_says_what_to_do(tmp_path, drugs, cell, hint):
     path = tmp_path / "labels.csv"
     path.write_text(f'smiles,y\n{drugs["ethanol"]},1\n{drugs["aspirin"]},"{cell}"\n')
@@ -116,11 +117,12 @@ def test_a_semicolon_csv_is_read_with_its_separator_and_the_file_says_why_no_tar
     table = read_table(path)
     assert list(table.frame.columns) == ["SMILES", "logS"] and table.smiles_col == "SMILES"
     assert load_labelled(path)[0].targets == ["logS"]
-    path.write_text(f"SMILES;logS\n{drugs['ethanol']};1,1\n{drugs['aspirin']};-1,7\n"
-                    f"{drugs['benzene']};-1,6\n")
+    path.write_text(f"name;SMILES;source;note;logS\nethanol;{drugs['ethanol']};a;x;1,1\n"
+                    f"aspirin;{drugs['aspirin']};b;y;-1,7\nbenzene;{drugs['benzene']};c;z;-1,6\n")
+    # the label column with its fix comes first, before the name and comment columns
     with pytest.raises(InputError, match=r"no target columns \(left out because a cell is not "
                                          r"a number: 'logS', data row 1: '1,1' \(a decimal "
-                                         r"comma\? write 1.1\)\)"):
+                                         r"comma\? write 1.1\); 'name', .*; 1 more\)"):
         load_labelled(path)
 
 
@@ -383,3 +385,6 @@ def test_numeric_text_columns_are_decided_over_every_chunk():
                            "typed": [4.0, 5.0, 6.0]})
     assert numeric_text_columns([first, second]) == {"n": "int64", "x": "float64"}
     assert numeric_text_columns([first]) == {"n": "int64", "x": "float64", "w": "int64"}
+    codes = pd.DataFrame({"long": ["1234567890123456", "1"], "arabic": ["١٢", "3"],
+                          "wide": ["１２", "3"], "ok": ["123456789012345", "+4"]})
+    assert numeric_text_columns([codes]) == {"ok": "int64"}  # 16 digits: a code, not rounded

@@ -121,17 +121,18 @@ def test_target_columns_nothing_can_be_learnt_from_are_refused_naming_them(data_
 def test_scoring_on_labels_of_one_class_is_not_refused(data_dir, tmp_path):
     """An external test file may hold one class for a task: evaluation reads it (the task's
     ROC-AUC is skipped), only training refuses it."""
-    from molpred.featurizers.featurize import FeaturizerConfig
-    from molpred.training.prepare import prepare_dataset
+    import molpred
+    from molpred.training.evaluate import evaluate
 
-    frame = pd.read_csv(data_dir / "bbbp.csv").head(20)
-    frame["p_np"] = 1
-    path = tmp_path / "external.csv"
-    frame.to_csv(path, index=False)
-    config = FeaturizerConfig(graph=False, vector=("ecfp_counts",), standardize=False)
+    frame = pd.read_csv(data_dir / "bbbp.csv").head(60)
+    train_file, external = tmp_path / "train.csv", tmp_path / "external.csv"
+    frame.to_csv(train_file, index=False)
+    molpred.train(train_file, model="gbdt", workers=1, out=tmp_path / "m")
+    frame.head(20).assign(p_np=1).to_csv(external, index=False)
     with pytest.raises(InputError, match="nothing to learn"):
-        prepare_dataset(path, config, workers=1)
-    assert len(prepare_dataset(path, config, workers=1, learnable=False).data) == 20
+        molpred.train(external, model="gbdt", workers=1)
+    result = evaluate(tmp_path / "m", external, workers=1)
+    assert result["rows"] == 20 and np.isnan(result["score"])  # one class: no ROC-AUC
 
 
 def test_the_task_line_counts_repeated_smiles_and_those_whose_labels_disagree(data_dir,
