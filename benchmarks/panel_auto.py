@@ -262,6 +262,71 @@ def refit_trust(entry, shared: Path, runs: Path, out: Path) -> dict:
     return _measure(entry, record, shared, runs, out, (target / "card.md").read_text())
 
 
+def restore_counts(entry, shared: Path, runs: Path, out: Path) -> dict:
+    """Put the node counts TreeSHAP needs back into an installed ``auto`` model's trees
+    (compacted without them before 2026-12-06, so ``explain`` gave NaN): booster (k, t) of
+    member k counts the molecules of its training rows, train+val minus fold k with a label
+    for task t, as :func:`~molpred.training.auto.train_auto` fitted it. Trees fitted with
+    bagging counted their bag; these count every training molecule. Predictions do not
+    change (checked on the test part to the bit) and the rest of the folder is untouched."""
+    import shutil
+    import tempfile
+
+    import lightgbm as lgb
+
+    from molpred.models.checkpoint import load_model, save_model
+    from molpred.models.trees.model import vectors
+    from molpred.models.trees.storage import TREES_FILE, with_node_counts
+    from molpred.panel import MODELS_DIR
+    from molpred.training.auto import cross_validation_rows
+    from molpred.training.prepare import prepare_dataset
+
+    target = MODELS_DIR / entry.name
+    model, config = load_model(target)
+    trees = model.trees
+    data, _ = panel_inputs(entry, shared, runs)
+    prepared = prepare_dataset(data, model.config.featurizer_config)
+    X, rows = vectors(prepared.data)
+    position = np.full(len(prepared.data), -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    train = np.asarray(canonical_split(shared, entry.dataset)["train"], dtype=np.int64)
+    training = config["training"]
+    pool, fold_rows = cross_validation_rows(
+        prepared, {"train": train, "val": np.zeros(0, dtype=np.int64)},
+        int(training["folds"]), int(training["seed"]))
+    test = np.asarray(canonical_split(shared, entry.dataset)["test"], dtype=np.int64)
+    test = test[prepared.valid[test]]
+    before = trees.predict_matrix(X[position[test]])
+    counted = 0
+    for k, member in enumerate(trees.members):
+        fit_rows = np.setdiff1d(pool, fold_rows[k])
+        for t, booster in enumerate(member):
+            if isinstance(booster, float):
+                continue
+            labelled = fit_rows[np.isfinite(prepared.y[fit_rows, t])]
+            leaves = booster.predict(X[position[labelled]], pred_leaf=True)
+            member[t] = lgb.Booster(model_str=with_node_counts(booster.model_to_string(),
+                                                               leaves))
+            counted += 1
+    after = trees.predict_matrix(X[position[test]])
+    if not np.array_equal(before, after):
+        raise RuntimeError(f"{entry.name}: predictions changed with the counts")
+    with tempfile.TemporaryDirectory() as folder:
+        save_model(trees, Path(folder) / "trees")
+        for name in (TREES_FILE, "config.json"):
+            shutil.copyfile(Path(folder) / "trees" / name, target / "trees" / name)
+    reloaded, _ = load_model(target)
+    if not np.array_equal(reloaded.trees.predict_matrix(X[position[test]]), before):
+        raise RuntimeError(f"{entry.name}: the saved trees predict otherwise")
+    record = json.loads((out / f"{entry.name}.json").read_text())
+    record["tree_counts_restored"] = {
+        "what": "node counts of every booster from its training molecules (TreeSHAP); "
+                "predictions on test identical", "boosters": counted,
+        "training_rows_per_member": [int(len(np.setdiff1d(pool, f))) for f in fold_rows]}
+    (out / f"{entry.name}.json").write_text(json.dumps(record, indent=2, default=str))
+    return record
+
+
 def _maps(trust) -> list[str]:
     """Each task's calibration map in a trust model: none, platt, isotonic or venn_abers."""
     from molpred.trust.calibration import MAP_KEYS
@@ -317,6 +382,8 @@ def main(argv: list[str] | None = None) -> None:
     step.add_argument("--install", action="store_true")
     step.add_argument("--summarize", action="store_true")
     step.add_argument("--draw", action="store_true", help="the plots of installed models")
+    step.add_argument("--restore-counts", action="store_true",
+                      help="put TreeSHAP's node counts back into installed models' trees")
     step.add_argument("--refit-trust", action="store_true",
                       help="fit installed models' trust files again with today's rules")
     parser.add_argument("--models", default=",".join(PANEL))
@@ -342,6 +409,10 @@ def main(argv: list[str] | None = None) -> None:
                   f"({r['seconds']:.0f} s)", flush=True)
         elif args.draw and path.is_file() and "test_auto" in json.loads(path.read_text()):
             print(f"{name}: {', '.join(draw(entry, args.shared, args.runs, args.out)['plots'])}")
+        elif args.restore_counts and path.is_file() and "test_auto" in json.loads(
+                path.read_text()):
+            r = restore_counts(entry, args.shared, args.runs, args.out)["tree_counts_restored"]
+            print(f"{name}: node counts of {r['boosters']} boosters restored", flush=True)
         elif args.refit_trust and path.is_file() and "test_auto" in json.loads(path.read_text()):
             r = refit_trust(entry, args.shared, args.runs, args.out)
             t = r["test_trust"]

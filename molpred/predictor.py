@@ -245,9 +245,10 @@ class Predictor:
         out.attrs["embedding_columns"] = names
         return out
 
-    def explain(self, smiles: str, task: str | int | None = None, method: str = "ig"):
+    def explain(self, smiles: str, task: str | int | None = None, method: str | None = None):
         """Atom attributions of one molecule for one task: ``method`` ``ig`` (Integrated
-        Gradients), ``shap`` or ``lime``; see :func:`molpred.trust.explain.explain_smiles`.
+        Gradients), ``shap`` or ``lime`` (default: ``shap`` for tree models, ``ig``
+        otherwise); see :func:`molpred.trust.explain.explain_smiles`.
         ``.draw("atoms.png")`` on the result draws them on the structure with a colour bar.
         Its ``prediction`` is the calibrated probability :meth:`predict` reports (when the
         model has :attr:`trust`; binary tasks); the attributions explain the uncalibrated

@@ -57,6 +57,12 @@ class BlendConfig:
         """Output columns: one per task (tree models and blends are binary or regression)."""
         return list(self.tasks)
 
+    @property
+    def classes(self) -> None:
+        """No class names: tree models and blends are binary or regression (a network
+        config's ``classes`` names a multiclass target's classes)."""
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values."""
         return asdict(self)

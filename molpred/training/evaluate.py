@@ -149,8 +149,7 @@ def evaluate(
     prepared = prepare_dataset(
         data, cfg.featurizer_config, smiles_col=smiles_col,
         targets=targets if targets or not is_file else cfg.tasks,
-        task_type=cfg.task_type, workers=workers, classes=getattr(cfg, "classes", None),
-        learnable=False,
+        task_type=cfg.task_type, workers=workers, classes=cfg.classes, learnable=False,
     )
     from molpred.panel import renamed_columns
 

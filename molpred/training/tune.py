@@ -155,9 +155,15 @@ def tune(
         from optuna.storages.journal import JournalFileBackend
 
         backend = JournalStorage(JournalFileBackend(str(storage)))
+    done = 0  # a resumed study: its sampler must not draw the first trials' settings again
+    if backend is not None:
+        try:
+            done = len(optuna.load_study(study_name=name, storage=backend).trials)
+        except KeyError:  # no such study yet
+            done = 0
     study = optuna.create_study(study_name=name, storage=backend, load_if_exists=True,
                                 direction="maximize" if higher else "minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed))
+                                sampler=optuna.samplers.TPESampler(seed=seed + done))
 
     def report(study: Any, trial: Any) -> None:
         say(f"tune: trial {trial.number + 1}: {metric} {trial.value:.4f} "

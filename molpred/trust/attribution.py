@@ -137,6 +137,13 @@ def tree_attributions(model: Any, arrays: dict, mol: Chem.Mol, index: int
             rest.append(0.0)
             continue
         contrib = booster.predict(X, pred_contrib=True)[0]
+        if not np.isfinite(contrib).all():  # a tree file compacted without node counts
+            from molpred.exceptions import ModelFileError
+
+            raise ModelFileError(
+                "this tree file has no node counts, which TreeSHAP weighs paths by (files "
+                "compacted before 2026-12-06 dropped them): train the model again to explain "
+                "it; its predictions are unaffected")
         parts, expected = contrib[:-1], contrib[-1]
         if binary:
             margin = expected + parts.sum()

@@ -120,7 +120,8 @@ class Explanation:
 
 
 def explain_smiles(model: MoleculeModel | Ensemble | object, smiles: str,
-                   task: str | int | None = None, method: str = "ig", steps: int = IG_STEPS,
+                   task: str | int | None = None, method: str | None = None,
+                   steps: int = IG_STEPS,
                    samples: int = SAMPLES) -> Explanation:
     """Atom attributions of one molecule for one task (see the module docstring).
 
@@ -130,7 +131,9 @@ def explain_smiles(model: MoleculeModel | Ensemble | object, smiles: str,
             blend of a network and trees (attributions mixed with the task's blend weight).
         smiles: The molecule.
         task: Task name or index (default: the first task).
-        method: ``ig``, ``shap`` or ``lime`` (tree models: ``shap`` = TreeSHAP only).
+        method: ``ig``, ``shap`` or ``lime`` (tree models: ``shap`` = TreeSHAP only);
+            default (``None``): ``shap`` for a tree model (or a blend that kept its trees
+            only), ``ig`` otherwise.
         steps: Integration steps of ``ig``.
         samples: Perturbed inputs per member for ``shap`` and ``lime``.
 
@@ -144,10 +147,14 @@ def explain_smiles(model: MoleculeModel | Ensemble | object, smiles: str,
     """
     from molpred.trust.attribution import network_attributions, tree_attributions
 
+    family = getattr(model, "family", "network")
+    if family == "blend" and model.network is None:  # every task's network share was 0
+        model, family = model.trees, "trees"
+    if method is None:
+        method = "shap" if family == "trees" else "ig"
     if method not in METHODS:
         raise InputError(f"unknown explanation method {method!r}; choose {', '.join(METHODS)}")
     config = model.config
-    family = getattr(model, "family", "network")
     outputs = config.outputs  # the tasks, or a multiclass target's TARGET_pCLASS columns
     if task is None:
         index = 0

@@ -134,7 +134,7 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
 
     @app.get("/explain", response_class=HTMLResponse, include_in_schema=False)
     def explain_page(smiles: Annotated[str, Query(max_length=MAX_SMILES_CHARS)],
-                     model: str, task: str, method: Method = "ig") -> str:
+                     model: str, task: str, method: Method | None = None) -> str:
         return pages.explanation(smiles, model, task, method,
                                  _explain(smiles, model, task, method))
 
@@ -159,13 +159,14 @@ def create_app(models: list[str] | None = None, *, max_upload_bytes: int = 5_000
 
     @app.get("/api/explain", responses={200: {"content": {"image/svg+xml": {}}}})
     def api_explain(smiles: Annotated[str, Query(max_length=MAX_SMILES_CHARS)],
-                    model: str, task: str, method: Method = "ig") -> Response:
+                    model: str, task: str, method: Method | None = None) -> Response:
         """Atom attributions of one molecule for one task (``ig`` Integrated Gradients,
-        ``shap`` or ``lime``) drawn on the structure with a colour bar in probability (or
-        target) units (SVG; green pushes the prediction up, pink down)."""
+        ``shap`` or ``lime``; default ``shap`` for tree models, ``ig`` otherwise) drawn on the
+        structure with a colour bar in probability (or target) units (SVG; green pushes the
+        prediction up, pink down)."""
         return Response(_explain(smiles, model, task, method), media_type="image/svg+xml")
 
-    def _explain(smiles: str, model: str, task: str, method: str) -> str:
+    def _explain(smiles: str, model: str, task: str, method: str | None) -> str:
         if model not in predictors:
             raise HTTPException(422, f"unknown model {model!r}; served: {sorted(served)}")
         try:

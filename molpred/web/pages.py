@@ -157,7 +157,7 @@ def _band(columns, row, key: str) -> str:
     return ""
 
 
-def explanation(smiles: str, model: str, task: str, method: str, picture: str) -> str:
+def explanation(smiles: str, model: str, task: str, method: str | None, picture: str) -> str:
     """The page of one molecule's atom attributions for one endpoint, with links to the
     other methods."""
     def link(method: str) -> str:

@@ -134,6 +134,12 @@ def test_tune_searches_on_cv_and_resumes_from_its_journal(bbbp_file, tmp_path):
     assert first["trials"] == 2 and again["trials"] == 3
     assert first["metric"] == "roc_auc" and 0.5 < again["best_score"] <= 1.0
     assert again["command"].startswith(f"molpred train {bbbp_file} --model rf --tree-params ")
+    import optuna
+
+    study = optuna.load_study(study_name="bbbp240-rf", storage=optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(journal))))
+    drawn = [json.dumps(t.params, sort_keys=True) for t in study.trials]
+    assert len(set(drawn)) == 3  # the resumed trial did not repeat trial 1's settings
 
 
 def test_step0_keeps_clintox_salts_and_standardizes_where_it_changes_nothing(data_dir,

@@ -135,3 +135,16 @@ def test_cross_val_score_grid_search_and_pipeline_on_bbbp(bbbp):
     pipe.fit(esol["smiles"], esol["value"])
     r2 = pipe.score(esol["smiles"], esol["value"])
     assert np.isfinite(r2) and pipe.predict(["CCO", "c1ccccc1"]).shape == (2,)
+
+
+@pytest.mark.parametrize("model", ["gbdt", "rf"])
+def test_tree_models_fit_predict_and_score_through_the_estimator(bbbp, model):
+    """MolClassifier/MolRegressor with a tree model crashed in fit (a tree config has no
+    class names); they fit, predict and score like the networks."""
+    est = molpred.MolClassifier(model=model, seed=0).fit(bbbp["smiles"], bbbp["p_np"])
+    proba = est.predict_proba(["CCO", "not smiles", "c1ccccc1N"])
+    assert list(est.classes_) == [0, 1] and proba.shape == (3, 2) and np.isnan(proba[1]).all()
+    assert 0.5 < est.score(bbbp["smiles"][:100], bbbp["p_np"][:100]) <= 1.0
+    reg = molpred.MolRegressor(model=model, seed=0).fit(bbbp["smiles"],
+                                                        np.log1p(np.arange(len(bbbp))))
+    assert np.isfinite(reg.predict(["CCO"])).all()

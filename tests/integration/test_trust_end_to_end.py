@@ -167,6 +167,53 @@ def test_fingerprint_and_tree_models_are_explained_on_their_atoms(tmp_path, data
         explain_smiles(mlp.model, aspirin, method="magic")
 
 
+def test_tree_models_read_back_from_their_files_are_still_explained(tmp_path, data_dir):
+    """TreeSHAP weighs paths by node counts; the compact tree file dropped them, so every
+    saved tree model and blend (the shipped ClinTox, HIV and BBBP too) explained as NaN. The
+    counts are kept now; a file without them is refused with the reason, and
+    ``with_node_counts`` puts them back from the training molecules."""
+    import gzip
+
+    import lightgbm as lgb
+
+    from molpred.exceptions import ModelFileError
+    from molpred.models.trees.model import vectors
+    from molpred.models.trees.storage import has_node_counts, with_node_counts
+    from molpred.trust.explain import explain_smiles
+
+    path = tmp_path / "b.csv"
+    pd.read_csv(data_dir / "bbbp.csv").head(200).to_csv(path, index=False)
+    aspirin = "CC(=O)Oc1ccccc1C(=O)O"
+    trained = molpred.train(path, model="gbdt", device="cpu", workers=1, out=tmp_path / "m")
+    fresh = explain_smiles(trained.model, aspirin, method="shap")
+    loaded = molpred.load(tmp_path / "m")
+    again = loaded.explain(aspirin, method="shap")
+    np.testing.assert_allclose(again.atom_weights, fresh.atom_weights, atol=1e-12)
+    assert np.isfinite(again.atom_weights).all() and again.delta < 1e-9
+    default = loaded.explain(aspirin)  # a tree model's default method is TreeSHAP (was ig:
+    assert default.method == "shap"    # refused, so explain without --method always failed)
+    np.testing.assert_allclose(default.atom_weights, again.atom_weights, atol=1e-12)
+    booster = loaded.model.members[0][0]
+    old = "\n".join(line for line in booster.model_to_string().split("\n")
+                     if not line.startswith(("leaf_count=", "internal_count=", "tree_sizes=")))
+    assert not has_node_counts(old)
+    loaded.model.members[0][0] = lgb.Booster(model_str=old)  # a file of the old format
+    with pytest.raises(ModelFileError, match="no node counts"):
+        loaded.explain(aspirin, method="shap")
+    prepared = molpred.training.prepare.prepare_dataset(path, trained.model.config.featurizer_config,
+                                                        workers=1)
+    X, _ = vectors(prepared.data)
+    loaded.model.members[0][0] = lgb.Booster(model_str=with_node_counts(
+        old, booster.predict(X, pred_leaf=True)))  # counted over every row, not its bag
+    restored = loaded.explain(aspirin, method="shap")
+    assert np.isfinite(restored.atom_weights).all() and restored.delta < 1e-9
+    assert abs(restored.prediction - again.prediction) < 1e-12
+    clintox = molpred.load("clintox").explain(aspirin, "CT_TOX", method="shap")  # a blend
+    assert np.isfinite(clintox.atom_weights).all() and np.isfinite(clintox.prediction)
+    with gzip.open(tmp_path / "m" / "trees.json.gz", "rt") as handle:
+        assert "leaf_count=" in handle.read()
+
+
 def test_sets_by_similarity_are_saved_and_the_same_with_or_without_domain_columns(
         bbbp_model, tmp_path, data_dir):
     from molpred.trust.model import TrustModel

@@ -22,9 +22,10 @@ def explain(
         "--output", "-o", help="Picture to write: .png or .svg.", dir_okay=False)]
         = Path("atoms.png"),
     size: Annotated[int, typer.Option(help="Picture width and height in pixels.", min=100)] = 500,
-    method: Annotated[str, typer.Option(
+    method: Annotated[str | None, typer.Option(
         help="ig (Integrated Gradients), shap (Kernel SHAP; TreeSHAP for gbdt/rf) or lime. "
-        "Tree models take shap only.")] = "ig",
+        "Default: shap for tree models (which take shap only), ig for the others.",
+        show_default=False)] = None,
 ) -> None:
     """Draw atom attributions for one prediction on the 2D structure, RDKit similarity-map
     style with a colour bar: green atoms push the prediction up more than the molecule's
@@ -38,9 +39,10 @@ def explain(
     from molpred.predictor import load
 
     with ui.err_console.status("Attributing..."):
-        explanation = load(model).explain(smiles, task, method=method.lower())
+        explanation = load(model).explain(smiles, task,
+                                          method=None if method is None else method.lower())
         explanation.draw(output, size)
-    ui.plain(f"{explanation.task}: prediction {explanation.prediction:.3f}; {method} "
+    ui.plain(f"{explanation.task}: prediction {explanation.prediction:.3f}; {explanation.method} "
              f"attributions in {explanation.units} units from the baseline "
              f"{explanation.baseline:.3f} (completeness gap {explanation.delta:.3g}):")
     for atom, weight in zip(explanation.mol.GetAtoms(), explanation.atom_weights, strict=True):

@@ -97,6 +97,12 @@ class TreeConfig:
         """Output columns: one per task (tree models and blends are binary or regression)."""
         return list(self.tasks)
 
+    @property
+    def classes(self) -> None:
+        """No class names: tree models and blends are binary or regression (a network
+        config's ``classes`` names a multiclass target's classes)."""
+        return None
+
     def __post_init__(self) -> None:
         if self.encoder not in TREE_MODELS:
             raise InputError(f"unknown tree model {self.encoder!r}; choose {', '.join(TREE_MODELS)}")

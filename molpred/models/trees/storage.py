@@ -3,8 +3,8 @@
 A tree model directory holds ``config.json`` (``"family": "trees"``, the :class:`TreeConfig`,
 the RDKit descriptor list, and the SHA-256 of the tree file) and the tree file,
 ``trees.json.gz``: gzip-compressed JSON with each member's boosters in LightGBM's own text
-format (``Booster.model_to_string``, without the lines only training reads: see
-:func:`compact_booster_text`) or a constant, and the descriptor scaler. Loading checks the
+format (``Booster.model_to_string``, without the lines neither prediction nor TreeSHAP
+reads: see :func:`compact_booster_text`) or a constant, and the descriptor scaler. Loading checks the
 hash first, then parses the text with ``lightgbm.Booster(model_str=...)``; nothing is ever
 unpickled. Folders saved before the compact format hold a plain ``trees.json``; they load
 as before.
@@ -27,11 +27,14 @@ TREES_FILE = "trees.json.gz"
 """The tree file written since the compact format (gzip-compressed JSON)."""
 PLAIN_TREES_FILE = "trees.json"
 """The tree file of folders saved before it (plain JSON, full booster text); still read."""
-TRAINING_ONLY_KEYS = ("split_gain", "internal_value", "internal_weight", "internal_count",
-                      "leaf_weight", "leaf_count", "tree_sizes")
-"""Lines of LightGBM's model text that prediction never reads: split gains, the values,
-hessian sums and counts of inner nodes and leaves, and the byte sizes of the trees (which
-stop being true once lines are dropped; LightGBM then parses the trees one by one)."""
+TRAINING_ONLY_KEYS = ("split_gain", "internal_value", "internal_weight", "leaf_weight",
+                      "tree_sizes")
+"""Lines of LightGBM's model text that neither prediction nor TreeSHAP reads: split gains,
+the values and hessian sums of inner nodes and leaves, and the byte sizes of the trees (which
+stop being true once lines are dropped; LightGBM then parses the trees one by one). The node
+counts (``internal_count``, ``leaf_count``) stay: TreeSHAP (``pred_contrib``) weighs paths by
+them and gives NaN without them (files compacted before 2026-12-06 lack them:
+:func:`with_node_counts` puts them back)."""
 TRAINING_ONLY_SECTIONS = ("feature_importances:", "parameters:")
 """Sections of the model text after the trees, up to their end marker, that prediction
 never reads (the training parameters and importances)."""
@@ -40,8 +43,9 @@ MAX_MEMBERS = 100
 
 
 def compact_booster_text(text: str) -> str:
-    """A LightGBM model text (``Booster.model_to_string()``) without what only training reads
-    (:data:`TRAINING_ONLY_KEYS`, :data:`TRAINING_ONLY_SECTIONS`), about half its size.
+    """A LightGBM model text (``Booster.model_to_string()``) without what neither prediction
+    nor TreeSHAP reads (:data:`TRAINING_ONLY_KEYS`, :data:`TRAINING_ONLY_SECTIONS`), about
+    half its size.
 
     ``lightgbm.Booster(model_str=...)`` of the result predicts exactly what the original does
     (every threshold, split, child and leaf value is kept to the digit; a test checks the
@@ -65,6 +69,59 @@ def compact_booster_text(text: str) -> str:
         if line.split("=", 1)[0] not in TRAINING_ONLY_KEYS:
             kept.append(line)
     return "\n".join(kept)
+
+
+def has_node_counts(text: str) -> bool:
+    """Whether a LightGBM model text holds the node counts TreeSHAP needs (a text of
+    single-leaf trees needs none)."""
+    return "leaf_count=" in text or "left_child=" not in text
+
+
+def with_node_counts(text: str, leaves: np.ndarray) -> str:
+    """``text`` (a LightGBM model text, compact or not) with each tree's ``leaf_count`` and
+    ``internal_count`` set to how many of the rows whose leaves are ``leaves`` reach each
+    node: what TreeSHAP (``pred_contrib``; Lundberg et al. 2020) weighs paths by. Prediction
+    does not read them.
+
+    Args:
+        text: The model text.
+        leaves: ``int [n, trees]``, ``Booster.predict(X, pred_leaf=True)`` of the rows, e.g.
+            the booster's training molecules.
+
+    Returns:
+        The text with the two count lines of every tree of more than one leaf replaced or
+        added (and without ``tree_sizes``, which would no longer be true).
+
+    Raises:
+        ValueError: if ``leaves`` has another number of trees than ``text``.
+    """
+    # tree_sizes (byte offsets LightGBM seeks by) would be wrong once lines are added
+    text = "\n".join(line for line in text.split("\n") if not line.startswith("tree_sizes="))
+    blocks = text.split("\n\n")
+    trees = [i for i, b in enumerate(blocks) if b.lstrip("\n").startswith("Tree=")]
+    leaves = np.asarray(leaves, dtype=np.int64).reshape(len(leaves), -1)
+    if leaves.shape[1] != len(trees):
+        raise ValueError(f"leaves of {leaves.shape[1]} trees for a model of {len(trees)}")
+    for column, i in enumerate(trees):
+        lines = [line for line in blocks[i].split("\n")  # (a leading "" keeps the blank line)
+                 if line.split("=", 1)[0] not in ("leaf_count", "internal_count")]
+        fields = dict(line.split("=", 1) for line in lines if "=" in line)
+        n_leaves = int(fields["num_leaves"])
+        if n_leaves < 2:
+            blocks[i] = "\n".join(lines)
+            continue
+        left = np.array(fields["left_child"].split(), dtype=np.int64)
+        right = np.array(fields["right_child"].split(), dtype=np.int64)
+        leaf_count = np.bincount(leaves[:, column], minlength=n_leaves)
+        internal = np.zeros(len(left), dtype=np.int64)
+        for node in range(len(left) - 1, -1, -1):  # LightGBM numbers children after parents
+            internal[node] = sum(internal[c] if c >= 0 else leaf_count[~c]
+                                 for c in (left[node], right[node]))
+        at = next(j for j, line in enumerate(lines) if line.startswith("leaf_value=")) + 1
+        lines[at:at] = ["leaf_count=" + " ".join(map(str, leaf_count)),
+                        "internal_count=" + " ".join(map(str, internal))]
+        blocks[i] = "\n".join(lines)
+    return "\n\n".join(blocks)
 
 
 def save_tree_model(model: TreeModel, directory: str | Path, config: dict[str, Any]) -> Path:
