@@ -118,7 +118,14 @@ def tree_attributions(model: Any, arrays: dict, mol: Chem.Mol, index: int
         too) summed in the molecule-level part. The baseline is TreeSHAP's expected value,
         the mean output over the training molecules. For boosted classification
         LightGBM's contributions are in log-odds; they are rescaled linearly so that they
-        add up to the probability minus the baseline probability (the link's secant).
+        add up to the probability minus the baseline probability (the link's secant). A
+        random forest (``rf``) predicts the mean of its trees' outputs: its contributions,
+        summed over trees, are divided by their number.
+
+    Raises:
+        ModelFileError: a tree file without node counts (compacted before 2026-12-06).
+        InputError: when LightGBM's TreeSHAP does not add up to the trees' output (it is
+            not exact on very deep trees), rather than show a wrong attribution.
     """
     from molpred.featurizers.vector import ECFP_BITS
 
@@ -128,6 +135,7 @@ def tree_attributions(model: Any, arrays: dict, mol: Chem.Mol, index: int
 
     # boosted trees on binary tasks predict through the logistic link (log-odds contributions)
     binary = task_head(model.config.task_type).tree_objective(model.config.encoder) == "binary"
+    rf = model.config.encoder == "rf"
     for member in model.members:
         booster = member[index]
         if isinstance(booster, float):  # a constant task: nothing to attribute
@@ -137,15 +145,28 @@ def tree_attributions(model: Any, arrays: dict, mol: Chem.Mol, index: int
             rest.append(0.0)
             continue
         contrib = booster.predict(X, pred_contrib=True)[0]
-        if not np.isfinite(contrib).all():  # a tree file compacted without node counts
+        from molpred.models.trees.storage import has_node_counts
+
+        if not np.isfinite(contrib).all() and not has_node_counts(booster.model_to_string()):
             from molpred.exceptions import ModelFileError
 
             raise ModelFileError(
                 "this tree file has no node counts, which TreeSHAP weighs paths by (files "
                 "compacted before 2026-12-06 dropped them): train the model again to explain "
                 "it; its predictions are unaffected")
+        raw = float(booster.predict(X, raw_score=True)[0])
+        if not abs(contrib.sum() - raw) <= 1e-6 * max(1.0, abs(raw)):  # NaN too
+            raise InputError(
+                f"LightGBM's TreeSHAP does not add up on this model's trees (its attributions "
+                f"sum to {contrib.sum():.4g}, the trees' output is {raw:.4g}): it loses "
+                "exactness on very deep trees, such as a random forest grows on a large set; "
+                "no attribution is shown rather than a wrong one")
         parts, expected = contrib[:-1], contrib[-1]
-        if binary:
+        if rf:  # LightGBM's random forest predicts the mean of its trees' outputs, no link
+            trees = booster.num_trees()
+            parts, expected = parts / trees, expected / trees
+            out, base = expected + parts.sum(), expected
+        elif binary:
             margin = expected + parts.sum()
             p, p0 = 1 / (1 + np.exp(-margin)), 1 / (1 + np.exp(-expected))
             scale = (p - p0) / (margin - expected) if abs(margin - expected) > 1e-12 else p * (1 - p)

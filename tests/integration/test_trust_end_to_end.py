@@ -210,6 +210,16 @@ def test_tree_models_read_back_from_their_files_are_still_explained(tmp_path, da
     assert abs(restored.prediction - again.prediction) < 1e-12
     clintox = molpred.load("clintox").explain(aspirin, "CT_TOX", method="shap")  # a blend
     assert np.isfinite(clintox.atom_weights).all() and np.isfinite(clintox.prediction)
+    forest = molpred.train(path, model="rf", device="cpu", workers=1)
+    rf = explain_smiles(forest.model, aspirin)  # a random forest averages its trees: the
+    predicted = molpred.Predictor(forest.model, {}).predict([aspirin], alerts=False)  # output
+    assert rf.delta < 1e-9 and abs(rf.prediction - predicted["p_np"][0]) < 1e-9  # is no sum
+    assert 0 <= rf.baseline <= 1  # (read through a sigmoid, it said 1.000 from 190.5)
+    bbbp = molpred.load("bbbp")  # the shipped blend of a D-MPNN and a random forest
+    shown = bbbp.predict([aspirin], alerts=False)["BBB_penetration"][0]
+    assert abs(bbbp.explain(aspirin).prediction - shown) < 1e-6
+    with pytest.raises(InputError, match="TreeSHAP does not add up"):  # HIV's deep forest
+        molpred.load("hiv").explain(aspirin, method="shap")
     with gzip.open(tmp_path / "m" / "trees.json.gz", "rt") as handle:
         assert "leaf_count=" in handle.read()
 

@@ -73,8 +73,12 @@ def compact_booster_text(text: str) -> str:
 
 def has_node_counts(text: str) -> bool:
     """Whether a LightGBM model text holds the node counts TreeSHAP needs (a text of
-    single-leaf trees needs none)."""
-    return "leaf_count=" in text or "left_child=" not in text
+    single-leaf trees needs none). A booster read from a text without them writes them back
+    as zeros (``Booster.model_to_string``), which counts as none."""
+    if "left_child=" not in text:
+        return True
+    return any(any(v != "0" for v in line[len("leaf_count="):].split())
+               for line in text.split("\n") if line.startswith("leaf_count="))
 
 
 def with_node_counts(text: str, leaves: np.ndarray) -> str:
