@@ -113,6 +113,11 @@ def remove_model(name: str) -> Path:
     """
     folder = user_models().get(name)
     if folder is None:
+        from molpred.panel import shipped_models
+
+        if name in shipped_models():
+            raise ModelFileError(f"{name!r} is shipped with molpred and cannot be removed; "
+                                 "`molpred models remove` removes models you added")
         raise ModelFileError(f"no model {name!r} in your panel ({user_panel_dir()})")
     shutil.rmtree(folder)
     return folder

@@ -196,6 +196,6 @@ def explain_smiles(model: MoleculeModel | Ensemble | object, smiles: str,
     from molpred.tasks import task_head
 
     units = ("probability" if task_head(config.task_type).probabilities
-             else (config.units or "target units"))
+             else (config.units or "target"))  # read as "... units"
     return Explanation(smiles, mol, outputs[index], np.asarray(weights, dtype=np.float64),
                        output, delta, method, units, base, rest)

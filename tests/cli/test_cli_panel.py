@@ -142,3 +142,4 @@ def test_a_model_you_trained_joins_your_panel_and_leaves_it(cli, trained, tmp_pa
     assert cli("models", "remove", "herg").exit_code == 0
     assert model_dir.is_dir() and not (tmp_path / "panel" / "herg").exists()
     assert "herg" not in cli("models", "list").stdout
+    one_line_error(cli("models", "remove", "bbbp"), "shipped with molpred and cannot be removed")
