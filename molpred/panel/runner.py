@@ -172,14 +172,18 @@ class Panel:
         out = frame.copy()
         errors = [""] * len(frame)
         outputs: dict[str, list[str]] = {}
-        for label, predictor in zip(self.labels, self.predictors, strict=True):
+        added: dict[str, pd.Series] = {}  # joined once: a column at a time fragments the
+        for label, predictor in zip(self.labels, self.predictors, strict=True):  # frame
             outputs[label] = list(predictor.tasks)
             table = predictor.report(frame, predicted.parts[label])
             given = set(frame.columns) | {error_column(frame.columns)}
             for column in (c for c in table.columns if c not in given):
-                out[f"{label}{SEPARATOR}{column}"] = table[column]
+                added[f"{label}{SEPARATOR}{column}"] = table[column]
             errors = [old or new for old, new in zip(errors, table[error_column(frame.columns)],
                                                       strict=True)]
+        for name in [n for n in added if n in out.columns]:  # an input column of that name
+            out[name] = added.pop(name)
+        out = pd.concat([out, pd.DataFrame(added, index=out.index)], axis=1)
         alerts = None
         if predicted.alerts is not None:
             alerts = _free(ALERTS_COLUMN, "", {str(c) for c in out.columns})
