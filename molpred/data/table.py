@@ -70,15 +70,26 @@ def _numeric_column(values: pd.Series, col: str) -> np.ndarray:
     """
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return _finite(values.to_numpy(dtype=np.float64, na_value=np.nan), values, col)
+    numbers, _, first_bad = read_numbers(values)
+    if first_bad is not None:
+        row, cell = first_bad
+        raise InputError(f"target column {col!r}, data row {row + 1}: {cell!r} is not a number "
+                         f"({not_a_number_hint(cell)})")
+    return _finite(numbers, values, col)
+
+
+def read_numbers(values: pd.Series) -> tuple[np.ndarray, float, tuple[int, str] | None]:
+    """A text column read as label numbers: ``(float64 [N]`` with NaN for empty cells and
+    cells that are not numbers, the share of non-empty cells that are numbers, ``(row,
+    cell)`` of the first that is not, or ``None``)``. Cells are stripped; ``""`` is empty."""
     text = values.astype(object).where(values.notna(), None)
     text = text.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
     numbers = pd.to_numeric(text, errors="coerce")
-    bad = numbers.isna() & text.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"target column {col!r}, data row {row + 1}: {text.iloc[row]!r} is not "
-                         f"a number ({not_a_number_hint(text.iloc[row])})")
-    return _finite(numbers.to_numpy(dtype=np.float64, na_value=np.nan), values, col)
+    bad = np.flatnonzero((numbers.isna() & text.notna()).to_numpy())
+    present = int(text.notna().sum())
+    share = (present - len(bad)) / present if present else 1.0
+    first_bad = (int(bad[0]), text.iloc[bad[0]]) if len(bad) else None
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan), share, first_bad
 
 
 _DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from molpred.data.formats import WRITE_FORMATS, detect_format
+from molpred.data.formats import READ_FORMATS, WRITE_FORMATS, detect_format
 from molpred.data.sdf import open_sdf_writer, write_sdf_records
 from molpred.exceptions import InputError
 
@@ -227,12 +227,25 @@ def numeric_text_columns(frames: Iterable[pd.DataFrame]) -> dict[str, str]:
             if not cells.str.fullmatch(_NUMBER).all() or cells.str.match(_IDENTIFIER).any():
                 state[name] = "text"
                 continue
-            kind = "int64" if cells.str.fullmatch(_INTEGER).all() else "float64"
-            if state.get(name) == "float64" or kind == "float64":
-                state[name] = "float64"
-            else:
-                state[name] = "int64"
+            whole = cells.str.fullmatch(_INTEGER).all() and state.get(name) != "float64"
+            state[name] = "int64" if whole else "float64"
     return {name: kind for name, kind in state.items() if kind in ("int64", "float64")}
+
+
+def input_column_types(input: str | Path, frames: Iterable[pd.DataFrame],
+                       columns: Iterable[object]) -> dict[str, str]:
+    """The ``column_types`` of a typed output (Parquet) for the input's own ``columns`` over
+    ``frames`` (:func:`numeric_text_columns`), when ``input`` was read as text (CSV, TSV,
+    SMILES, SDF); ``{}`` for a Parquet input, whose columns keep their stored types."""
+    if not read_as_text(input):
+        return {}
+    columns = list(columns)
+    return numeric_text_columns(f[[c for c in columns if c in f.columns]] for f in frames)
+
+
+def read_as_text(input: str | Path) -> bool:
+    """Whether molpred reads ``input``'s columns as text (every format but Parquet)."""
+    return detect_format(Path(input), READ_FORMATS)[0] != "parquet"
 
 
 def _as_numbers(frame: pd.DataFrame, column_types: dict[str, str]) -> pd.DataFrame:
@@ -249,7 +262,7 @@ def _as_numbers(frame: pd.DataFrame, column_types: dict[str, str]) -> pd.DataFra
     return frame
 
 
-__all__ = ["TableWriter", "numeric_text_columns", "write_table"]
+__all__ = ["TableWriter", "input_column_types", "numeric_text_columns", "write_table"]
 
 
 def _csv_quoting(frame: pd.DataFrame) -> int:

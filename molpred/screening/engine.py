@@ -28,9 +28,9 @@ import torch
 from molpred import __version__
 from molpred.chem.druglike import DRUGLIKE_COLUMNS
 from molpred.data import TableWriter, default_smiles_column, iter_table_chunks, write_table
-from molpred.data.formats import READ_FORMATS, WRITE_FORMATS, detect_format
+from molpred.data.formats import WRITE_FORMATS, detect_format
 from molpred.data.tolerant_csv import INPUT_ERRORS, with_local_rows
-from molpred.data.writers import numeric_text_columns
+from molpred.data.writers import input_column_types, read_as_text
 from molpred.exceptions import InputError
 from molpred.featurizers.featurize import (
     PARALLEL_THRESHOLD,
@@ -252,7 +252,8 @@ def screen(
                              num_actors)
         job = _Job(runner, column, row_filter,
                    TopK(top, sort_by, ascending, errors_col) if top is not None else None)
-        if job.ranker is None and not _typed(output):
+        typed = _typed(output) and read_as_text(input)
+        if job.ranker is None and not typed:
             job.sink = _open_sink(store, output, column)  # rows go out as their chunk finishes
         try:
             pending = None  # (index, chunk, started work): the chunk the executor is running
@@ -276,8 +277,7 @@ def screen(
         finally:
             executor.close()
             torch.set_num_threads(threads)
-        text_columns = in_columns if _read_as_text(input) else []
-        written = _publish(store, output, column, job.ranker, job.sink, text_columns)
+        written = _publish(store, input, output, column, job.ranker, job.sink, in_columns)
         return ScreenReport(sum(c.rows for c in store.counts), sum(c.errors for c in store.counts),
                             time.perf_counter() - start, output, written,
                             sum(c.unmatched for c in store.counts), resumed)
@@ -377,15 +377,10 @@ def readable_smiles(chunk: pd.DataFrame, column: str) -> list:
     return smiles
 
 
-def _read_as_text(input: Path) -> bool:
-    """Whether the input's columns come in as text (CSV, TSV, SMILES, SDF), which typed
-    output may write as numbers; a Parquet input's columns keep their stored types."""
-    return detect_format(input, READ_FORMATS)[0] != "parquet"
-
-
 def _typed(output: Path) -> bool:
-    """Whether ``output`` is a typed format (Parquet), written at the end: its input columns
-    become numbers only if every chunk's cells are (:func:`numeric_text_columns`)."""
+    """Whether ``output`` is a typed format (Parquet): a text input's columns are written as
+    numbers where every written cell is one (:func:`~molpred.data.writers.input_column_types`),
+    so it is written at the end."""
     return detect_format(output, WRITE_FORMATS)[0] == "parquet"
 
 
@@ -399,12 +394,12 @@ def _open_sink(store: ChunkStore, output: Path, column: str) -> TableWriter:
     return sink
 
 
-def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
-             sink: TableWriter | None, text_columns: list[str]) -> int:
+def _publish(store: ChunkStore, input: Path, output: Path, column: str, ranker: TopK | None,
+             sink: TableWriter | None, in_columns: list[str]) -> int:
     """Move the finished output into place (``sink``), or write the best rows of the
-    checkpointed chunks (``ranker``), or all of them (Parquet, :func:`_typed`: the input's
-    ``text_columns`` whose every written cell is a number are written as numbers); return
-    the output's rows."""
+    checkpointed chunks (``ranker``), or all of them (a Parquet output of a text input, the
+    input's ``in_columns`` typed by :func:`~molpred.data.writers.input_column_types`);
+    return the output's rows."""
     written = 0
 
     def write(path: Path) -> None:
@@ -414,7 +409,7 @@ def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
             written = sink.rows_written
             return
         if ranker is None:  # Parquet: which text columns are numbers is known at the end
-            types = numeric_text_columns(f[text_columns] for f in store.frames())
+            types = input_column_types(input, store.frames(), in_columns)
             with TableWriter(path, smiles_col=column, column_types=types) as out:
                 for frame in store.frames():
                     out.write(frame)
@@ -423,8 +418,7 @@ def _publish(store: ChunkStore, output: Path, column: str, ranker: TopK | None,
         for frame in store.frames():
             ranker.add(frame)
         best = ranker.best if ranker.best is not None else pd.DataFrame()
-        types = (numeric_text_columns([best[text_columns]])
-                 if _typed(path) and len(best.columns) else None)
+        types = input_column_types(input, [best], in_columns) if _typed(path) else None
         write_table(best, path, smiles_col=column, column_types=types)
         written = len(best)
 

@@ -49,9 +49,10 @@ def model_prior(model: MoleculeModel | Ensemble) -> np.ndarray:
     from molpred.tasks import task_head
 
     head = task_head(model.config.task_type)
-    network = getattr(model, "network", model)  # a blend's network part holds the scaler
-    if not head.scales_targets or network is None or getattr(model, "family", "") == "trees":
-        return head.fallback(len(model.config.outputs))  # tree models keep no label mean
+    family = getattr(model, "family", "network")  # a blend's network part holds the scaler;
+    network = {"network": model, "blend": getattr(model, "network", None)}.get(family)  # trees
+    if not head.scales_targets or network is None:  # keep no label mean
+        return head.fallback(len(model.config.outputs))
     return np.mean([m.target_mean.detach().cpu().double().numpy() for m in members_of(network)],
                    axis=0)
 

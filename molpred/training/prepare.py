@@ -148,24 +148,18 @@ def label_columns(table: MoleculeTable) -> list[str]:
 def _text_columns_note(table: MoleculeTable, shown: int = 3) -> str:
     """For the "no target columns" error: the columns left out because a cell is not a
     number, each with its first such cell and what to do about it."""
-    import pandas as pd
-
-    from molpred.data.table import not_a_number_hint
+    from molpred.data.table import not_a_number_hint, read_numbers
 
     notes = []  # (specific hint?, share of numbers, text)
     for column in table.frame.columns:
         if column == table.smiles_col:
             continue
-        values = table.frame[column]
-        text = values.astype(object).where(values.notna(), None).map(
-            lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
-        numbers = pd.to_numeric(text, errors="coerce")
-        bad = numbers.isna() & text.notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            hint = not_a_number_hint(text.iloc[row])
-            notes.append((hint != not_a_number_hint(""), numbers.notna().sum() / text.notna().sum(),
-                          f"{str(column)!r}, data row {row + 1}: {text.iloc[row]!r} ({hint})"))
+        _, share, first_bad = read_numbers(table.frame[column])
+        if first_bad is not None:
+            row, cell = first_bad
+            hint = not_a_number_hint(cell)
+            notes.append((hint != not_a_number_hint(""), share,
+                          f"{str(column)!r}, data row {row + 1}: {cell!r} ({hint})"))
     if not notes:
         return ""
     # the likeliest labels first: a cell with a specific fix, then mostly numbers (a name
@@ -225,6 +219,10 @@ def load_labelled(
     return table, card, kind
 
 
+SHOWN_COLUMNS = 10
+"""Columns an error message describes one by one."""
+
+
 def check_learnable(task_type: str, y: np.ndarray, targets: Sequence[str], source: str) -> None:
     """Refuse target columns nothing can be learnt from (the task head's
     :meth:`~molpred.tasks.base.TaskHead.unlearnable`): a binary column with fewer than 2
@@ -267,10 +265,6 @@ def check_learnable(task_type: str, y: np.ndarray, targets: Sequence[str], sourc
         + (f"; and {more} more ({', '.join(list(reasons)[SHOWN_COLUMNS:2 * SHOWN_COLUMNS])}"
            f"{', ...' if more > SHOWN_COLUMNS else ''})" if more else "")
         + f": a {task_type} task needs at least {need}. " + advice)
-
-
-SHOWN_COLUMNS = 10
-"""Columns an error message describes one by one."""
 
 
 def prepare_dataset(

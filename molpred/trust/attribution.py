@@ -127,7 +127,9 @@ def tree_attributions(model: Any, arrays: dict, mol: Chem.Mol, index: int
         InputError: when LightGBM's TreeSHAP does not add up to the trees' output (it is
             not exact on very deep trees), rather than show a wrong attribution.
     """
+    from molpred.exceptions import ModelFileError
     from molpred.featurizers.vector import ECFP_BITS
+    from molpred.models.trees.storage import has_node_counts
 
     X = np.asarray(arrays["vector"], dtype=np.float64).reshape(1, -1)
     atoms, outputs, bases, rest = [], [], [], []
@@ -145,11 +147,7 @@ def tree_attributions(model: Any, arrays: dict, mol: Chem.Mol, index: int
             rest.append(0.0)
             continue
         contrib = booster.predict(X, pred_contrib=True)[0]
-        from molpred.models.trees.storage import has_node_counts
-
         if not np.isfinite(contrib).all() and not has_node_counts(booster.model_to_string()):
-            from molpred.exceptions import ModelFileError
-
             raise ModelFileError(
                 "this tree file has no node counts, which TreeSHAP weighs paths by (files "
                 "compacted before 2026-12-06 dropped them): train the model again to explain "

@@ -52,8 +52,7 @@ def predict(
         raise InputError("give SMILES as arguments or a file with --input/-i, not both"
                          if smiles else "no molecules: give SMILES as arguments or --input FILE")
     from molpred.data import read_text_table, write_table
-    from molpred.data.formats import READ_FORMATS, detect_format
-    from molpred.data.writers import numeric_text_columns
+    from molpred.data.writers import input_column_types
 
     paths = [opt.model_path(m) for m in model] if model else None
     if input is not None:
@@ -83,10 +82,7 @@ def predict(
         else:
             ui.print_panel(frame, column, confidence)
         return
-    types = None
-    if input is not None and detect_format(Path(input), READ_FORMATS)[0] != "parquet":
-        own = [c for c in molecules.columns if c in frame.columns]  # the input's columns
-        types = numeric_text_columns([frame[own]])
+    types = None if input is None else input_column_types(input, [frame], molecules.columns)
     write_table(frame, output, smiles_col=column, column_types=types)  # types: Parquet only
     failed = int((frame[frame.columns[-1]] != "").sum())  # the error column comes last
     ui.console.print(f"wrote {len(frame):,} rows ({failed:,} with an error) to {output}",
